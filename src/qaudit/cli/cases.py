@@ -1,0 +1,130 @@
+"""``qaudit cases``: import the council's case list, list cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.progress import row_progress
+from qaudit.cli.state import Format, say, state, warn
+from qaudit.domain.dates import parse_date
+
+app = typer.Typer(help="The case list: import it from CSV or Annex A, list cases.")
+
+CASE_COLUMNS = [
+    ("case_ref", "Case"),
+    ("team", "Team"),
+    ("worker", "Worker"),
+    ("category", "Category"),
+    ("open_date", "Opened"),
+    ("close_date", "Closed"),
+]
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A case CSV or an Ofsted Annex A workbook.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the file and count; write nothing.")
+    ] = False,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="table: a summary; json: the counts.")
+    ] = Format.table,
+) -> None:
+    """Import cases from the canonical CSV or an Annex A workbook: all rows or none.
+
+    CSV header: case_ref,team,worker,category,open_date,close_date (+ date_of_birth).
+    Re-importing the same file changes nothing; a later file updates cases.
+
+    Example: [bold]qaudit cases import data/demo-cases.csv[/bold]
+    """
+    from qaudit.services.cases import import_cases
+
+    st = state(ctx)
+    with row_progress(f"Importing {file.name}") as on_progress:
+        summary = import_cases(
+            store=st.store, path=file, ctx=st.context(), dry_run=dry_run, on_progress=on_progress
+        )
+    for message in summary.warnings:
+        warn(message)
+    if fmt is Format.json:
+        emit_object(
+            {
+                "file": summary.file,
+                "sha256": summary.sha256,
+                "kind": summary.kind,
+                "dry_run": summary.dry_run,
+                "rows": summary.rows,
+                "added": summary.added,
+                "updated": summary.updated,
+                "closed": summary.closed,
+                "unchanged": summary.unchanged,
+                "open_not_in_file": summary.open_not_in_file,
+                "teams_added": summary.teams_added,
+                "workers_added": summary.workers_added,
+            }
+        )
+        return
+    lead = "Checked (dry run, nothing written)" if dry_run else "Imported"
+    say(
+        f"{lead} {summary.file}: {summary.rows:,} rows; {summary.added:,} added, "
+        f"{summary.updated:,} updated, {summary.closed:,} closed, "
+        f"{summary.unchanged:,} unchanged; {summary.teams_added:,} new teams, "
+        f"{summary.workers_added:,} new workers."
+    )
+    if summary.open_not_in_file:
+        say(
+            f"{summary.open_not_in_file:,} open cases in the store are not in this file "
+            "(left as they were)."
+        )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    open_on: Annotated[
+        str | None,
+        typer.Option(
+            "--open-on", help="Only cases open on this date (YYYY-MM-DD).", show_default=False
+        ),
+    ] = None,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team's cases.")] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", help="Only CLA, CP, CIN or CL cases.")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Every case, closed ones too, unless filtered.
+
+    Example: [bold]qaudit cases list --open-on 2026-12-01 --format csv[/bold]
+    """
+    from qaudit.services.cases import iter_cases
+
+    if category is not None and category.upper() not in ("CLA", "CP", "CIN", "CL"):
+        raise typer.BadParameter(
+            f"'{category}' is not a category; expected CLA, CP, CIN or CL",
+            param_hint="'--category'",
+        )
+    rows = (
+        case.as_dict()
+        for case in iter_cases(
+            store=state(ctx).store, open_on=_date(open_on), team=team, category=category
+        )
+    )
+    count = emit_rows(rows, fmt=fmt, columns=CASE_COLUMNS, title="Cases")
+    if fmt is Format.table:
+        say(f"{count:,} case{'s' if count != 1 else ''}")

@@ -1,0 +1,73 @@
+"""Rendering results: a Rich table for people, JSON or CSV for scripts (streamed to stdout)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from qaudit.cli.state import Format, out_console
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return to_json(value)
+    return str(value)
+
+
+def emit_rows(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    fmt: Format,
+    columns: Sequence[tuple[str, str]],
+    title: str | None = None,
+) -> int:
+    """Write every row in the chosen format; returns how many. ``columns``: (key, heading)."""
+    out = sys.stdout
+    count = 0
+    if fmt is Format.json:
+        out.write("[")
+        for row in rows:
+            out.write(("\n" if count == 0 else ",\n") + to_json(dict(row)))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+        return count
+    if fmt is Format.csv:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([key for key, _ in columns])
+        for row in rows:
+            writer.writerow([_cell(row.get(key)) for key, _ in columns])
+            count += 1
+        return count
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for _, heading in columns:
+        table.add_column(heading)
+    for row in rows:
+        table.add_row(*(Text(_cell(row.get(key))) for key, _ in columns))
+        count += 1
+    out_console().print(table)
+    return count
+
+
+def emit_object(value: Mapping[str, Any]) -> None:
+    sys.stdout.write(to_json(dict(value)) + "\n")

@@ -1,0 +1,57 @@
+"""``qaudit staff``: import the staff list (roles and teams), list staff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qaudit.cli.output import emit_rows
+from qaudit.cli.state import Format, say, state, warn
+
+app = typer.Typer(help="Staff: auditors, team managers, heads of service, the QA lead.")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV with header name,role,team.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
+) -> None:
+    """Import staff: roles auditor, team_manager, head_of_service, qa_lead (or social_worker).
+
+    A head of service's team may list several teams separated by ';': they answer for each.
+
+    Example: [bold]qaudit staff import data/demo-staff.csv[/bold]
+    """
+    from qaudit.services.staff import import_staff
+
+    st = state(ctx)
+    summary = import_staff(store=st.store, path=file, ctx=st.context(), dry_run=dry_run)
+    for message in summary.warnings:
+        warn(message)
+    lead = "Checked (dry run, nothing written)" if dry_run else "Imported"
+    say(
+        f"{lead} {summary.file}: {summary.rows} staff; {len(summary.added)} added, "
+        f"{len(summary.updated)} updated, {summary.unchanged} unchanged; "
+        f"{len(summary.teams_added)} new teams."
+    )
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    role: Annotated[str | None, typer.Option("--role", help="Only this role.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Everyone known to the store, with role, team and the teams a head of service heads."""
+    from qaudit.services.staff import list_staff
+
+    rows = (s.as_dict() for s in list_staff(store=state(ctx).store, role=role))
+    emit_rows(
+        rows,
+        fmt=fmt,
+        columns=[("name", "Name"), ("role", "Role"), ("team", "Team"), ("heads", "Heads")],
+        title="Staff",
+    )

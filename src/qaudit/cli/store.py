@@ -1,0 +1,23 @@
+"""``qaudit init``: create or upgrade the store."""
+
+from __future__ import annotations
+
+import typer
+
+from qaudit.cli.state import say, state
+
+app = typer.Typer()
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the store, or bring its schema up to date. Safe to run again.
+
+    Example: [bold]qaudit --db qaudit.db init[/bold]
+    """
+    from qaudit.services.changes import init_store
+
+    st = state(ctx)
+    result = init_store(store=st.store, ctx=st.context())
+    verb = "Created" if result.created else "Store up to date:"
+    say(f"{verb} {result.store} (schema {result.revision})")

@@ -1,0 +1,141 @@
+"""The rules a council may tune, with the defaults of domain.md, and their reading from a mapping.
+
+Reading the TOML file is the caller's job (``qaudit.config``): this module only checks values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, get_type_hints
+
+
+class PolicyError(ValueError):
+    """A policy value that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True)
+class AuditPolicy:
+    sample_size: int = 50
+    exclusion_months: int = 12
+    moderation_working_days: int = 5
+    reaudit_weeks: int = 6
+    framework: str | None = None
+    themes: str | None = None
+
+
+@dataclass(frozen=True)
+class CalendarPolicy:
+    # Days the service is closed beyond England's bank holidays (a Christmas shutdown, say).
+    closure_days: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatutoryComplaintPolicy:
+    stage1_days: int = 10
+    stage1_extended_days: int = 20
+    stage2_days: int = 25
+    stage2_extended_days: int = 65
+    stage3_days: int = 30
+    next_stage_request_days: int = 20
+
+
+@dataclass(frozen=True)
+class CorporateComplaintPolicy:
+    acknowledge_days: int = 5
+    stage1_days: int = 10
+    stage1_extension_days: int = 10
+    stage2_days: int = 20
+
+
+@dataclass(frozen=True)
+class ComplaintPolicy:
+    statutory: StatutoryComplaintPolicy = field(default_factory=StatutoryComplaintPolicy)
+    corporate: CorporateComplaintPolicy = field(default_factory=CorporateComplaintPolicy)
+
+
+@dataclass(frozen=True)
+class VoicePolicy:
+    review_hours: int = 24
+
+
+@dataclass(frozen=True)
+class ReportPolicy:
+    suppression_threshold: int = 5
+
+
+@dataclass(frozen=True)
+class ImportPolicy:
+    # Files larger than this are refused before reading (a guard against zip bombs and mistakes).
+    max_file_bytes: int = 2 * 1024**3
+
+
+@dataclass(frozen=True)
+class Policy:
+    audit: AuditPolicy = field(default_factory=AuditPolicy)
+    calendar: CalendarPolicy = field(default_factory=CalendarPolicy)
+    complaints: ComplaintPolicy = field(default_factory=ComplaintPolicy)
+    voice: VoicePolicy = field(default_factory=VoicePolicy)
+    reports: ReportPolicy = field(default_factory=ReportPolicy)
+    imports: ImportPolicy = field(default_factory=ImportPolicy)
+
+
+def policy_from_mapping(values: Mapping[str, Any]) -> Policy:
+    """Build a Policy from nested tables (as TOML gives them) over the defaults.
+
+    Unknown keys and values of the wrong type raise PolicyError naming the dotted key.
+    """
+    policy: Policy = _build(Policy, values, "")
+    return policy
+
+
+def _build(cls: type[Any], values: Mapping[str, Any], prefix: str) -> Any:
+    if not isinstance(values, Mapping):
+        raise PolicyError(f"{prefix.rstrip('.') or 'policy'} must be a table")
+    hints = get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise PolicyError(
+            f"unknown policy key '{prefix}{unknown[0]}' (known here: {', '.join(sorted(known))})"
+        )
+    kwargs: dict[str, Any] = {}
+    for name, raw in values.items():
+        key = f"{prefix}{name}"
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            kwargs[name] = _build(hint, raw, key + ".")  # type: ignore[arg-type]
+        else:
+            kwargs[name] = _check_value(key, hint, raw)
+    return cls(**kwargs)
+
+
+def _check_value(key: str, hint: Any, raw: Any) -> Any:
+    if hint is int:
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            raise PolicyError(f"policy key '{key}' must be a whole number ≥ 0, not {raw!r}")
+        return raw
+    if hint == (str | None):
+        if not isinstance(raw, str):
+            raise PolicyError(f"policy key '{key}' must be a string")
+        return raw
+    if hint == tuple[date, ...]:
+        if not isinstance(raw, list):
+            raise PolicyError(f"policy key '{key}' must be a list of dates")
+        days: list[date] = []
+        for item in raw:
+            if isinstance(item, date) and not hasattr(item, "hour"):
+                days.append(item)
+            elif isinstance(item, str):
+                try:
+                    days.append(date.fromisoformat(item))
+                except ValueError:
+                    raise PolicyError(
+                        f"policy key '{key}': '{item}' is not a date (YYYY-MM-DD)"
+                    ) from None
+            else:
+                raise PolicyError(f"policy key '{key}': {item!r} is not a date (YYYY-MM-DD)")
+        return tuple(sorted(days))
+    raise PolicyError(f"policy key '{key}' has an unsupported type")  # pragma: no cover

@@ -1,0 +1,219 @@
+"""The canonical case CSV: ``case_ref,team,worker,category,open_date,close_date[,date_of_birth]``.
+
+Headers match whatever their case and spacing; columns qaudit does not know are ignored (and
+named in a warning). Rows are validated as they stream, so a million rows need little memory.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qaudit.domain.dates import parse_file_date as _other_date
+from qaudit.errors import InputError
+from qaudit.importers.rows import CATEGORIES, CaseFile, CaseRow
+
+REQUIRED = ("case_ref", "team", "worker", "category", "open_date", "close_date")
+OPTIONAL = ("date_of_birth",)
+_CATEGORY_SET = frozenset(CATEGORIES)
+_DATE_FORMS = "YYYY-MM-DD or DD/MM/YYYY"
+
+
+def _normalise_header(cell: str) -> str:
+    return "_".join(cell.strip().lower().replace("-", " ").split())
+
+
+def read_case_csv(path: Path, *, batch_size: int = 20_000) -> CaseFile:
+    """Check the header now; stream validated rows in batches when iterated.
+
+    The returned CaseFile's ``batches`` raise InputError for the first bad row.
+    """
+    name = str(path)
+    handle = path.open("r", encoding="utf-8-sig", newline="")
+    try:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise _unreadable(name, 1, exc) from None
+        while header is not None and not any(cell.strip() for cell in header):
+            header = next(reader, None)
+        if header is None:
+            raise InputError("the file has no header row and no cases", file=name)
+        header_line = reader.line_num
+        positions: dict[str, int] = {}
+        unknown: list[str] = []
+        for index, cell in enumerate(header):
+            key = _normalise_header(cell)
+            if key in positions:
+                raise InputError(
+                    f"the column '{cell.strip()}' appears twice",
+                    file=name,
+                    line=header_line,
+                    column=index + 1,
+                )
+            if key in REQUIRED or key in OPTIONAL:
+                positions[key] = index
+            elif cell.strip():
+                unknown.append(cell.strip())
+        missing = [c for c in REQUIRED if c not in positions]
+        if missing:
+            raise InputError(
+                f"missing required column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)} (the header must have {','.join(REQUIRED)})",
+                file=name,
+                line=header_line,
+            )
+    except BaseException:
+        handle.close()
+        raise
+    warnings = []
+    if unknown:
+        warnings.append(
+            f"{name}: ignored column{'s' if len(unknown) > 1 else ''} qaudit does not use: "
+            + ", ".join(unknown)
+        )
+    columns = {key: (index + 1, header[index].strip()) for key, index in positions.items()}
+    batches = _batches(handle, reader, name, len(header), positions, batch_size)
+    return CaseFile(kind="csv", batches=batches, warnings=warnings, columns=columns)
+
+
+def _unreadable(name: str, line: int, exc: Exception) -> InputError:
+    if isinstance(exc, UnicodeDecodeError):
+        return InputError(
+            "the file is not UTF-8 text (save it as 'CSV UTF-8')", file=name, line=line
+        )
+    return InputError(f"not a readable CSV ({exc})", file=name, line=line)
+
+
+def _batches(
+    handle: object,
+    reader: Any,
+    name: str,
+    width: int,
+    positions: dict[str, int],
+    batch_size: int,
+) -> Iterator[list[CaseRow]]:
+    i_ref = positions["case_ref"]
+    i_team = positions["team"]
+    i_worker = positions["worker"]
+    i_cat = positions["category"]
+    i_open = positions["open_date"]
+    i_close = positions["close_date"]
+    i_dob = positions.get("date_of_birth")
+    cats = _CATEGORY_SET
+    fromiso = date.fromisoformat
+    batch: list[CaseRow] = []
+    line = reader.line_num
+    try:
+        while True:
+            try:
+                row = next(reader, None)
+            except (UnicodeDecodeError, csv.Error) as exc:
+                raise _unreadable(name, reader.line_num + 1, exc) from None
+            if row is None:
+                break
+            line = reader.line_num
+            if len(row) != width:
+                if not row or not any(cell.strip() for cell in row):
+                    continue  # blank line
+                raise InputError(
+                    f"expected {width} fields as in the header, found {len(row)}",
+                    file=name,
+                    line=line,
+                )
+            ref = row[i_ref].strip()
+            if not ref:
+                raise InputError(
+                    "the case ref is blank",
+                    file=name,
+                    line=line,
+                    column=i_ref + 1,
+                    column_name="case_ref",
+                )
+            category = row[i_cat]
+            if category not in cats:
+                category = category.strip().upper()
+                if category not in cats:
+                    raise InputError(
+                        f"'{row[i_cat].strip()}' is not a category; expected one of "
+                        + ", ".join(CATEGORIES),
+                        file=name,
+                        line=line,
+                        column=i_cat + 1,
+                        column_name="category",
+                    )
+            opened = row[i_open]
+            closed = row[i_close]
+            try:
+                # The common ISO form is checked by fromisoformat and kept as it is.
+                if opened:
+                    if len(opened) == 10 and opened[4] == "-":
+                        fromiso(opened)
+                    else:
+                        opened = _other_date(opened)
+                else:
+                    opened = None
+                if closed:
+                    if len(closed) == 10 and closed[4] == "-":
+                        fromiso(closed)
+                    else:
+                        closed = _other_date(closed)
+                else:
+                    closed = None
+            except ValueError:
+                bad, index, column = (
+                    (opened, i_open, "open_date")
+                    if not _is_date(opened)
+                    else (closed, i_close, "close_date")
+                )
+                raise InputError(
+                    f"'{(bad or '').strip()}' is not a date ({_DATE_FORMS})",
+                    file=name,
+                    line=line,
+                    column=index + 1,
+                    column_name=column,
+                ) from None
+            if opened is not None and closed is not None and closed < opened:
+                raise InputError(
+                    f"the case closes ({closed}) before it opens ({opened})",
+                    file=name,
+                    line=line,
+                    column=i_close + 1,
+                    column_name="close_date",
+                )
+            dob = None
+            if i_dob is not None and row[i_dob].strip():
+                try:
+                    dob = _other_date(row[i_dob])
+                except ValueError:
+                    raise InputError(
+                        f"'{row[i_dob].strip()}' is not a date ({_DATE_FORMS})",
+                        file=name,
+                        line=line,
+                        column=i_dob + 1,
+                        column_name="date_of_birth",
+                    ) from None
+            team = row[i_team].strip() or None
+            worker = row[i_worker].strip() or None
+            batch.append(CaseRow(line, ref, team, worker, category, opened, closed, dob))
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+    finally:
+        handle.close()  # type: ignore[attr-defined]
+
+
+def _is_date(value: str | None) -> bool:
+    if value is None:
+        return True
+    try:
+        _other_date(value)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,119 @@
+"""The staff CSV: ``name,role,team``; a head of service's team may list several, split by ``;``."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qaudit.errors import InputError
+
+ROLES = ("auditor", "team_manager", "head_of_service", "qa_lead", "social_worker")
+REQUIRED = ("name", "role", "team")
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    line: int
+    name: str
+    role: str
+    teams: tuple[str, ...]
+
+
+def _key(cell: str) -> str:
+    return "_".join(cell.strip().lower().replace("-", " ").split())
+
+
+def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
+    """Every staff row, validated, and warnings (ignored columns). Staff lists are small."""
+    name = str(path)
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            rows = list(_rows(csv.reader(handle), name))
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text (save it as 'CSV UTF-8')", file=name) from None
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV ({exc})", file=name) from None
+    header_line, header = rows[0] if rows else (0, [])
+    if not header:
+        raise InputError("the file has no header row and no staff", file=name)
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, cell in enumerate(header):
+        key = _key(cell)
+        if key in REQUIRED and key not in positions:
+            positions[key] = index
+        elif cell.strip():
+            ignored.append(cell.strip())
+    missing = [c for c in REQUIRED if c not in positions]
+    if missing:
+        raise InputError(
+            f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"(the header must have {','.join(REQUIRED)})",
+            file=name,
+            line=header_line,
+        )
+    staff: list[StaffRow] = []
+    seen: dict[str, StaffRow] = {}
+    for line, row in rows[1:]:
+        if len(row) != len(header):
+            raise InputError(
+                f"expected {len(header)} fields as in the header, found {len(row)}",
+                file=name,
+                line=line,
+            )
+        person = " ".join(row[positions["name"]].split())
+        if not person:
+            raise InputError(
+                "the name is blank",
+                file=name,
+                line=line,
+                column=positions["name"] + 1,
+                column_name="name",
+            )
+        role = _key(row[positions["role"]])
+        if role not in ROLES:
+            raise InputError(
+                f"'{row[positions['role']].strip()}' is not a role; expected one of "
+                + ", ".join(ROLES),
+                file=name,
+                line=line,
+                column=positions["role"] + 1,
+                column_name="role",
+            )
+        teams = tuple(t.strip() for t in row[positions["team"]].split(";") if t.strip())
+        if len(teams) > 1 and role != "head_of_service":
+            raise InputError(
+                "only a head of service may have several teams (separated by ';')",
+                file=name,
+                line=line,
+                column=positions["team"] + 1,
+                column_name="team",
+            )
+        entry = StaffRow(line, person, role, teams)
+        earlier = seen.get(person.casefold())
+        if earlier is not None:
+            if (earlier.role, earlier.teams) != (role, teams):
+                raise InputError(
+                    f"'{person}' is also on line {earlier.line} with a different role or team",
+                    file=name,
+                    line=line,
+                )
+            continue
+        seen[person.casefold()] = entry
+        staff.append(entry)
+    if not staff:
+        raise InputError("the file has a header but no staff", file=name)
+    warnings = (
+        [f"{name}: ignored columns qaudit does not use: {', '.join(ignored)}"] if ignored else []
+    )
+    return staff, warnings
+
+
+def _rows(reader: Any, name: str) -> list[tuple[int, list[str]]]:
+    out = []
+    for row in reader:
+        if row and any(cell.strip() for cell in row):
+            out.append((reader.line_num, row))
+    return out

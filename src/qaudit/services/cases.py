@@ -1,0 +1,207 @@
+"""Importing the council's case list and listing cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from qaudit.errors import InputError
+from qaudit.importers.files import detect_kind, open_check, sha256_of
+from qaudit.importers.rows import CaseFile
+from qaudit.services.context import Context
+from qaudit.services.transaction import write_transaction
+from qaudit.store.case_bulk import (
+    DuplicateCaseRef,
+    RepeatedRefs,
+    apply_case_file,
+    store_has_cases,
+)
+from qaudit.store.changelog import record_change
+from qaudit.store.engine import Store
+from qaudit.store.models import Case, Staff, Team
+
+_FIELD_COLUMN = {"team_id": "team", "worker_id": "worker"}
+
+
+@dataclass
+class CaseImportSummary:
+    file: str
+    sha256: str
+    kind: str
+    rows: int
+    added: int
+    updated: int
+    closed: int
+    unchanged: int
+    open_not_in_file: int
+    teams_added: int
+    workers_added: int
+    dry_run: bool
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.added or self.updated or self.closed or self.teams_added or self.workers_added
+        )
+
+
+def read_case_file(path: Path, *, ctx: Context) -> Callable[[], CaseFile]:
+    """Check the file and return a reader for it (called again if a second pass is needed)."""
+    open_check(path, max_bytes=ctx.policy.imports.max_file_bytes)
+    kind = detect_kind(path)
+    if kind == "xlsx":
+        from qaudit.importers.annex_a import read_annex_a
+
+        return lambda: read_annex_a(path, today=ctx.today)
+    from qaudit.importers.case_csv import read_case_csv
+
+    return lambda: read_case_csv(path)
+
+
+def import_cases(
+    *,
+    store: Store,
+    path: Path,
+    ctx: Context,
+    dry_run: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> CaseImportSummary:
+    """Import a case CSV or Annex A workbook in one transaction: all of it or nothing."""
+    reader = read_case_file(path, ctx=ctx)
+    case_file = reader()  # the header is checked before the store is touched
+    if dry_run and not store.exists():
+        store = Store("sqlite://")  # validate against an empty store, create no file
+    with write_transaction(store, ctx, dry_run=dry_run) as session:
+        conn = session.connection()
+        try:
+            try:
+                result = apply_case_file(
+                    conn,
+                    case_file.batches,
+                    into_empty_store=not store_has_cases(conn),
+                    on_progress=on_progress,
+                )
+            except RepeatedRefs:
+                case_file = reader()
+                result = apply_case_file(
+                    conn, case_file.batches, into_empty_store=False, on_progress=on_progress
+                )
+        except DuplicateCaseRef as dup:
+            column = case_file.columns.get(_FIELD_COLUMN.get(dup.field_name, dup.field_name))
+            raise InputError(
+                f"case ref '{dup.case_ref}' is also on line {dup.first_line} with a different "
+                f"{_FIELD_COLUMN.get(dup.field_name, dup.field_name)}",
+                file=str(path),
+                line=dup.line,
+                column=column[0] if column else None,
+                column_name=column[1] if column else None,
+            ) from None
+        if result.rows == 0:
+            raise InputError("the file has a header but no cases", file=str(path))
+        summary = CaseImportSummary(
+            file=str(path),
+            sha256=sha256_of(path),
+            kind=case_file.kind,
+            rows=result.rows,
+            added=len(result.added),
+            updated=len(result.updated),
+            closed=len(result.closed),
+            unchanged=result.unchanged,
+            open_not_in_file=result.not_in_file_open,
+            teams_added=len(result.teams_added),
+            workers_added=len(result.workers_added),
+            dry_run=dry_run,
+            warnings=list(case_file.warnings),
+        )
+        if summary.changed and not dry_run:
+            record_change(
+                session,
+                actor=ctx.user,
+                action="cases.import",
+                entity="case_file",
+                entity_ref=path.name,
+                recorded_at=ctx.recorded_at,
+                as_of=ctx.now,
+                detail={
+                    "file": path.name,
+                    "sha256": summary.sha256,
+                    "kind": summary.kind,
+                    "rows": summary.rows,
+                    "counts": {
+                        "added": summary.added,
+                        "updated": summary.updated,
+                        "closed": summary.closed,
+                        "unchanged": summary.unchanged,
+                    },
+                    "added": result.added,
+                    "updated": result.updated,
+                    "closed": result.closed,
+                    "teams_added": result.teams_added,
+                    "workers_added": result.workers_added,
+                },
+            )
+    return summary
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case_ref: str
+    team: str | None
+    worker: str | None
+    category: str
+    open_date: date | None
+    close_date: date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "case_ref": self.case_ref,
+            "team": self.team,
+            "worker": self.worker,
+            "category": self.category,
+            "open_date": self.open_date,
+            "close_date": self.close_date,
+        }
+
+
+def iter_cases(
+    *,
+    store: Store,
+    open_on: date | None = None,
+    team: str | None = None,
+    category: str | None = None,
+) -> Iterator[CaseView]:
+    """Every case matching the filters, in case ref order, streamed from one snapshot."""
+    worker = aliased(Staff)
+    query = (
+        select(
+            col(Case.case_ref),
+            col(Team.name),
+            col(worker.name),
+            col(Case.category),
+            col(Case.open_date),
+            col(Case.close_date),
+        )
+        .outerjoin(Team, col(Team.id) == col(Case.team_id))
+        .outerjoin(worker, col(worker.id) == col(Case.worker_id))
+        .order_by(col(Case.case_ref))
+    )
+    if open_on is not None:
+        query = query.where(
+            or_(col(Case.open_date).is_(None), col(Case.open_date) <= open_on),
+            or_(col(Case.close_date).is_(None), col(Case.close_date) >= open_on),
+        )
+    if team is not None:
+        query = query.where(col(Team.name) == team)
+    if category is not None:
+        query = query.where(col(Case.category) == category.upper())
+    with store.reading() as session:
+        for row in session.connection().execution_options(yield_per=5000).execute(query):
+            yield CaseView(*row)

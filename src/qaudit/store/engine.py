@@ -1,0 +1,240 @@
+"""Opening the store: connection settings, one transaction per command, schema kept at head.
+
+SQLite gets ``foreign_keys``, WAL, ``synchronous=FULL`` and a busy timeout on every connect, and
+its write transactions begin IMMEDIATE so two writers queue instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
+
+from qaudit.errors import StoreError
+from qaudit.store.migrations import HEAD
+
+BUSY_TIMEOUT_MS = 5000
+
+MigrationHook = Callable[[Connection, "str | None"], None]
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Autocommit at the driver level: qaudit issues BEGIN itself (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get("qaudit_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+class Store:
+    """A case store named by a SQLAlchemy URL: a SQLite file or a PostgreSQL database."""
+
+    def __init__(self, url: str | URL) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        database = self.url.database
+        self.path: Path | None = (
+            Path(database) if self.is_sqlite and database and database != ":memory:" else None
+        )
+        self._engine: Engine | None = None
+
+    @classmethod
+    def from_options(cls, *, db: Path, database_url: str | None) -> Store:
+        if database_url:
+            try:
+                return cls(database_url)
+            except Exception:  # SQLAlchemy's ArgumentError and friends
+                raise StoreError(f"'{database_url}' is not a database URL") from None
+        return cls(URL.create("sqlite", database=str(db)))
+
+    def describe(self) -> str:
+        """Where the store is, for messages (no password)."""
+        if self.is_sqlite:
+            return str(self.path) if self.path else "an in-memory store"
+        return self.url.render_as_string(hide_password=True)
+
+    def exists(self) -> bool:
+        return not self.is_sqlite or self.path is None or self.path.exists()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._create_engine()
+        return self._engine
+
+    def _create_engine(self) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(self.url, pool_pre_ping=False)
+        if self.path is not None and not self.path.exists():
+            self._create_private_file(self.path)
+        kwargs: dict[str, Any] = {}
+        if self.path is None:
+            kwargs["poolclass"] = StaticPool  # one shared in-memory database
+        engine = create_engine(self.url, **kwargs)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+
+    @staticmethod
+    def _create_private_file(path: Path) -> None:
+        # Create the file ourselves so it is 0600 from its first byte; SQLite gives its -wal and
+        # -shm files the same permissions.
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            return
+        except OSError as exc:
+            raise StoreError(f"cannot create the store at {path}: {exc.strerror}") from None
+        os.close(fd)
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def revision(self, conn: Connection) -> str | None:
+        """The store's schema revision, or None for a store with no schema yet."""
+        if self.is_sqlite:
+            found = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).first()
+        else:
+            found = conn.execute(text("SELECT to_regclass('alembic_version')")).scalar()
+        if not found:
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+    def ensure_schema(self, on_migrate: MigrationHook | None = None) -> bool:
+        """Bring the schema to head; True when a migration ran.
+
+        The common case, a store already at head, costs one query and no Alembic import.
+        ``on_migrate(conn, from_revision)`` runs in the migration's transaction (to log it).
+        """
+        with self._connect(write=False) as conn, self._translate_errors():
+            current = self.revision(conn)
+        if current == HEAD:
+            return False
+        with self._connect(write=True) as conn, self._translate_errors(), conn.begin():
+            current = self.revision(conn)  # another process may have migrated meanwhile
+            if current == HEAD:
+                return False
+            from qaudit.store.migrations.runner import upgrade_to_head
+
+            upgrade_to_head(conn, current)
+            if on_migrate is not None:
+                on_migrate(conn, current)
+        return True
+
+    def check_schema(self, conn: Connection) -> None:
+        current = self.revision(conn)
+        if current == HEAD:
+            return
+        if current is None:
+            raise StoreError(
+                f"{self.describe()} is not a qaudit store yet: run `qaudit init` first"
+            )
+        from qaudit.store.migrations.runner import known_revision
+
+        if not known_revision(current):
+            raise StoreError(
+                f"{self.describe()} was written by a newer qaudit (schema {current}): "
+                "upgrade qaudit"
+            )
+        raise StoreError(
+            f"{self.describe()} has an older schema ({current}): run `qaudit init` to upgrade it"
+        )
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def _connect(self, *, write: bool) -> Iterator[Connection]:
+        engine = self.engine.execution_options(qaudit_write=write)
+        with engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def writing(
+        self, *, dry_run: bool = False, on_migrate: MigrationHook | None = None
+    ) -> Iterator[Session]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite), the schema brought to head first.
+
+        Commits when the block ends normally (rolls back instead for a dry run); rolls back on
+        any exception.
+        """
+        self.ensure_schema(on_migrate)
+        with (
+            self._translate_errors(),
+            self._connect(write=True) as conn,
+            Session(bind=conn) as session,
+        ):
+            conn.begin()
+            try:
+                yield session
+                session.flush()
+                if dry_run:
+                    conn.rollback()
+                else:
+                    conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """One read transaction: a consistent snapshot of the store. Never creates a store."""
+        if not self.exists():
+            raise StoreError(
+                f"no case store at {self.describe()}: run `qaudit init` or "
+                "`qaudit cases import FILE` first"
+            )
+        with self._translate_errors(), self._connect(write=False) as conn:
+            if not self.is_sqlite:
+                conn = conn.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+            with conn.begin(), Session(bind=conn) as session:
+                self.check_schema(conn)
+                yield session
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            message = str(exc.orig) if exc.orig is not None else str(exc)
+            if "locked" in message or "busy" in message:
+                raise StoreError(
+                    f"the store is busy ({self.describe()} is being written by another "
+                    "process); try again"
+                ) from None
+            if self.is_sqlite and ("unable to open" in message or "not a database" in message):
+                raise StoreError(f"cannot open {self.describe()} as a store: {message}") from None
+            if not self.is_sqlite and "connection" in message.lower():
+                raise StoreError(
+                    f"cannot connect to {self.describe()}: {message.strip()}"
+                ) from None
+            raise
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreError(f"lost the connection to {self.describe()}") from None
+            raise
