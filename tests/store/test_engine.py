@@ -60,7 +60,7 @@ def test_the_change_log_refuses_update_and_delete(
 def test_reading_a_missing_store_refuses_and_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "none.db"
     store = Store(f"sqlite:///{path}")
-    with pytest.raises(StoreError, match="no case store at .*none.db: run `qaudit init`"):
+    with pytest.raises(StoreError, match=r"no case store at .*none\.db: run `qaudit init`"):
         with store.reading():
             pass
     assert not path.exists()

@@ -124,26 +124,27 @@ class Store:
             return None
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
-    def ensure_schema(self, on_migrate: MigrationHook | None = None) -> bool:
-        """Bring the schema to head; True when a migration ran.
+    def _migrate(self, conn: Connection, on_migrate: MigrationHook | None) -> None:
+        """Bring the schema to head inside the caller's write transaction.
 
-        The common case, a store already at head, costs one query and no Alembic import.
-        ``on_migrate(conn, from_revision)`` runs in the migration's transaction (to log it).
+        A store already at head costs one query and no Alembic import. Because the migration
+        shares the command's transaction, a command that fails leaves the old schema.
         """
-        with self._connect(write=False) as conn, self._translate_errors():
-            current = self.revision(conn)
+        current = self.revision(conn)
         if current == HEAD:
-            return False
-        with self._connect(write=True) as conn, self._translate_errors(), conn.begin():
-            current = self.revision(conn)  # another process may have migrated meanwhile
+            return
+        if not self.is_sqlite:
+            # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs a lock so
+            # that two first commands do not both create the schema.
+            conn.execute(text("SELECT pg_advisory_xact_lock(7346120)"))
+            current = self.revision(conn)
             if current == HEAD:
-                return False
-            from qaudit.store.migrations.runner import upgrade_to_head
+                return
+        from qaudit.store.migrations.runner import upgrade_to_head
 
-            upgrade_to_head(conn, current)
-            if on_migrate is not None:
-                on_migrate(conn, current)
-        return True
+        upgrade_to_head(conn, current)
+        if on_migrate is not None:
+            on_migrate(conn, current)
 
     def check_schema(self, conn: Connection) -> None:
         current = self.revision(conn)
@@ -176,28 +177,41 @@ class Store:
     def writing(
         self, *, dry_run: bool = False, on_migrate: MigrationHook | None = None
     ) -> Iterator[Session]:
-        """One write transaction (BEGIN IMMEDIATE on SQLite), the schema brought to head first.
+        """One write transaction (BEGIN IMMEDIATE on SQLite), the schema brought to head in it.
 
         Commits when the block ends normally (rolls back instead for a dry run); rolls back on
-        any exception.
+        any exception, and then removes a SQLite file this transaction created.
         """
-        self.ensure_schema(on_migrate)
-        with (
-            self._translate_errors(),
-            self._connect(write=True) as conn,
-            Session(bind=conn) as session,
-        ):
-            conn.begin()
-            try:
-                yield session
-                session.flush()
-                if dry_run:
+        creating = self.is_sqlite and self.path is not None and not self.path.exists()
+        try:
+            with (
+                self._translate_errors(),
+                self._connect(write=True) as conn,
+                Session(bind=conn) as session,
+            ):
+                conn.begin()
+                try:
+                    self._migrate(conn, on_migrate)
+                    yield session
+                    session.flush()
+                    if dry_run:
+                        conn.rollback()
+                    else:
+                        conn.commit()
+                except BaseException:
                     conn.rollback()
-                else:
-                    conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
+                    raise
+        except BaseException:
+            if creating:
+                self._remove_created_file()
+            raise
+        if creating and dry_run:
+            self._remove_created_file()
+
+    def _remove_created_file(self) -> None:
+        self.dispose()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
