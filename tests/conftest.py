@@ -150,3 +150,10 @@ def write_csv(
     body = newline.join(",".join(r) for r in rows) + newline
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + body.encode("utf-8"))
     return path
+
+
+def plain(text: str) -> str:
+    """Rich's boxed usage errors, unboxed and on one line, for matching messages."""
+    for char in "╭╮╰╯─│":
+        text = text.replace(char, " ")
+    return " ".join(text.split())

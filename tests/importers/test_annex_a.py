@@ -693,8 +693,7 @@ def test_csv_file(tmp_path: Path) -> None:
     path = tmp_path / "cases.csv"
     path.write_text("Child Unique ID\n1\n", encoding="utf-8")
     assert read_error(path) == (
-        f"{path}: not a readable Excel workbook (not an .xlsx file: save it from Excel as an "
-        ".xlsx workbook)"
+        f"{path}: not a readable Excel workbook (not an .xlsx file, or damaged or cut short)"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,14 @@ from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.progress import row_progress
 from qaudit.cli.state import Format, say, state, warn
 from qaudit.domain.dates import parse_date
+
+
+class Category(StrEnum):
+    CLA = "CLA"
+    CP = "CP"
+    CIN = "CIN"
+    CL = "CL"
+
 
 app = typer.Typer(help="The case list: import it from CSV or Annex A, list cases.")
 
@@ -104,7 +113,8 @@ def list_(
     ] = None,
     team: Annotated[str | None, typer.Option("--team", help="Only this team's cases.")] = None,
     category: Annotated[
-        str | None, typer.Option("--category", help="Only CLA, CP, CIN or CL cases.")
+        Category | None,
+        typer.Option("--category", case_sensitive=False, help="Only cases of this category."),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
@@ -114,15 +124,13 @@ def list_(
     """
     from qaudit.services.cases import iter_cases
 
-    if category is not None and category.upper() not in ("CLA", "CP", "CIN", "CL"):
-        raise typer.BadParameter(
-            f"'{category}' is not a category; expected CLA, CP, CIN or CL",
-            param_hint="'--category'",
-        )
     rows = (
         case.as_dict()
         for case in iter_cases(
-            store=state(ctx).store, open_on=_date(open_on), team=team, category=category
+            store=state(ctx).store,
+            open_on=_date(open_on),
+            team=team,
+            category=category.value if category else None,
         )
     )
     count = emit_rows(rows, fmt=fmt, columns=CASE_COLUMNS, title="Cases")

@@ -139,14 +139,19 @@ def read_annex_a(path: Path, *, today: date, batch_size: int = 5000) -> CaseFile
 
     file = str(path)
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # A file object, not the path: openpyxl judges a path by its extension, and qaudit
+        # judges a file by its content (an export may be named .dat or have no extension).
+        handle = path.open("rb")
     except FileNotFoundError:
         raise InputError("no such file", file=file) from None
     except IsADirectoryError:
         raise InputError("is a folder, not an Excel workbook", file=file) from None
     except PermissionError:
         raise InputError("not allowed to read this file", file=file) from None
+    try:
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises all sorts on files it cannot parse
+        handle.close()
         raise InputError(f"not a readable Excel workbook ({_why(exc)})", file=file) from None
 
     try:
@@ -158,6 +163,7 @@ def read_annex_a(path: Path, *, today: date, batch_size: int = 5000) -> CaseFile
         raise InputError(f"not a readable Excel workbook ({_why(exc)})", file=file) from None
     finally:
         workbook.close()
+        handle.close()
 
     if not children:
         raise InputError(

@@ -14,6 +14,7 @@ from typing import Any
 
 from qaudit.domain.dates import parse_file_date as _other_date
 from qaudit.errors import InputError
+from qaudit.importers.files import first_bad_utf8
 from qaudit.importers.rows import CATEGORIES, CaseFile, CaseRow
 
 REQUIRED = ("case_ref", "team", "worker", "category", "open_date", "close_date")
@@ -83,8 +84,12 @@ def read_case_csv(path: Path, *, batch_size: int = 20_000) -> CaseFile:
 
 def _unreadable(name: str, line: int, exc: Exception) -> InputError:
     if isinstance(exc, UnicodeDecodeError):
+        bad_line, column = first_bad_utf8(Path(name))
         return InputError(
-            "the file is not UTF-8 text (save it as 'CSV UTF-8')", file=name, line=line
+            "the file is not UTF-8 text (save it as 'CSV UTF-8')",
+            file=name,
+            line=bad_line,
+            column=column,
         )
     return InputError(f"not a readable CSV ({exc})", file=name, line=line)
 

@@ -52,3 +52,17 @@ def sha256_of(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def first_bad_utf8(path: Path) -> tuple[int, int]:
+    """The line and the 1-based field (counting commas) of the first byte that is not UTF-8.
+
+    A text reader decodes in large chunks, so its error cannot say which line was bad.
+    """
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return number, raw[: exc.start].count(b",") + 1
+    return 1, 1

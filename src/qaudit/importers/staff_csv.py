@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from qaudit.errors import InputError
+from qaudit.importers.files import first_bad_utf8
 
 ROLES = ("auditor", "team_manager", "head_of_service", "qa_lead", "social_worker")
 REQUIRED = ("name", "role", "team")
@@ -32,7 +33,13 @@ def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
         with path.open("r", encoding="utf-8-sig", newline="") as handle:
             rows = list(_rows(csv.reader(handle), name))
     except UnicodeDecodeError:
-        raise InputError("the file is not UTF-8 text (save it as 'CSV UTF-8')", file=name) from None
+        line, column = first_bad_utf8(path)
+        raise InputError(
+            "the file is not UTF-8 text (save it as 'CSV UTF-8')",
+            file=name,
+            line=line,
+            column=column,
+        ) from None
     except csv.Error as exc:
         raise InputError(f"not a readable CSV ({exc})", file=name) from None
     header_line, header = rows[0] if rows else (0, [])
