@@ -1,0 +1,84 @@
+"""The policy's defaults and overrides, and the date forms the CLI contract accepts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from qaudit.domain.dates import LONDON, parse_date, parse_file_date, parse_moment
+from qaudit.domain.policy import Policy, PolicyError, policy_from_mapping
+
+
+def test_defaults_are_those_of_domain_md() -> None:
+    policy = Policy()
+    assert policy.audit.sample_size == 50
+    assert policy.audit.exclusion_months == 12
+    assert policy.audit.moderation_working_days == 5
+    assert policy.audit.reaudit_weeks == 6
+    assert (policy.complaints.statutory.stage1_days, policy.complaints.statutory.stage2_days,
+            policy.complaints.statutory.stage3_days) == (10, 25, 30)  # fmt: skip
+    assert policy.voice.review_hours == 24
+    assert policy.reports.suppression_threshold == 5
+
+
+def test_a_mapping_overrides_only_what_it_names() -> None:
+    policy = policy_from_mapping(
+        {"audit": {"reaudit_weeks": 12}, "calendar": {"closure_days": [date(2026, 12, 29)]}}
+    )
+    assert policy.audit.reaudit_weeks == 12
+    assert policy.audit.sample_size == 50
+    assert policy.calendar.closure_days == (date(2026, 12, 29),)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"audit": {"sample_size": True}}, "'audit.sample_size' must be a whole number"),
+        ({"audit": {"sample_size": -1}}, "'audit.sample_size' must be a whole number"),
+        ({"audit": 5}, "audit must be a table"),
+        ({"complaints": {"statutory": {"stage9_days": 1}}},
+         "unknown policy key 'complaints.statutory.stage9_days'"),
+    ],
+)  # fmt: skip
+def test_bad_policy_values(values: dict[str, object], message: str) -> None:
+    with pytest.raises(PolicyError, match=message):
+        policy_from_mapping(values)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-23", datetime(2026, 12, 23, 0, 0, tzinfo=LONDON)),
+        ("2026-07-01T09:15", datetime(2026, 7, 1, 9, 15, tzinfo=LONDON)),
+    ],
+)
+def test_moments(text: str, expected: datetime) -> None:
+    assert parse_moment(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2026-13-01", "2026-02-29", "1/2/2026", "2026-1-05", ""])
+def test_bad_iso_dates(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a date"):
+        parse_date(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-04-03", "2026-04-03"),
+        ("03/04/2026", "2026-04-03"),  # 3 April: UK day-first, never US
+        ("3/4/2026", "2026-04-03"),
+        (" 29/02/2024 ", "2024-02-29"),
+    ],
+)
+def test_file_dates_are_day_first(text: str, expected: str) -> None:
+    assert parse_file_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["04/31/2026", "31/02/2026", "2026/04/03", "3 April 2026", "1900-01-00"]
+)
+def test_file_dates_that_do_not_exist_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_file_date(text)
