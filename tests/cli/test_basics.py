@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -133,7 +132,7 @@ def test_init_creates_then_reports_up_to_date(tmp_path: Path) -> None:
     second = CliRunner().invoke(app, ["--db", str(db), "init"])
     assert (second.exit_code, second.stderr) == (0, f"Store up to date: {db} (schema 0001)\n")
     assert snapshot(f"sqlite:///{db}") == before
-    assert oct(os.stat(db).st_mode & 0o777) == "0o600"
+    assert oct(db.stat().st_mode & 0o777) == "0o600"
 
 
 def test_an_unreachable_database_url_is_an_error(tmp_path: Path) -> None:

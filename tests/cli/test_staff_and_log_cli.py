@@ -67,7 +67,7 @@ def test_staff_reimport_changes_nothing_and_a_later_list_updates(cli: Cli, tmp_p
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        ([["name", "team"], ["A", "T"]], "line 1: missing required column role (the header must have name,role,team)"),
+        ([["name", "team"], ["A", "T"]], "line 1: missing required column role (the header must have name,role,team)"),  # noqa: E501
         ([["name", "role", "team"], ["A", "boss", "T"]],
          "line 2, column 2 (role): 'boss' is not a role; expected one of auditor, team_manager, "
          "head_of_service, qa_lead, social_worker"),
