@@ -1,0 +1,53 @@
+"""The README stays true: its set-up lines, its walk-through, and its CLI reference."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+
+
+def test_readme_opens_with_the_two_setup_commands() -> None:
+    head = README.read_text(encoding="utf-8").splitlines()[:20]
+    block = "\n".join(head)
+    assert re.search(r"^make demo\b", block, re.M)
+    assert re.search(r"^make test\b", block, re.M)
+
+
+def test_the_cli_reference_matches_the_real_help() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli_reference.py"), "--check", str(README)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_walkthrough_runs(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Five minutes with qaudit", 1)[1]
+    script = section.split("```sh", 1)[1].split("```", 1)[0]
+    script = "\n".join(line for line in script.splitlines() if not line.startswith("source "))
+    for name in ("data", "tests"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "QAUDIT_TODAY": "2026-12-01",
+    }
+    env.pop("QAUDIT_DATABASE_URL", None)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "0 added, 0 updated, 0 closed, 240 unchanged" in result.stderr
+    assert (tmp_path / "cp-cases.csv").read_text().startswith("case_ref,team,worker,category")
+    assert (tmp_path / "walkthrough.db").exists()
