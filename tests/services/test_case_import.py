@@ -203,3 +203,26 @@ def test_annex_a_child_on_two_lists_is_one_case() -> None:
     assert (rows["9999"].category, rows["9999"].open_date, rows["9999"].close_date) == (
         "CP", "2019-10-05", None,
     )  # fmt: skip
+
+
+def test_a_first_import_leaves_every_index_in_place(
+    store: Store, ctx: Context, tmp_path: Path
+) -> None:
+    """The first import drops the case indexes to load faster; they must all come back."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import_cases(store=store, path=write_csv(tmp_path / "a.csv", FIRST), ctx=ctx)
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+
+
+def test_the_refs_in_the_log_survive_a_large_import(
+    store: Store, ctx: Context, tmp_path: Path
+) -> None:
+    rows = [HEADER] + [[f"R{i:05d}", "T", "", "CIN", "", ""] for i in range(45_000)]
+    import_cases(store=store, path=write_csv(tmp_path / "big.csv", rows), ctx=ctx)
+    detail = _events(store)[-1][1]
+    assert detail["added"] == [f"R{i:05d}" for i in range(45_000)]
+    assert detail["counts"]["added"] == 45_000  # type: ignore[index]

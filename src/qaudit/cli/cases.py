@@ -15,6 +15,11 @@ from qaudit.cli.state import Format, say, state, warn
 from qaudit.domain.dates import parse_date
 
 
+class SummaryFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 class Category(StrEnum):
     CLA = "CLA"
     CP = "CP"
@@ -51,8 +56,9 @@ def import_(
         bool, typer.Option("--dry-run", help="Check the file and count; write nothing.")
     ] = False,
     fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table: a summary; json: the counts.")
-    ] = Format.table,
+        SummaryFormat,
+        typer.Option("--format", "-f", help="table: a summary for people; json: the counts."),
+    ] = SummaryFormat.table,
 ) -> None:
     """Import cases from the canonical CSV or an Annex A workbook: all rows or none.
 
@@ -70,7 +76,7 @@ def import_(
         )
     for message in summary.warnings:
         warn(message)
-    if fmt is Format.json:
+    if fmt is SummaryFormat.json:
         emit_object(
             {
                 "file": summary.file,

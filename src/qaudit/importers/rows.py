@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -27,12 +27,16 @@ class CaseRow(NamedTuple):
     date_of_birth: str | None
 
 
+RowTuple = tuple[int, str, str | None, str | None, str, str | None, str | None, str | None]
+"""A CaseRow's fields as a plain tuple, for the bulk path (a CaseRow is one too)."""
+
+
 @dataclass
 class CaseFile:
     """A validated case file: rows to apply in batches, and what the reader wants said."""
 
     kind: str  # "csv" or "annex-a"
-    batches: Iterator[list[CaseRow]]
+    batches: Iterator[Sequence[RowTuple]]
     warnings: list[str] = field(default_factory=list)
     # Where each field came from, for messages: field name -> (1-based column, header text).
     columns: dict[str, tuple[int, str]] = field(default_factory=dict)

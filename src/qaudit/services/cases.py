@@ -92,7 +92,10 @@ def import_cases(
             except RepeatedRefs:
                 case_file = reader()
                 result = apply_case_file(
-                    conn, case_file.batches, into_empty_store=False, on_progress=on_progress
+                    conn,
+                    case_file.batches,
+                    into_empty_store=False,
+                    on_progress=on_progress,
                 )
         except DuplicateCaseRef as dup:
             column = case_file.columns.get(_FIELD_COLUMN.get(dup.field_name, dup.field_name))

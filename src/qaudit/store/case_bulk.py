@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from qaudit.importers.rows import CaseRow
+from qaudit.importers.rows import RowTuple
+from qaudit.store.changelog import RefList
 from qaudit.store.models import Case, Staff, Team
 
 # Rows per multi-row INSERT: far fewer statements than one per row, well under SQLite's and
@@ -63,9 +64,9 @@ class DuplicateCaseRef(Exception):
 @dataclass
 class CaseApplyResult:
     rows: int = 0
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    closed: list[str] = field(default_factory=list)
+    added: RefList = field(default_factory=RefList)
+    updated: RefList = field(default_factory=RefList)
+    closed: RefList = field(default_factory=RefList)
     unchanged: int = 0
     not_in_file_open: int = 0
     teams_added: list[str] = field(default_factory=list)
@@ -108,7 +109,7 @@ def _placeholder(conn: Connection) -> str:
 
 
 def _ensure_teams(conn: Connection, teams: _Names, names: Iterable[str]) -> None:
-    new = sorted({n for n in names if n not in teams.ids})
+    new = sorted(n for n in names if n not in teams.ids)
     if not new:
         return
     conn.execute(insert(Team.__table__), [{"name": n} for n in new])  # type: ignore[attr-defined]
@@ -137,54 +138,65 @@ def _reload(conn: Connection, names: _Names, table: str, new: list[str]) -> None
     names.added.extend(new)
 
 
-def _resolved(
-    conn: Connection, batch: Sequence[CaseRow], teams: _Names, workers: _Names
+def _statements(
+    conn: Connection,
+    batch: Sequence[RowTuple],
+    teams: _Names,
+    workers: _Names,
+    *,
+    with_line: bool,
 ) -> list[tuple[Any, ...]]:
-    """The batch with team and worker names turned into ids (creating what is new)."""
-    _ensure_teams(conn, teams, {r[2] for r in batch if r[2] is not None})
-    team_ids = teams.ids
-    new_workers: dict[str, int | None] = {}
-    for r in batch:
-        worker = r[3]
-        if worker is not None and worker not in workers.ids and worker not in new_workers:
-            new_workers[worker] = team_ids.get(r[2]) if r[2] is not None else None
-    _ensure_workers(conn, workers, new_workers)
-    worker_ids = workers.ids
-    return [
-        (
-            r[0],
-            r[1],
-            r[4],
-            None if r[2] is None else team_ids[r[2]],
-            None if r[3] is None else worker_ids[r[3]],
-            r[5],
-            r[6],
-            r[7],
-        )
-        for r in batch
-    ]
+    """The batch as parameter tuples of ROWS_PER_STATEMENT rows each (the last may be short),
+    team and worker names turned into ids (new ones created first)."""
+    # Distinct names through set(map(...)): C loops, which matter a million rows at a time.
+    new_teams = set(map(itemgetter(2), batch)) - teams.ids.keys()
+    new_teams.discard(None)
+    _ensure_teams(conn, teams, new_teams)
+    team_id = teams.ids.get  # get(None) is None: a blank team stays blank
+    new_workers = set(map(itemgetter(3), batch)) - workers.ids.keys()
+    new_workers.discard(None)
+    if new_workers:
+        team_of: dict[str, int | None] = {}
+        for r in batch:  # a worker new to the store belongs to the team of their first case
+            if r[3] in new_workers and r[3] not in team_of:
+                team_of[r[3]] = team_id(r[2])  # type: ignore[arg-type, index]
+        _ensure_workers(conn, workers, team_of)
+    worker_id = workers.ids.get
+    statements: list[tuple[Any, ...]] = []
+    for start in range(0, len(batch), ROWS_PER_STATEMENT):
+        values: list[Any] = []
+        add = values.extend
+        if with_line:
+            for r in batch[start : start + ROWS_PER_STATEMENT]:
+                add((r[0], r[1], r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
+        else:
+            for r in batch[start : start + ROWS_PER_STATEMENT]:
+                add((r[1], r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
+        statements.append(tuple(values))
+    return statements
 
 
-def _insert_many(
-    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+def _insert_statements(
+    conn: Connection, table: str, columns: Sequence[str], statements: list[tuple[Any, ...]]
 ) -> None:
-    """Multi-row INSERT statements through one executemany per call."""
-    if not rows:
+    """Multi-row INSERTs: one executemany for the full statements, one call for a short last."""
+    if not statements:
         return
+    width = len(columns)
     mark = _placeholder(conn)
-    one = "(" + ", ".join([mark] * len(columns)) + ")"
+    one = "(" + ", ".join([mark] * width) + ")"
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    full, rest = divmod(len(rows), ROWS_PER_STATEMENT)
+    last = statements[-1]
+    full = statements if len(last) == ROWS_PER_STATEMENT * width else statements[:-1]
     if full:
-        sql = head + ", ".join([one] * ROWS_PER_STATEMENT)
-        params = [
-            tuple(chain.from_iterable(rows[i : i + ROWS_PER_STATEMENT]))
-            for i in range(0, full * ROWS_PER_STATEMENT, ROWS_PER_STATEMENT)
-        ]
-        conn.exec_driver_sql(sql, params)
-    if rest:
-        sql = head + ", ".join([one] * rest)
-        conn.exec_driver_sql(sql, tuple(chain.from_iterable(rows[full * ROWS_PER_STATEMENT :])))
+        conn.exec_driver_sql(head + ", ".join([one] * ROWS_PER_STATEMENT), full)
+    if len(full) < len(statements):
+        conn.exec_driver_sql(head + ", ".join([one] * (len(last) // width)), last)
+
+
+def _cases_table() -> Table:
+    table: Table = Case.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def store_has_cases(conn: Connection) -> bool:
@@ -193,7 +205,7 @@ def store_has_cases(conn: Connection) -> bool:
 
 def apply_case_file(
     conn: Connection,
-    batches: Iterable[Sequence[CaseRow]],
+    batches: Iterable[Sequence[RowTuple]],
     *,
     into_empty_store: bool,
     on_progress: ProgressCallback | None = None,
@@ -218,25 +230,36 @@ class RepeatedRefs(Exception):
 
 def _insert_direct(
     conn: Connection,
-    batches: Iterable[Sequence[CaseRow]],
+    batches: Iterable[Sequence[RowTuple]],
     teams: _Names,
     workers: _Names,
     result: CaseApplyResult,
     on_progress: ProgressCallback | None,
 ) -> None:
+    # The indexes are dropped and built again at the end: sorting once is far cheaper than a
+    # million random inserts into each. The unique index on case_ref goes first, so a repeated
+    # ref is found when it is built. All inside the savepoint, so a failure restores them.
+    if conn.dialect.name == "sqlite":
+        # Let SQLite sort for CREATE INDEX in helper threads (C code: no GIL involved).
+        conn.exec_driver_sql("PRAGMA threads = 2")
     savepoint = conn.begin_nested()
+    indexes = sorted(_cases_table().indexes, key=lambda ix: (not ix.unique, str(ix.name)))
     try:
+        for index in indexes:
+            index.drop(conn)
         for batch in batches:
-            rows = _resolved(conn, batch, teams, workers)
-            _insert_many(conn, "cases", CASE_FIELDS, [r[1:] for r in rows])
-            result.added.extend(r[1] for r in batch)
+            statements = _statements(conn, batch, teams, workers, with_line=False)
+            _insert_statements(conn, "cases", CASE_FIELDS, statements)
+            result.added.extend([r[1] for r in batch])
             result.rows += len(batch)
             if on_progress is not None:
                 on_progress(result.rows)
+        for index in indexes:
+            index.create(conn)
     except IntegrityError as exc:
         savepoint.rollback()
         message = str(exc.orig)
-        if "case_ref" in message or "uq_cases_case_ref" in message:
+        if "case_ref" in message:
             raise RepeatedRefs() from None
         raise
     savepoint.commit()
@@ -244,29 +267,28 @@ def _insert_direct(
 
 def _insert_staged(
     conn: Connection,
-    batches: Iterable[Sequence[CaseRow]],
+    batches: Iterable[Sequence[RowTuple]],
     teams: _Names,
     workers: _Names,
     result: CaseApplyResult,
     on_progress: ProgressCallback | None,
 ) -> None:
+    # The temporary table is created in the caller's transaction: if anything below fails,
+    # the rollback removes it (dropping it here could itself fail on an aborted transaction).
     stage = _stage
     stage.create(conn)
-    try:
-        columns = ("line", *CASE_FIELDS)
-        for batch in batches:
-            _insert_many(conn, stage.name, columns, _resolved(conn, batch, teams, workers))
-            result.rows += len(batch)
-            if on_progress is not None:
-                on_progress(result.rows)
-        conn.exec_driver_sql(
-            f"CREATE INDEX qaudit_import_stage_ref ON {stage.name} (case_ref, line)"
-        )
-        _refuse_conflicting_duplicates(conn)
-        _drop_identical_duplicates(conn)
-        _classify_and_apply(conn, result)
-    finally:
-        stage.drop(conn)
+    columns = ("line", *CASE_FIELDS)
+    for batch in batches:
+        statements = _statements(conn, batch, teams, workers, with_line=True)
+        _insert_statements(conn, stage.name, columns, statements)
+        result.rows += len(batch)
+        if on_progress is not None:
+            on_progress(result.rows)
+    conn.exec_driver_sql(f"CREATE INDEX qaudit_import_stage_ref ON {stage.name} (case_ref, line)")
+    _refuse_conflicting_duplicates(conn)
+    _drop_identical_duplicates(conn)
+    _classify_and_apply(conn, result)
+    stage.drop(conn)
 
 
 def _refuse_conflicting_duplicates(conn: Connection) -> None:
@@ -298,27 +320,30 @@ def _drop_identical_duplicates(conn: Connection) -> None:
 
 
 def _classify_and_apply(conn: Connection, result: CaseApplyResult) -> None:
-    cases = Case.__table__  # type: ignore[attr-defined]
+    cases = _cases_table()
     s = _stage
     matched = cases.c.case_ref == s.c.case_ref
     differs = or_(*(cases.c[name].is_distinct_from(s.c[name]) for name in COMPARED))
     closing = and_(cases.c.close_date.is_(None), s.c.close_date.is_not(None))
 
-    result.added = list(
-        conn.execute(
-            select(s.c.case_ref).where(not_(exists().where(matched))).order_by(s.c.line)
-        ).scalars()
-    )
-    changed = conn.execute(
+    for part in (
+        conn.execute(select(s.c.case_ref).where(not_(exists().where(matched))).order_by(s.c.line))
+        .scalars()
+        .partitions(20_000)
+    ):
+        result.added.extend(part)
+    changed = 0
+    for rows in conn.execute(
         select(s.c.case_ref, closing.label("closing"))
         .join_from(s, cases, matched)
         .where(differs)
         .order_by(s.c.line)
-    ).all()
-    result.closed = [ref for ref, is_closing in changed if is_closing]
-    result.updated = [ref for ref, is_closing in changed if not is_closing]
+    ).partitions(20_000):
+        result.closed.extend([ref for ref, is_closing in rows if is_closing])
+        result.updated.extend([ref for ref, is_closing in rows if not is_closing])
+        changed += len(rows)
     staged = conn.execute(select(func.count()).select_from(s)).scalar_one()
-    result.unchanged = staged - len(result.added) - len(changed)
+    result.unchanged = staged - len(result.added) - changed
     result.not_in_file_open = conn.execute(
         select(func.count())
         .select_from(cases)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, MetaData
+from sqlalchemy import JSON, CheckConstraint, Column, MetaData
 from sqlmodel import Field, SQLModel
 
 # Named constraints let Alembic's batch mode alter SQLite tables reliably.
@@ -55,18 +55,20 @@ class HeadOfService(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
-    __table_args__ = (
-        CheckConstraint("category IN ('CLA', 'CP', 'CIN', 'CL')", name="category"),
-        Index("ix_cases_open_close", "open_date", "close_date"),
-    )
+    __table_args__ = (CheckConstraint("category IN ('CLA', 'CP', 'CIN', 'CL')", name="category"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    case_ref: str = Field(unique=True)
+    # A unique index rather than a UNIQUE constraint: a first bulk import may drop it and build
+    # it once at the end, which SQLite cannot do with a constraint.
+    case_ref: str = Field(unique=True, index=True)
     category: str
-    team_id: int | None = Field(default=None, foreign_key="teams.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="teams.id")
     worker_id: int | None = Field(default=None, foreign_key="staff.id")
     open_date: date | None = None
-    close_date: date | None = None
+    # "Open on D" is close_date IS NULL OR close_date >= D: as closed cases accumulate over
+    # the years, the open ones are the few this index finds. Every index is paid for on each
+    # bulk import, so there is no other until a query needs one.
+    close_date: date | None = Field(default=None, index=True)
     date_of_birth: date | None = None
 
 

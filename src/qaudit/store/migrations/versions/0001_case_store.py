@@ -88,10 +88,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["team_id"], ["teams.id"], name=op.f("fk_cases_team_id_teams")),
         sa.ForeignKeyConstraint(["worker_id"], ["staff.id"], name=op.f("fk_cases_worker_id_staff")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
-        sa.UniqueConstraint("case_ref", name=op.f("uq_cases_case_ref")),
     )
-    op.create_index(op.f("ix_cases_team_id"), "cases", ["team_id"], unique=False)
-    op.create_index("ix_cases_open_close", "cases", ["open_date", "close_date"], unique=False)
+    op.create_index(op.f("ix_cases_case_ref"), "cases", ["case_ref"], unique=True)
+    op.create_index(op.f("ix_cases_close_date"), "cases", ["close_date"], unique=False)
     op.create_table(
         "change_log",
         sa.Column("id", sa.Integer(), nullable=False),
