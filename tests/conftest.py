@@ -23,7 +23,18 @@ from qaudit.store.engine import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_ENV = "QAUDIT_TEST_DATABASE_URL"
-TABLES = ("teams", "staff", "heads_of_service", "cases", "change_log")
+TABLES = (
+    "teams",
+    "staff",
+    "heads_of_service",
+    "cases",
+    "samples",
+    "sample_items",
+    "audits",
+    "moderations",
+    "reaudits",
+    "change_log",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from conftest import plain, snapshot
 from qaudit.cli import app
+from qaudit.store.migrations import HEAD
 
 HEAVY = ("pandas", "sqlalchemy", "sqlmodel", "alembic", "openpyxl", "matplotlib", "psycopg")
 
@@ -127,10 +128,10 @@ def test_toml_errors_name_line_and_column(tmp_path: Path) -> None:
 def test_init_creates_then_reports_up_to_date(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     first = CliRunner().invoke(app, ["--db", str(db), "init"])
-    assert (first.exit_code, first.stderr) == (0, f"Created {db} (schema 0001)\n")
+    assert (first.exit_code, first.stderr) == (0, f"Created {db} (schema {HEAD})\n")
     before = snapshot(f"sqlite:///{db}")
     second = CliRunner().invoke(app, ["--db", str(db), "init"])
-    assert (second.exit_code, second.stderr) == (0, f"Store up to date: {db} (schema 0001)\n")
+    assert (second.exit_code, second.stderr) == (0, f"Store up to date: {db} (schema {HEAD})\n")
     assert snapshot(f"sqlite:///{db}") == before
     assert oct(db.stat().st_mode & 0o777) == "0o600"
 

@@ -13,6 +13,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     Integer,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from qaudit.domain.sampling import draw_key
 from qaudit.importers.rows import RowTuple
 from qaudit.store.changelog import RefList
 from qaudit.store.models import Case, Staff, Team
@@ -40,6 +42,7 @@ from qaudit.store.models import Case, Staff, Team
 ROWS_PER_STATEMENT = 200
 CASE_FIELDS = (
     "case_ref",
+    "draw_key",
     "category",
     "team_id",
     "worker_id",
@@ -85,6 +88,7 @@ _stage = Table(
     Column("open_date", Date),
     Column("close_date", Date),
     Column("date_of_birth", Date),
+    Column("draw_key", BigInteger, nullable=False),
     prefixes=["TEMPORARY"],
 )
 
@@ -162,16 +166,17 @@ def _statements(
                 team_of[r[3]] = team_id(r[2])  # type: ignore[arg-type, index]
         _ensure_workers(conn, workers, team_of)
     worker_id = workers.ids.get
+    key = draw_key
     statements: list[tuple[Any, ...]] = []
     for start in range(0, len(batch), ROWS_PER_STATEMENT):
         values: list[Any] = []
         add = values.extend
         if with_line:
             for r in batch[start : start + ROWS_PER_STATEMENT]:
-                add((r[0], r[1], r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
+                add((r[0], r[1], key(r[1]), r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
         else:
             for r in batch[start : start + ROWS_PER_STATEMENT]:
-                add((r[1], r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
+                add((r[1], key(r[1]), r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
         statements.append(tuple(values))
     return statements
 

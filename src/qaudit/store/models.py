@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, MetaData
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    MetaData,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 # Named constraints let Alembic's batch mode alter SQLite tables reliably.
@@ -65,11 +73,120 @@ class Case(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="teams.id")
     worker_id: int | None = Field(default=None, foreign_key="staff.id")
     open_date: date | None = None
-    # "Open on D" is close_date IS NULL OR close_date >= D: as closed cases accumulate over
-    # the years, the open ones are the few this index finds. Every index is paid for on each
-    # bulk import, so there is no other until a query needs one.
-    close_date: date | None = Field(default=None, index=True)
+    close_date: date | None = None
     date_of_birth: date | None = None
+    # A fixed pseudo-random key from the case ref alone (domain.sampling.draw_key): the monthly
+    # sample walks this index from a seeded start, so a draw reads ~size rows, not the caseload.
+    # Every index is paid for on each bulk import, so there is no other until a query needs one.
+    draw_key: int = Field(sa_type=BigInteger, index=True)
+
+
+GRADES: tuple[str, ...] = ("outstanding", "good", "requires-improvement", "inadequate")
+_GRADE_CHECK = "IN ('outstanding', 'good', 'requires-improvement', 'inadequate')"
+
+
+class Sample(SQLModel, table=True):
+    """A month's audit sample: one per month, reproducible from its seed."""
+
+    __tablename__ = "samples"
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(unique=True)  # YYYY-MM
+    seed: int = Field(sa_type=BigInteger)
+    size: int
+    stratify: str | None = None
+    drawn_at: datetime
+    drawn_by: str
+
+
+class Audit(SQLModel, table=True):
+    """One graded audit of a case: from a sample, a re-audit, or ad hoc."""
+
+    __tablename__ = "audits"
+    __table_args__ = (
+        CheckConstraint(f"grade {_GRADE_CHECK}", name="grade"),
+        CheckConstraint("kind IN ('sample', 'reaudit', 'adhoc')", name="kind"),
+        Index("ix_audits_case_id_audit_date", "case_id", "audit_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    auditor_id: int = Field(foreign_key="staff.id", index=True)
+    audit_date: date = Field(index=True)
+    grade: str
+    kind: str
+    answers: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    themes: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    strengths: str | None = None
+    development: str | None = None
+    views_gathered: bool = False
+    family_feedback: str | None = None
+    recorded_at: datetime
+
+
+class SampleItem(SQLModel, table=True):
+    """A case drawn into a month's sample, its auditor, due date and (once graded) audit."""
+
+    __tablename__ = "sample_items"
+    __table_args__ = (
+        UniqueConstraint("sample_id", "case_id"),
+        CheckConstraint("status IN ('open', 'done', 'replaced')", name="status"),
+        Index("ix_sample_items_status_due", "status", "due"),
+        Index("ix_sample_items_case_id_status", "case_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sample_id: int = Field(foreign_key="samples.id")
+    case_id: int = Field(foreign_key="cases.id")
+    position: int
+    auditor_id: int | None = Field(default=None, foreign_key="staff.id")
+    due: date
+    status: str = "open"
+    audit_id: int | None = Field(default=None, foreign_key="audits.id")
+
+
+class Moderation(SQLModel, table=True):
+    """The head of service's moderation of an Inadequate audit, with the reflective
+    conversation; complete when both the outcome and the conversation are recorded."""
+
+    __tablename__ = "moderations"
+    __table_args__ = (
+        CheckConstraint("outcome IS NULL OR outcome IN ('agreed', 'regraded')", name="outcome"),
+        CheckConstraint(f"regrade IS NULL OR regrade {_GRADE_CHECK}", name="regrade"),
+        Index("ix_moderations_completed_on_due", "completed_on", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    audit_id: int = Field(foreign_key="audits.id", unique=True)
+    owner_id: int | None = Field(default=None, foreign_key="staff.id")
+    due: date
+    moderator_id: int | None = Field(default=None, foreign_key="staff.id")
+    outcome: str | None = None
+    regrade: str | None = None
+    outcome_on: date | None = None
+    conversation_date: date | None = None
+    notes: str | None = None
+    completed_on: date | None = None
+
+
+class Reaudit(SQLModel, table=True):
+    """The re-audit an Inadequate audit calls for, weeks later."""
+
+    __tablename__ = "reaudits"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'done', 'cancelled')", name="status"),
+        Index("ix_reaudits_status_due", "status", "due"),
+        Index("ix_reaudits_case_id_status", "case_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    audit_id: int = Field(foreign_key="audits.id", unique=True)
+    auditor_id: int | None = Field(default=None, foreign_key="staff.id")
+    due: date
+    status: str = "pending"
+    done_audit_id: int | None = Field(default=None, foreign_key="audits.id")
+    note: str | None = None
 
 
 class ChangeLog(SQLModel, table=True):

@@ -1,0 +1,457 @@
+"""The monthly audit cycle: ``sample``, ``grade``, ``moderate``, ``reaudits``, ``overdue``,
+``audits list``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.state import Format, say, state, warn
+from qaudit.domain.dates import parse_date
+from qaudit.errors import RuleError
+
+if TYPE_CHECKING:
+    from qaudit.domain.grades import Grade
+
+app = typer.Typer()
+audits_app = typer.Typer(help="Audits recorded and still to do.")
+
+
+class Stratum(StrEnum):
+    team = "team"
+    category = "category"
+
+
+class OverdueKind(StrEnum):
+    audit = "audit"
+    moderation = "moderation"
+    reaudit = "reaudit"
+
+
+class ReauditStatus(StrEnum):
+    pending = "pending"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class AuditStatus(StrEnum):
+    due = "due"
+    overdue = "overdue"
+    graded = "graded"
+    moderation_due = "moderation-due"
+    moderated = "moderated"
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from None
+
+
+def _grade(value: str) -> Grade:
+    from qaudit.domain.grades import parse_grade
+
+    try:
+        return parse_grade(value)
+    except ValueError as exc:
+        # A grade off the scale is refused as bad input (exit 1), as issue 3 asks.
+        raise RuleError(str(exc)) from None
+
+
+def _month(value: str) -> str:
+    from qaudit.domain.workdays import month_bounds
+
+    try:
+        month_bounds(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--month'") from None
+    return value
+
+
+SAMPLE_COLUMNS = [
+    ("case_ref", "Case"),
+    ("team", "Team"),
+    ("category", "Category"),
+    ("auditor", "Auditor"),
+    ("due", "Due"),
+    ("status", "Status"),
+]
+
+
+@app.command()
+def sample(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
+    size: Annotated[
+        int | None,
+        typer.Option("--size", min=1, help="Cases to draw (policy: 50); larger tops up."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Draw from this seed.")] = None,
+    redraw: Annotated[
+        bool, typer.Option("--redraw", help="Replace the cases not yet graded (new seed).")
+    ] = False,
+    stratify: Annotated[
+        Stratum | None,
+        typer.Option("--stratify", help="Sample each team or category in proportion."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the draw; save nothing.")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Draw the month's audit sample from the cases open on its first day, and allocate it.
+
+    Cases audited in the last 12 months, or with a re-audit pending, are left out. A month has
+    one sample: running this again shows it unchanged (safe in cron).
+
+    Example: [bold]qaudit sample --month 2026-12[/bold]
+    """
+    from qaudit.services.sampling import draw_sample
+
+    st = state(ctx)
+    result = draw_sample(
+        store=st.store,
+        ctx=st.context(),
+        month=_month(month),
+        size=size,
+        seed=seed,
+        redraw=redraw,
+        stratify=stratify.value if stratify else None,
+        dry_run=dry_run,
+    )
+    if fmt is Format.json:
+        emit_object(result.as_dict())
+    else:
+        emit_rows(
+            (line.as_dict() for line in result.lines),
+            fmt=fmt,
+            columns=SAMPLE_COLUMNS,
+            title=f"Audit sample {result.month}",
+        )
+    verb = {
+        "drawn": "Drew",
+        "redrawn": "Redrew",
+        "topped-up": "Topped up",
+        "unchanged": "Unchanged:",
+        "dry-run": "Dry run (nothing saved):",
+    }[result.action]
+    say(
+        f"{verb} the {result.month} sample of {len(result.lines)} cases (seed {result.seed}"
+        + (f", stratified by {result.stratify}" if result.stratify else "")
+        + ")."
+    )
+    if result.replaced:
+        say(f"Replaced {len(result.replaced)} cases not yet graded.")
+    if result.short_by:
+        warn(
+            f"only {result.size - result.short_by} eligible cases: all of them were taken "
+            f"({result.short_by} fewer than {result.size})"
+        )
+    if result.spread:
+        say("Allocation: " + ", ".join(f"{name} {n}" for name, n in result.spread.items()))
+    if result.unallocated:
+        warn(
+            f"{result.unallocated} cases have no auditor who may take them (an auditor never "
+            "audits their own team's case): allocate them by hand"
+        )
+
+
+@app.command()
+def grade(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="The case ref.")],
+    grade_: Annotated[
+        str | None,
+        typer.Option("--grade", help="outstanding, good, requires-improvement or inadequate."),
+    ] = None,
+    auditor: Annotated[
+        str | None, typer.Option("--auditor", help="Who audited (default: --user).")
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="The audit date, YYYY-MM-DD (default today).")
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option("--answers", help="Framework answers: a TOML, JSON or CSV file."),
+    ] = None,
+    theme: Annotated[
+        list[str] | None,
+        typer.Option("--theme", help="A theme (repeatable); see data/themes.toml."),
+    ] = None,
+    strength: Annotated[
+        str | None, typer.Option("--strength", help="What is working well.")
+    ] = None,
+    development: Annotated[
+        str | None, typer.Option("--development", help="Areas for development.")
+    ] = None,
+    family_feedback: Annotated[
+        str | None,
+        typer.Option("--family-feedback", help="What the child and family said."),
+    ] = None,
+    views_gathered: Annotated[
+        bool | None,
+        typer.Option(
+            "--views-gathered/--views-not-gathered",
+            help="Whether the child's and family's views were gathered (default: yes when "
+            "--family-feedback is given).",
+            show_default=False,
+        ),
+    ] = None,
+    adhoc: Annotated[
+        bool, typer.Option("--adhoc", help="An audit outside the sample and re-audits.")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Record the audit of a case: the grade, framework answers, strengths, areas for development,
+    themes and family feedback. It completes the case's sample item or pending re-audit.
+
+    An Inadequate grade creates a moderation for the head of service (due in 5 working days) and
+    a re-audit (6 weeks on). At a terminal, what is missing is asked for; otherwise --grade is
+    required.
+
+    Example: [bold]qaudit grade C100002 --grade good --theme planning --auditor "Kiran Evans"[/bold]
+    """
+    from qaudit.importers.framework import parse_theme, read_answers
+    from qaudit.services.audits import GradeInput, record_grade
+    from qaudit.services.vocabulary import framework_in_force, themes_in_force
+
+    st = state(ctx)
+    run = st.context()
+    audit_date = _date(on, "--date") or run.today
+    framework = framework_in_force(run)
+    themes = themes_in_force(run)
+    given_answers = read_answers(answers, framework) if answers else {}
+    chosen_themes: list[str] = []
+    for text in theme or []:
+        try:
+            chosen_themes.append(parse_theme(text, themes).id)
+        except ValueError as exc:
+            raise RuleError(str(exc)) from None
+    overall = _grade(grade_) if grade_ is not None else None
+    if overall is None:
+        if not sys.stdin.isatty():
+            raise RuleError(
+                "--grade is required when not at a terminal (give --grade "
+                "outstanding|good|requires-improvement|inadequate)"
+            )
+        from qaudit.cli import grade_prompts as ask
+
+        given_answers = ask.ask_answers(framework, given_answers)
+        overall = ask.ask_grade()
+        strength = strength or ask.ask_text("What is working well")
+        development = development or ask.ask_text("Areas for development")
+        chosen_themes = chosen_themes or ask.ask_themes(themes)
+        family_feedback = family_feedback or ask.ask_text("What the child and family said")
+    result = record_grade(
+        store=st.store,
+        ctx=run,
+        entry=GradeInput(
+            case_ref=case,
+            grade=overall,
+            auditor=auditor or st.user,
+            audit_date=audit_date,
+            answers=given_answers,
+            themes=chosen_themes,
+            strengths=strength,
+            development=development,
+            family_feedback=family_feedback,
+            views_gathered=views_gathered,
+            adhoc=adhoc,
+        ),
+    )
+    if fmt is Format.json:
+        emit_object(result.as_dict())
+    elif fmt is Format.csv:
+        emit_rows([result.as_dict()], fmt=fmt, columns=[(k, k) for k in result.as_dict()])
+    say(
+        f"Recorded audit {result.audit_id} of {result.case_ref}: {result.grade.label} "
+        f"({result.completes})."
+    )
+    if result.change:
+        say(f"Re-audit: {result.change} since the Inadequate audit.")
+    if result.moderation_due is not None:
+        owner = result.moderation_owner or "no head of service known for the case's team"
+        say(
+            f"Inadequate: moderation due {result.moderation_due:%a %d %b %Y} ({owner}); "
+            f"re-audit due {result.reaudit_due:%a %d %b %Y}."
+        )
+
+
+@app.command()
+def moderate(
+    ctx: typer.Context,
+    audit_id: Annotated[int, typer.Argument(help="The Inadequate audit's number.")],
+    moderator: Annotated[
+        str | None, typer.Option("--moderator", help="The head of service (default: --user).")
+    ] = None,
+    agree: Annotated[bool, typer.Option("--agree", help="Agree the Inadequate grade.")] = False,
+    regrade: Annotated[
+        str | None,
+        typer.Option("--regrade", help="Regrade it (above Inadequate cancels the re-audit)."),
+    ] = None,
+    conversation_date: Annotated[
+        str | None,
+        typer.Option("--conversation-date", help="The reflective conversation with the team."),
+    ] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="Moderation notes.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Moderate an Inadequate audit: a head of service agrees or regrades it and records the
+    reflective conversation (in one go or two). Complete when both are recorded.
+
+    Example: [bold]qaudit moderate 12 --agree --conversation-date 2026-12-04[/bold]
+    """
+    from qaudit.services.audits import moderate as record_moderation
+
+    st = state(ctx)
+    result = record_moderation(
+        store=st.store,
+        ctx=st.context(),
+        audit_id=audit_id,
+        moderator=moderator or st.user,
+        agree=agree,
+        regrade=_grade(regrade) if regrade is not None else None,
+        conversation_date=_date(conversation_date, "--conversation-date"),
+        notes=notes,
+    )
+    if fmt is Format.json:
+        emit_object(result.as_dict())
+    state_text = (
+        "complete"
+        if result.complete
+        else ("needs the reflective conversation" if result.outcome else "needs the outcome")
+    )
+    say(
+        f"Moderation of audit {result.audit_id} ({result.case_ref}): "
+        f"{result.outcome or 'no outcome yet'}, grade {result.grade.label}; {state_text}."
+    )
+    if result.reaudit_cancelled:
+        say("The re-audit is cancelled: the case is no longer graded Inadequate.")
+
+
+@app.command()
+def reaudits(
+    ctx: typer.Context,
+    status: Annotated[ReauditStatus | None, typer.Option("--status")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Re-audits after Inadequate audits: pending, done (improved / same / worse), cancelled.
+
+    Example: [bold]qaudit reaudits --status pending[/bold]
+    """
+    from qaudit.services.audits import list_reaudits
+
+    rows = [
+        r.as_dict()
+        for r in list_reaudits(store=state(ctx).store, status=status.value if status else None)
+    ]
+    emit_rows(
+        rows,
+        fmt=fmt,
+        columns=[
+            ("case_ref", "Case"),
+            ("audit_id", "Audit"),
+            ("due", "Due"),
+            ("status", "Status"),
+            ("first_grade", "Grade"),
+            ("reaudit_grade", "Re-audit grade"),
+            ("change", "Change"),
+            ("note", "Note"),
+        ],
+        title="Re-audits",
+    )
+
+
+@app.command()
+def overdue(
+    ctx: typer.Context,
+    kind: Annotated[
+        list[OverdueKind] | None, typer.Option("--kind", help="Only these kinds (repeatable).")
+    ] = None,
+    fail_if_any: Annotated[
+        bool, typer.Option("--fail-if-any", help="Exit 3 when anything is overdue (for cron).")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """What is past its due date: sampled audits not graded, moderations, re-audits; with days
+    overdue in working days, the owner, and who it escalates to.
+
+    Example: [bold]qaudit overdue --fail-if-any --format json[/bold]
+    """
+    from qaudit.services.audits import OVERDUE_KINDS, list_overdue
+
+    st = state(ctx)
+    kinds = [k.value for k in kind] if kind else list(OVERDUE_KINDS)
+    items = list_overdue(store=st.store, ctx=st.context(), kinds=kinds)
+    emit_rows(
+        (i.as_dict() for i in items),
+        fmt=fmt,
+        columns=[
+            ("kind", "Kind"),
+            ("ref", "Ref"),
+            ("case_ref", "Case"),
+            ("due", "Due"),
+            ("days_overdue", "Working days over"),
+            ("owner", "Owner"),
+            ("escalate_to", "Escalate to"),
+            ("detail", "Detail"),
+        ],
+        title="Overdue",
+    )
+    if fmt is Format.table:
+        say(f"{len(items)} overdue." if items else "Nothing overdue.")
+    if fail_if_any and items:
+        raise typer.Exit(3)
+
+
+@audits_app.command("list")
+def list_(
+    ctx: typer.Context,
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM.")] = None,
+    auditor: Annotated[str | None, typer.Option("--auditor")] = None,
+    team: Annotated[str | None, typer.Option("--team")] = None,
+    grade_: Annotated[str | None, typer.Option("--grade")] = None,
+    status: Annotated[AuditStatus | None, typer.Option("--status")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Audits recorded (graded, moderation-due, moderated) and still to do (due, overdue).
+
+    Example: [bold]qaudit audits list --month 2026-12 --status overdue[/bold]
+    """
+    from qaudit.services.audits import list_audits
+
+    st = state(ctx)
+    lines = list_audits(
+        store=st.store,
+        ctx=st.context(),
+        month=_month(month) if month else None,
+        auditor=auditor,
+        team=team,
+        grade=_grade(grade_) if grade_ else None,
+        status=status.value if status else None,
+    )
+    emit_rows(
+        (line.as_dict() for line in lines),
+        fmt=fmt,
+        columns=[
+            ("audit_id", "Audit"),
+            ("case_ref", "Case"),
+            ("team", "Team"),
+            ("auditor", "Auditor"),
+            ("kind", "Kind"),
+            ("due", "Due"),
+            ("audit_date", "Date"),
+            ("grade", "Grade"),
+            ("status", "Status"),
+        ],
+        title="Audits",
+    )

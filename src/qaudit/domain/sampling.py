@@ -1,0 +1,187 @@
+"""The monthly audit sample and its allocation: reproducible draw keys, stratified quotas, and an
+even spread of audits over auditors that never gives an auditor a case from their own team.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+KEY_BITS = 62
+"""Draw keys and start keys lie in ``[0, 2**KEY_BITS)``: they fit a signed 64-bit column."""
+
+SEED_LIMIT = 2**48
+"""New seeds lie in ``[1, SEED_LIMIT)``: 15 digits, exact in JSON and in a spreadsheet cell."""
+
+_KEY_MASK = (1 << KEY_BITS) - 1
+_LOW_MASK = (1 << 30) - 1
+# 2**64 / golden ratio, odd: Fibonacci hashing. Multiplying scatters the CRC's bits upward
+# through the carries, which an XOR-linear checksum alone never does.
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+def draw_key(case_ref: str) -> int:
+    """The case's place in every draw, in ``[0, 2**62)``, from its ref alone.
+
+    The store keeps it in an indexed column, so changing this function means re-keying every
+    stored case. Cost, measured on the development machine (CPython 3.11, refs of 8-17 chars):
+    about 0.15 µs a call, 0.19 µs a case inside an import loop; blake2b costs 0.51 µs.
+
+    High bits: CRC-32 of the UTF-8 bytes times a 64-bit odd constant, modulo 2**62. CRC-32 on
+    its own (``crc32 << 30 | adler32``, 0.14 µs) is linear over GF(2): sequential refs such as
+    C0000001, C0000002… come out evenly spaced rather than at random, so two neighbouring refs
+    never fell in the same sample of 50 in 2,000 draws against 0.25 a sample by chance. After the
+    multiply, neighbours appear together as often as with blake2b. Low 30 bits: Adler-32 mixed
+    in, so refs whose CRCs collide still get different keys; equal keys remain possible, and
+    the draw order breaks them by case ref.
+    """
+    data = case_ref.encode()
+    return ((zlib.crc32(data) * _GOLDEN) & _KEY_MASK) ^ (zlib.adler32(data) & _LOW_MASK)
+
+
+def start_key(seed: int) -> int:
+    """Where the draw for ``seed`` starts in draw-key order, in ``[0, 2**62)``."""
+    digest = hashlib.blake2b(str(seed).encode(), digest_size=8, person=b"qaudit-start").digest()
+    return int.from_bytes(digest, "big") >> (64 - KEY_BITS)
+
+
+def new_seed(entropy: int) -> int:
+    """A seed in ``[1, SEED_LIMIT)`` from whatever entropy the caller read (``os.urandom``)."""
+    digest = hashlib.blake2b(str(entropy).encode(), digest_size=8, person=b"qaudit-seed").digest()
+    return int.from_bytes(digest, "big") % (SEED_LIMIT - 1) + 1
+
+
+def draw(case_refs: Iterable[str], seed: int, size: int) -> list[str]:
+    """The first ``size`` cases in (draw key, case ref) order from the seed's start key, wrapping
+    round to the lowest keys: what the store reads by walking its draw-key index.
+
+    The same seed over the same cases gives the same sample whatever order they come in.
+    """
+    if size < 0:
+        raise ValueError(f"sample size must be 0 or more, not {size}")
+    start = start_key(seed)
+    ordered = sorted((draw_key(ref), ref) for ref in set(case_refs))
+    after = [ref for key, ref in ordered if key >= start]
+    before = [ref for key, ref in ordered if key < start]
+    return (after + before)[:size]
+
+
+def quotas(size: int, strata: Mapping[str, int]) -> dict[str, int]:
+    """How many of a sample of ``size`` to draw from each stratum (a team, a category).
+
+    Proportional to each stratum's eligible count by largest remainder, ties to the name that
+    sorts first. When ``size`` covers one per non-empty stratum, each gets at least one, so a
+    small team is never missed: those whose share falls below one get exactly one and the rest
+    share what is left in proportion. No stratum gets more than it has, and the quotas total
+    ``min(size, sum of counts)``. Every stratum named is in the result, empty ones with 0.
+    """
+    if size < 0:
+        raise ValueError(f"sample size must be 0 or more, not {size}")
+    for name, count in strata.items():
+        if count < 0:
+            raise ValueError(f"stratum '{name}' has a negative count ({count})")
+    result = dict.fromkeys(strata, 0)
+    filled = {name: count for name, count in strata.items() if count > 0}
+    available = sum(filled.values())
+    if size >= available:
+        result.update(filled)
+        return result
+
+    fixed: set[str] = set()
+    if size >= len(filled):
+        # Fixing a stratum at one shrinks everyone else's share, which may push another
+        # below one: repeat until none is.
+        while True:
+            rest = {name: count for name, count in filled.items() if name not in fixed}
+            budget, pool = size - len(fixed), sum(rest.values())
+            small = {name for name, count in rest.items() if budget * count < pool}
+            if not small:
+                break
+            fixed |= small
+    rest = {name: count for name, count in filled.items() if name not in fixed}
+    budget, pool = size - len(fixed), sum(rest.values())
+    for name in fixed:
+        result[name] = 1
+    if pool:
+        for name, count in rest.items():
+            result[name] = budget * count // pool
+        left = budget - sum(result[name] for name in rest)
+        # Every remainder has the same denominator (pool), so the numerators order them.
+        by_remainder = sorted(rest, key=lambda name: (-(budget * rest[name] % pool), name))
+        for name in by_remainder[:left]:
+            result[name] += 1
+    return result
+
+
+@dataclass(frozen=True)
+class Auditor:
+    """Someone who audits: ``load`` is the audits already allocated to them this month."""
+
+    name: str
+    team: str | None
+    load: int = 0
+
+    def __post_init__(self) -> None:
+        if self.load < 0:
+            raise ValueError(f"auditor '{self.name}' has a negative load ({self.load})")
+
+
+def _team_key(team: str | None) -> str | None:
+    # Team names are typed by hand in two systems (staff list, Annex A); a conflict of interest
+    # missed over "Team 1" against "team  1" is worse than one seen where there was none.
+    if team is None:
+        return None
+    key = " ".join(team.split()).casefold()
+    return key or None
+
+
+def may_audit(auditor: Auditor, case_team: str | None) -> bool:
+    """False when the auditor is in the case's team (conflict of interest); a case or auditor
+    with no team has no conflict."""
+    own, theirs = _team_key(auditor.team), _team_key(case_team)
+    return own is None or theirs is None or own != theirs
+
+
+def allocate(
+    items: Sequence[tuple[str, str | None]], auditors: Sequence[Auditor]
+) -> dict[str, str | None]:
+    """Case ref -> auditor name for ``(case_ref, case_team)`` items; None where nobody may take it.
+
+    The cases with fewest eligible auditors go first, each to the eligible auditor with the
+    lowest load so far (ties to the name that sorts first; cases in order of ref for equal
+    constraint), which spreads the audits evenly wherever the team rule leaves room. The result
+    does not depend on the order of ``items`` or ``auditors``; its keys follow ``items``.
+    """
+    names = [auditor.name for auditor in auditors]
+    if len(set(names)) != len(names):
+        raise ValueError("auditor names must be unique")
+    refs = [ref for ref, _ in items]
+    if len(set(refs)) != len(refs):
+        raise ValueError("each case may appear only once")
+    by_name = sorted(auditors, key=lambda auditor: auditor.name)
+    loads = {auditor.name: auditor.load for auditor in auditors}
+    plan = [([a.name for a in by_name if may_audit(a, team)], ref) for ref, team in items]
+    plan.sort(key=lambda step: (len(step[0]), step[1]))
+    chosen: dict[str, str | None] = {}
+    for eligible, ref in plan:
+        if not eligible:
+            chosen[ref] = None
+            continue
+        name = min(eligible, key=lambda candidate: (loads[candidate], candidate))
+        loads[name] += 1
+        chosen[ref] = name
+    return {ref: chosen[ref] for ref in refs}
+
+
+def spread(allocation: Mapping[str, str | None], auditors: Sequence[Auditor]) -> dict[str, int]:
+    """Each auditor's load once ``allocation`` is added to the load they started with."""
+    loads = {auditor.name: auditor.load for auditor in auditors}
+    for name in allocation.values():
+        if name is None:
+            continue
+        if name not in loads:
+            raise ValueError(f"'{name}' is not one of the auditors")
+        loads[name] += 1
+    return loads

@@ -1,0 +1,19 @@
+"""The audit framework and theme vocabulary in force: the policy's files, or those in data/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qaudit.importers.framework import Framework, Theme, load_framework, load_themes
+from qaudit.paths import data_dir
+from qaudit.services.context import Context
+
+
+def framework_in_force(ctx: Context) -> Framework:
+    configured = ctx.policy.audit.framework
+    return load_framework(Path(configured) if configured else data_dir() / "framework.toml")
+
+
+def themes_in_force(ctx: Context) -> tuple[Theme, ...]:
+    configured = ctx.policy.audit.themes
+    return load_themes(Path(configured) if configured else data_dir() / "themes.toml")

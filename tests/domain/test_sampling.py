@@ -1,0 +1,345 @@
+"""The monthly sample: draw keys, seeds, stratified quotas, and allocation to auditors."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qaudit.domain.sampling import (
+    KEY_BITS,
+    SEED_LIMIT,
+    Auditor,
+    allocate,
+    draw,
+    draw_key,
+    may_audit,
+    new_seed,
+    quotas,
+    spread,
+    start_key,
+)
+
+# --- draw keys and seeds -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ref", "key"),
+    [
+        # Stored in the database: a change here means re-keying every case.
+        ("C0000001", 1519766717041082443),
+        ("C0000002", 3181381126443866138),
+        ("123456", 2768958112574886851),
+        ("CH-2026-000123456", 3514501978367881382),
+        ("Zoë-7", 4309002714834487215),
+    ],
+)
+def test_draw_key_is_pinned(ref: str, key: int) -> None:
+    assert draw_key(ref) == key
+
+
+@given(st.text(max_size=40))
+def test_draw_key_is_deterministic_and_in_range(ref: str) -> None:
+    key = draw_key(ref)
+    assert 0 <= key < 2**KEY_BITS
+    assert draw_key(ref) == key
+
+
+def _sequential(count: int, form: str = "C{:07d}") -> list[str]:
+    return [form.format(i) for i in range(count)]
+
+
+@pytest.mark.parametrize("form", ["C{:07d}", "{:06d}", "CH-2026-{:06d}"])
+def test_sequential_refs_spread_like_random_keys(form: str) -> None:
+    refs = _sequential(10_000, form)
+    keys = [draw_key(ref) for ref in refs]
+    assert len(set(keys)) == len(keys)
+    buckets = Counter(key >> (KEY_BITS - 6) for key in keys)
+    expected = len(keys) / 64
+    chi2 = sum((buckets.get(b, 0) - expected) ** 2 / expected for b in range(64))
+    # 63 degrees of freedom: random keys land in 30..110 all but 1 time in 10,000. A plain CRC
+    # lands near 4, too even: its linearity spaces sequential refs out instead of shuffling them.
+    assert 25 < chi2 < 120
+
+
+def test_neighbouring_refs_are_drawn_together_as_often_as_by_chance() -> None:
+    refs = _sequential(10_000)
+    ordered = sorted((draw_key(ref), index) for index, ref in enumerate(refs))
+    keys = [key for key, _ in ordered]
+    together = 0
+    draws = 400
+    for seed in range(draws):
+        at = bisect.bisect_left(keys, start_key(seed))
+        picked = sorted(ordered[(at + j) % len(ordered)][1] for j in range(50))
+        together += sum(1 for a, b in itertools.pairwise(picked) if b - a == 1)
+    # By chance 49 gaps * 50/10,000 ~ 0.245 a draw, ~98 in 400 (sd ~10).
+    assert 60 < together < 140
+
+
+def test_start_key_and_new_seed() -> None:
+    assert start_key(42) == start_key(42)
+    assert len({start_key(seed) for seed in range(1000)}) == 1000
+    assert all(0 <= start_key(seed) < 2**KEY_BITS for seed in (0, 1, -1, 2**200))
+    assert new_seed(12345) == new_seed(12345)
+    assert new_seed(1) != new_seed(2)
+
+
+@given(st.integers())
+def test_new_seed_is_positive_and_bounded(entropy: int) -> None:
+    assert 1 <= new_seed(entropy) < SEED_LIMIT
+    assert 0 <= start_key(new_seed(entropy)) < 2**KEY_BITS
+
+
+# --- the draw ------------------------------------------------------------------------------
+
+
+def test_draw_walks_draw_key_order_from_the_start_key_and_wraps() -> None:
+    refs = _sequential(200)
+    by_key = sorted(refs, key=lambda ref: (draw_key(ref), ref))
+    seed = 7
+    start = start_key(seed)
+    first = next(i for i, ref in enumerate(by_key) if draw_key(ref) >= start)
+    expected = (by_key[first:] + by_key[:first])[:20]
+    assert draw(refs, seed, 20) == expected
+    # Asking for everything gives every case once, still from the start key.
+    assert draw(refs, seed, 500) == by_key[first:] + by_key[:first]
+
+
+def test_draw_is_reproducible_and_ignores_input_order() -> None:
+    refs = _sequential(1000)
+    shuffled = list(refs)
+    random.Random(3).shuffle(shuffled)
+    assert draw(refs, 99, 50) == draw(shuffled, 99, 50) == draw(refs + refs[:10], 99, 50)
+    assert draw(refs, 99, 50) != draw(refs, 100, 50)
+    assert draw(refs, 99, 0) == []
+    assert draw([], 99, 50) == []
+    with pytest.raises(ValueError, match="0 or more"):
+        draw(refs, 99, -1)
+
+
+def test_a_smaller_sample_is_the_start_of_a_larger_one() -> None:
+    refs = _sequential(1000)
+    assert draw(refs, 5, 60)[:50] == draw(refs, 5, 50)
+
+
+# --- quotas --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "strata", "expected"),
+    [
+        # Proportional.
+        (50, {"A": 500, "B": 300, "C": 200}, {"A": 25, "B": 15, "C": 10}),
+        # Largest remainder: 3.33 each, the spare one to the first name.
+        (10, {"B": 5, "A": 5, "C": 5}, {"B": 3, "A": 4, "C": 3}),
+        # Shares 49.3 / 0.49 / 0.15: the small teams still get one each.
+        (50, {"A": 1000, "B": 10, "C": 3}, {"A": 48, "B": 1, "C": 1}),
+        # Shares 8.5 / 1.0 / 0.5: fixing C at one leaves B 0.95, so B is fixed at one too.
+        (10, {"A": 85, "B": 10, "C": 5}, {"A": 8, "B": 1, "C": 1}),
+        # Too small to give every stratum one: pure largest remainder, ties by name.
+        (2, {"C": 1, "B": 1, "A": 1}, {"C": 0, "B": 1, "A": 1}),
+        (1, {"A": 1, "B": 99}, {"A": 0, "B": 1}),
+        # Exactly one each.
+        (3, {"A": 100, "B": 1, "C": 1}, {"A": 1, "B": 1, "C": 1}),
+        # More asked for than there are: everything.
+        (50, {"A": 10, "B": 3}, {"A": 10, "B": 3}),
+        # Empty strata stay in the answer with 0.
+        (5, {"A": 100, "B": 100, "C": 1, "D": 0}, {"A": 2, "B": 2, "C": 1, "D": 0}),
+        (0, {"A": 5}, {"A": 0}),
+        (5, {}, {}),
+        (5, {"A": 0}, {"A": 0}),
+    ],
+)
+def test_quotas(size: int, strata: dict[str, int], expected: dict[str, int]) -> None:
+    assert quotas(size, strata) == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "strata", "message"),
+    [(-1, {"A": 1}, "0 or more"), (5, {"A": -2}, "stratum 'A' has a negative count")],
+)
+def test_quotas_refuses(size: int, strata: dict[str, int], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        quotas(size, strata)
+
+
+STRATA = st.dictionaries(
+    st.text(alphabet="ABCDEFGH", min_size=1, max_size=3), st.integers(0, 400), max_size=10
+)
+
+
+@given(st.integers(0, 200), STRATA)
+def test_quotas_properties(size: int, strata: dict[str, int]) -> None:
+    result = quotas(size, strata)
+    assert result.keys() == strata.keys()
+    assert sum(result.values()) == min(size, sum(strata.values()))
+    assert all(0 <= result[name] <= count for name, count in strata.items())
+    filled = [name for name, count in strata.items() if count > 0]
+    if size >= len(filled):
+        assert all(result[name] >= 1 for name in filled)
+    # Deterministic whatever order the strata come in.
+    assert quotas(size, dict(reversed(list(strata.items())))) == result
+
+
+@given(st.integers(1, 200), STRATA)
+def test_quotas_stay_near_proportional(size: int, strata: dict[str, int]) -> None:
+    result = quotas(size, strata)
+    total = sum(strata.values())
+    if size >= total:
+        return
+    for name, count in strata.items():
+        share = size * count / total
+        # A floor of one may lift a small stratum; no one is ever more than a seat above its
+        # share otherwise, nor more than a seat per small stratum below it.
+        assert result[name] <= max(1, share + 1)
+        assert result[name] >= share - 1 - len(strata)
+
+
+# --- allocation ----------------------------------------------------------------------------
+
+
+def test_allocation_spreads_and_avoids_own_team() -> None:
+    auditors = [Auditor("Ann", "North"), Auditor("Bob", "South"), Auditor("Cat", None)]
+    items = [
+        ("C1", "North"),
+        ("C2", "North"),
+        ("C3", "South"),
+        ("C4", "South"),
+        ("C5", None),
+        ("C6", "East"),
+    ]
+    result = allocate(items, auditors)
+    assert list(result) == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert result["C1"] != "Ann" and result["C2"] != "Ann"
+    assert result["C3"] != "Bob" and result["C4"] != "Bob"
+    assert spread(result, auditors) == {"Ann": 2, "Bob": 2, "Cat": 2}
+    assert result == {
+        "C1": "Bob",
+        "C2": "Cat",
+        "C3": "Ann",
+        "C4": "Ann",
+        "C5": "Bob",
+        "C6": "Cat",
+    }
+
+
+def test_most_constrained_cases_go_first() -> None:
+    # Taken in ref order, A2 would go to Bob, who alone may take the North cases: 3 to 1.
+    auditors = [Auditor("Ann", "North"), Auditor("Bob", "South")]
+    items = [("A1", None), ("A2", None), ("Z1", "North"), ("Z2", "North")]
+    result = allocate(items, auditors)
+    assert result == {"A1": "Ann", "A2": "Ann", "Z1": "Bob", "Z2": "Bob"}
+
+
+def test_starting_loads_count() -> None:
+    auditors = [Auditor("Ann", None, load=3), Auditor("Bob", None, load=0)]
+    result = allocate([(f"C{i}", None) for i in range(5)], auditors)
+    assert spread(result, auditors) == {"Ann": 4, "Bob": 4}
+
+
+def test_a_case_nobody_may_take_is_left_unallocated() -> None:
+    auditors = [Auditor("Ann", "North"), Auditor("Bob", "north ")]
+    result = allocate([("C1", "North"), ("C2", "NORTH"), ("C3", "West")], auditors)
+    assert result == {"C1": None, "C2": None, "C3": "Ann"}
+    assert spread(result, auditors) == {"Ann": 1, "Bob": 0}
+    assert allocate([("C1", None)], []) == {"C1": None}
+
+
+@pytest.mark.parametrize(
+    ("auditor_team", "case_team", "allowed"),
+    [
+        ("North", "North", False),
+        ("North", "north", False),  # teams typed by hand in two systems
+        ("Assessment  Team 1", " assessment team 1", False),
+        ("North", "South", True),
+        ("North", None, True),
+        (None, "North", True),
+        ("", "North", True),
+        (None, None, True),
+    ],
+)
+def test_may_audit(auditor_team: str | None, case_team: str | None, allowed: bool) -> None:
+    assert may_audit(Auditor("Ann", auditor_team), case_team) is allowed
+
+
+def test_allocate_and_spread_refuse_bad_input() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        allocate([("C1", None)], [Auditor("Ann", None), Auditor("Ann", "North")])
+    with pytest.raises(ValueError, match="once"):
+        allocate([("C1", None), ("C1", "North")], [Auditor("Ann", None)])
+    with pytest.raises(ValueError, match="'Zed' is not one of the auditors"):
+        spread({"C1": "Zed"}, [Auditor("Ann", None)])
+    with pytest.raises(ValueError, match="negative load"):
+        Auditor("Ann", None, load=-1)
+
+
+TEAMS = st.sampled_from(["North", "South", "East", "West"])
+AUDITORS = st.lists(
+    st.builds(
+        Auditor,
+        name=st.text(alphabet="abcdefghij", min_size=1, max_size=4),
+        team=st.none() | TEAMS,
+        load=st.integers(0, 6),
+    ),
+    max_size=8,
+    unique_by=lambda auditor: auditor.name,
+)
+ITEMS = st.lists(
+    st.tuples(st.text(alphabet="C0123456789", min_size=1, max_size=5), st.none() | TEAMS),
+    max_size=60,
+    unique_by=lambda item: item[0],
+)
+
+
+@given(ITEMS, AUDITORS)
+def test_never_own_team_and_none_only_when_nobody_may(
+    items: list[tuple[str, str | None]], auditors: list[Auditor]
+) -> None:
+    result = allocate(items, auditors)
+    assert list(result) == [ref for ref, _ in items]
+    teams = {auditor.name: auditor.team for auditor in auditors}
+    for ref, team in items:
+        name = result[ref]
+        if name is None:
+            assert not any(may_audit(auditor, team) for auditor in auditors)
+        else:
+            assert team is None or teams[name] is None or teams[name] != team
+    loads = spread(result, auditors)
+    given_out = sum(1 for name in result.values() if name is not None)
+    assert sum(loads.values()) == sum(a.load for a in auditors) + given_out
+
+
+@given(ITEMS, AUDITORS, st.randoms(use_true_random=False))
+def test_allocation_does_not_depend_on_input_order(
+    items: list[tuple[str, str | None]], auditors: list[Auditor], rng: random.Random
+) -> None:
+    shuffled_items, shuffled_auditors = list(items), list(auditors)
+    rng.shuffle(shuffled_items)
+    rng.shuffle(shuffled_auditors)
+    assert allocate(shuffled_items, shuffled_auditors) == allocate(items, auditors)
+
+
+FREE_ITEMS = st.lists(st.text(alphabet="C0123456789", min_size=1, max_size=5), unique=True)
+
+
+@given(FREE_ITEMS, st.integers(1, 8), st.integers(0, 5))
+def test_even_when_everyone_may_take_everything(refs: list[str], count: int, start: int) -> None:
+    auditors = [Auditor(f"a{i}", None, load=start) for i in range(count)]
+    loads = spread(allocate([(ref, None) for ref in refs], auditors), auditors)
+    assert max(loads.values()) - min(loads.values()) <= 1
+
+
+@given(FREE_ITEMS, AUDITORS.filter(bool))
+def test_water_filling_with_uneven_starting_loads(refs: list[str], auditors: list[Auditor]) -> None:
+    # Cases from a team nobody is in: every auditor may take every case.
+    result = allocate([(ref, "Elsewhere") for ref in refs], auditors)
+    loads = spread(result, auditors)
+    received = Counter(name for name in result.values() if name is not None)
+    lowest = min(loads.values())
+    # Anyone given a case ends at most one above the least loaded auditor.
+    assert all(loads[name] <= lowest + 1 for name in received)
