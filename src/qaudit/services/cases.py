@@ -206,5 +206,5 @@ def iter_cases(
     if category is not None:
         query = query.where(col(Case.category) == category.upper())
     with store.reading() as session:
-        for row in session.connection().execution_options(yield_per=5000).execute(query):
+        for row in session.connection().execute(query.execution_options(yield_per=5000)):
             yield CaseView(*row)

@@ -112,7 +112,8 @@ def _walk(conn: Connection, query: Select[Any], start: int) -> Iterator[Any]:
     case = Case.__table__  # type: ignore[attr-defined]
     for part in (case.c.draw_key >= start, case.c.draw_key < start):
         ordered = query.where(part).order_by(case.c.draw_key, case.c.case_ref)
-        yield from conn.execution_options(yield_per=500).execute(ordered)
+        # Per statement: a Connection's own execution_options() would change it for good.
+        yield from conn.execute(ordered.execution_options(yield_per=500))
 
 
 def _pick(
