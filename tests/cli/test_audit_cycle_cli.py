@@ -321,7 +321,7 @@ def test_moderation_agree_then_conversation(office: Cli) -> None:
 
 
 def test_regrade_above_inadequate_cancels_the_reaudit(office: Cli) -> None:
-    case, audit_id = _inadequate(office)
+    _case, audit_id = _inadequate(office)
     result = office(
         "moderate",
         str(audit_id),
@@ -383,7 +383,7 @@ def test_moderating_an_audit_that_is_not_inadequate(office: Cli) -> None:
 
 
 def test_a_reaudit_shows_the_change_of_grade(office: Cli) -> None:
-    case, audit_id = _inadequate(office)
+    case, _audit_id = _inadequate(office)
     later = _grade(
         office, case, "good", "--auditor", "Ann Auditor", "--date", "2027-02-03", today="2027-02-03"
     )
