@@ -49,5 +49,10 @@ def test_the_walkthrough_runs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "0 added, 0 updated, 0 closed, 240 unchanged" in result.stderr
+    assert "Unchanged: the 2026-12 sample of 50 cases (seed 2026)." in result.stderr
+    assert result.stderr.count("Recorded audit") == 50  # every sampled case graded
+    assert "Inadequate: moderation due Tue 22 Dec 2026 (Jack Adams)" in result.stderr
+    assert "complete." in result.stderr  # the moderation
+    assert "Nothing overdue." in result.stderr
     assert (tmp_path / "cp-cases.csv").read_text().startswith("case_ref,team,worker,category")
     assert (tmp_path / "walkthrough.db").exists()

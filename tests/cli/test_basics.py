@@ -150,12 +150,29 @@ def test_a_nonsense_database_url_is_an_error(tmp_path: Path) -> None:
     assert (result.exit_code, result.stderr) == (1, "Error: 'not a url' is not a database URL\n")
 
 
-def test_demo_builds_a_store_and_lists_open_cases(tmp_path: Path) -> None:
+def test_demo_builds_a_store_with_every_state_of_the_cycle(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--today", "2026-12-01", "demo"])
     assert result.exit_code == 0, result.stderr
     assert "Built the demo store qaudit-demo.db" in result.stderr
-    assert "Open cases on 2026-12-01" in result.stdout
-    assert "open cases on 2026-12-01." in result.stderr
+    assert "The 2026-12 audits on 2026-12-14" in result.stdout
+    url = f"sqlite:///{Path('qaudit-demo.db').resolve()}"
+    runner = CliRunner()
+
+    def listing(*args: str) -> list[dict[str, object]]:
+        out = runner.invoke(
+            app, ["--database-url", url, "--today", "2026-12-14", *args, "--format", "json"]
+        )
+        assert out.exit_code == 0, out.stderr
+        data = __import__("json").loads(out.stdout)
+        assert isinstance(data, list)
+        return data
+
+    statuses = {a["status"] for a in listing("audits", "list")}
+    assert statuses == {"due", "overdue", "graded", "moderation-due", "moderated"}
+    reaudits = {r["status"] for r in listing("reaudits")}
+    assert reaudits == {"pending", "done", "cancelled"}
+    kinds = {o["kind"] for o in listing("overdue")}
+    assert kinds == {"audit", "reaudit"}
     again = CliRunner().invoke(app, ["--today", "2026-12-01", "demo"])
     assert again.exit_code == 0, again.stderr  # a demo store may be rebuilt
     assert not Path("qaudit.db").exists()  # the user's own store is never touched

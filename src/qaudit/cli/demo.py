@@ -7,11 +7,20 @@ from typing import Annotated
 
 import typer
 
-from qaudit.cli.cases import CASE_COLUMNS
 from qaudit.cli.output import emit_rows
 from qaudit.cli.state import Format, say, state
 
 app = typer.Typer()
+
+OVERDUE_COLUMNS = [
+    ("kind", "Kind"),
+    ("ref", "Ref"),
+    ("case_ref", "Case"),
+    ("due", "Due"),
+    ("days_overdue", "Working days over"),
+    ("owner", "Owner"),
+    ("escalate_to", "Escalate to"),
+]
 
 
 @app.command()
@@ -21,14 +30,18 @@ def demo(
         Path, typer.Argument(help="Where to build the demo store (replaced if it is a demo).")
     ] = Path("qaudit-demo.db"),
 ) -> None:
-    """Build a demonstration store from data/ and show it: staff, cases, the open caseload.
+    """Build a demonstration store from data/: staff, 240 cases, and four months of the audit
+    cycle (samples, grades, moderations, re-audits), then show December's sample and what is
+    overdue. Your own store (--db) is never touched.
 
-    Your own store (--db) is never touched.
-
-    Example: [bold]qaudit demo[/bold], then [bold]qaudit --db qaudit-demo.db cases list[/bold]
+    Example: [bold]qaudit demo[/bold], then [bold]qaudit --db qaudit-demo.db audits list[/bold]
     """
-    from qaudit.services.cases import iter_cases
-    from qaudit.services.demo import build_demo
+    from dataclasses import replace
+    from datetime import datetime, time
+
+    from qaudit.domain.dates import LONDON
+    from qaudit.services.audits import list_audits, list_overdue
+    from qaudit.services.demo import DEMO_MONTHS, DEMO_TODAY, build_demo
     from qaudit.store.engine import Store
 
     st = state(ctx)
@@ -36,19 +49,38 @@ def demo(
     result = build_demo(path=path, ctx=run)
     say(f"Built the demo store {result.path}")
     say(
-        f"  staff: {result.staff.rows} imported ({len(result.staff.teams_added)} teams); "
-        f"cases: {result.cases.rows} imported, {result.cases.workers_added} workers found"
+        f"  {result.staff.rows} staff, {result.cases.rows} cases; samples "
+        f"{', '.join(result.samples)}; {result.audits} audits, {result.moderations} "
+        f"moderations, {result.reaudits_done} re-audits done"
     )
+    then = replace(run, now=datetime.combine(DEMO_TODAY, time(10, 0), tzinfo=LONDON))
     store = Store(f"sqlite:///{path}")
     try:
-        rows = (c.as_dict() for c in iter_cases(store=store, open_on=run.today))
+        month = DEMO_MONTHS[-1]
+        emit_rows(
+            (line.as_dict() for line in list_audits(store=store, ctx=then, month=month)),
+            fmt=Format.table,
+            columns=[
+                ("audit_id", "Audit"),
+                ("case_ref", "Case"),
+                ("team", "Team"),
+                ("auditor", "Auditor"),
+                ("due", "Due"),
+                ("grade", "Grade"),
+                ("status", "Status"),
+            ],
+            title=f"The {month} audits on {DEMO_TODAY}",
+        )
         count = emit_rows(
-            rows, fmt=Format.table, columns=CASE_COLUMNS, title=f"Open cases on {run.today}"
+            (item.as_dict() for item in list_overdue(store=store, ctx=then)),
+            fmt=Format.table,
+            columns=OVERDUE_COLUMNS,
+            title=f"Overdue on {DEMO_TODAY}",
         )
     finally:
         store.dispose()
-    say(f"{count} open cases on {run.today}.")
+    say(f"{count} overdue on {DEMO_TODAY} (the demo's today).")
     say(
-        f"Next: qaudit --db {path} cases list --team 'Children in Care'   |   "
-        f"qaudit --db {path} log"
+        f"Next: qaudit --db {path} --today {DEMO_TODAY} overdue   |   "
+        f"qaudit --db {path} reaudits   |   qaudit --db {path} log"
     )

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import col, select
 
+from qaudit.domain.dates import LONDON
+from qaudit.domain.grades import Grade
+from qaudit.domain.workdays import month_bounds
 from qaudit.errors import RuleError
 from qaudit.paths import data_dir
+from qaudit.services.audits import GradeInput, moderate, record_grade
 from qaudit.services.cases import CaseImportSummary, import_cases
 from qaudit.services.context import Context
-from qaudit.services.staff import StaffImportSummary, import_staff
+from qaudit.services.sampling import draw_sample
+from qaudit.services.staff import StaffImportSummary, import_staff, list_staff
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
@@ -20,11 +26,42 @@ from qaudit.store.models import ChangeLog
 DEMO_ACTION = "demo.build"
 
 
+# The demo's history is fixed, so every run builds the same store: three months done, and
+# December under way on the demo's "today".
+DEMO_TODAY = date(2026, 12, 14)
+DEMO_MONTHS = ("2026-09", "2026-10", "2026-11", "2026-12")
+DEMO_SAMPLE_SIZE = 12
+# Grades by position in each month's sample: mostly Good, some weaker, one Inadequate in six.
+GRADE_CYCLE = (
+    Grade.GOOD,
+    Grade.REQUIRES_IMPROVEMENT,
+    Grade.GOOD,
+    Grade.OUTSTANDING,
+    Grade.INADEQUATE,
+    Grade.GOOD,
+)
+STRENGTHS = (
+    "The child was seen alone and their views shape the plan.",
+    "Management oversight is regular and reflective.",
+    "Good multi-agency information sharing; school attends every meeting.",
+)
+DEVELOPMENT = (
+    "The plan is not SMART: actions lack timescales.",
+    "Chronology not updated since the last review.",
+    "Family feedback was not sought at the review.",
+)
+
+
 @dataclass
 class DemoResult:
     path: Path
+    today: date
     staff: StaffImportSummary
     cases: CaseImportSummary
+    samples: list[str] = field(default_factory=list)
+    audits: int = 0
+    moderations: int = 0
+    reaudits_done: int = 0
 
 
 def _is_demo_store(path: Path) -> bool:
@@ -66,6 +103,88 @@ def build_demo(*, path: Path, ctx: Context) -> DemoResult:
         data = data_dir()
         staff = import_staff(store=store, path=data / "demo-staff.csv", ctx=ctx)
         cases = import_cases(store=store, path=data / "demo-cases.csv", ctx=ctx)
+        result = DemoResult(path=path, today=DEMO_TODAY, staff=staff, cases=cases)
+        _run_months(store, ctx, result)
     finally:
         store.dispose()
-    return DemoResult(path=path, staff=staff, cases=cases)
+    return result
+
+
+def _on(ctx: Context, day: date) -> Context:
+    """The context as of ``day`` (mid-morning, London): the demo replays its history."""
+    return replace(ctx, now=datetime.combine(day, time(10, 0), tzinfo=LONDON))
+
+
+def _run_months(store: Store, ctx: Context, result: DemoResult) -> None:
+    """Sample, grade, moderate and re-audit month by month, leaving one of each loose end:
+    an audit overdue, a moderation awaiting its conversation, re-audits pending and done."""
+    heads = {s.name: s.heads for s in list_staff(store=store, role="head_of_service")}
+    head_of = {team: name for name, teams in heads.items() for team in teams}
+    for number, month in enumerate(DEMO_MONTHS):
+        first, last = month_bounds(month)
+        sample = draw_sample(
+            store=store,
+            ctx=_on(ctx, first),
+            month=month,
+            size=DEMO_SAMPLE_SIZE,
+            seed=2026_09 + number,
+        )
+        result.samples.append(month)
+        current = month == DEMO_MONTHS[-1]
+        for position, line in enumerate(sample.lines):
+            if line.auditor is None:
+                continue
+            if current and position >= 5:
+                break  # December: five graded so far, the rest still due
+            if month == "2026-11" and position == len(sample.lines) - 1:
+                continue  # one November audit left ungraded: overdue
+            grade = GRADE_CYCLE[position % len(GRADE_CYCLE)]
+            day = min(first + timedelta(days=7 + position), last, DEMO_TODAY)
+            graded = record_grade(
+                store=store,
+                ctx=_on(ctx, day),
+                entry=GradeInput(
+                    case_ref=line.case_ref,
+                    grade=grade,
+                    auditor=line.auditor,
+                    audit_date=day,
+                    strengths=STRENGTHS[position % len(STRENGTHS)],
+                    development=DEVELOPMENT[position % len(DEVELOPMENT)],
+                    themes=["planning", "voice-of-the-child"][: 1 + position % 2],
+                    family_feedback="Mum said the worker listens." if position % 3 else None,
+                ),
+            )
+            result.audits += 1
+            if grade is not Grade.INADEQUATE:
+                continue
+            owner = head_of.get(line.team or "")
+            if owner is None:
+                continue
+            talk = DEMO_TODAY if current else day + timedelta(days=3)
+            regrade = month == "2026-10" and position == 4
+            moderate(
+                store=store,
+                ctx=_on(ctx, talk),
+                audit_id=graded.audit_id,
+                moderator=owner,
+                agree=not regrade,
+                regrade=Grade.REQUIRES_IMPROVEMENT if regrade else None,
+                # December's moderation has its outcome, not yet its conversation.
+                conversation_date=None if current else talk,
+            )
+            result.moderations += 1
+            if month == "2026-09" and graded.reaudit_due is not None:
+                again = record_grade(
+                    store=store,
+                    ctx=_on(ctx, graded.reaudit_due),
+                    entry=GradeInput(
+                        case_ref=line.case_ref,
+                        grade=Grade.REQUIRES_IMPROVEMENT,
+                        auditor=line.auditor,
+                        audit_date=graded.reaudit_due,
+                        strengths="The plan now has timescales and the child is seen alone.",
+                        themes=["planning"],
+                    ),
+                )
+                result.audits += 1
+                result.reaudits_done += 1 if again.change else 0

@@ -1,0 +1,478 @@
+"""Bench stores: the staff list, and years of audit history written straight into a case store.
+
+``bench/run.py`` imports qaudit's staff list and cases with qaudit itself, then runs this file as a
+child process to add the history with the stdlib ``sqlite3`` module (test-data set-up, not the
+code under test): monthly samples whose items are graded, re-audits and moderations after each
+Inadequate audit, and a fixed set of overdue work, the same in a store of any size, so that
+``qaudit overdue`` prints as many rows on a big store as on a small one.
+
+    python bench/stores.py STORE --audits 100000 --seed 2026   # prints a JSON summary
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import json
+import random
+import sqlite3
+import sys
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+HISTORY_VERSION = 1  # bump when the history changes, so stores built by the old one are rebuilt
+
+TODAY = date(2026, 12, 1)  # the benchmarks run with --today 2026-12-01
+FIRST_MONTH = date(2018, 8, 1)
+MONTHS = 100  # 2018-08 ... 2026-11, one sample each
+EXCLUSION_DAYS = 365  # a case audited in the last 12 months is not sampled again
+MODERATION_WORKING_DAYS = 5
+REAUDIT_DAYS = 42
+
+# The overdue work, the same in every store: open items past their month's due date, Inadequate
+# audits not moderated in time, and re-audits not done in time.
+OPEN_OVERDUE = {"2026-10": 4, "2026-11": 12}
+OVERDUE_MODERATIONS = 5  # audits dated in MODERATION_WINDOW: re-audit due after TODAY
+OVERDUE_REAUDITS = 5  # audits dated in REAUDIT_WINDOW: moderated, re-audit due before TODAY
+MODERATION_WINDOW = (date(2026, 10, 20), date(2026, 11, 20))
+REAUDIT_WINDOW = (date(2026, 8, 3), date(2026, 10, 15))
+
+GRADES = ("outstanding", "good", "requires-improvement", "inadequate")
+SAMPLE_GRADE_WEIGHTS = (10, 48, 34, 8)
+REAUDIT_GRADE_WEIGHTS = (4, 46, 40, 10)
+REGRADED_SHARE = 0.05  # moderations that regrade (to Requires improvement: re-audit cancelled)
+QA_SHARE = 0.85  # audits by the QA team's auditors; the rest by team managers of other teams
+
+STRENGTHS = (
+    "Clear chronology and up-to-date plan.",
+    "The child's voice is evident throughout.",
+    "Good multi-agency working; actions followed up.",
+    "Visits on time and purposeful.",
+)
+DEVELOPMENT = (
+    "Plan actions need timescales.",
+    "Supervision not recorded for three months.",
+    "Assessment not updated after a change of circumstances.",
+    "Management oversight not evident.",
+)
+FEEDBACK = (
+    "Parent felt listened to.",
+    "Young person would like fewer changes of worker.",
+    "Carer says visits are helpful.",
+)
+
+
+# --- the staff list ---------------------------------------------------------------------------
+
+
+QA_TEAM = "Quality Assurance"
+QA_AUDITORS = 12
+TEAMS_PER_HEAD = 5
+
+
+def write_staff_csv(path: Path, teams: Sequence[str]) -> None:
+    """Auditors in the QA team, a manager for each team, heads of service over five teams each
+    (``;``-separated), and a QA lead."""
+    lines = ["name,role,team"]
+    lines += [f"QA Auditor {n:02d},auditor,{QA_TEAM}" for n in range(1, QA_AUDITORS + 1)]
+    lines += [f"{team} Manager,team_manager,{team}" for team in teams]
+    for n, first in enumerate(range(0, len(teams), TEAMS_PER_HEAD), start=1):
+        covered = ";".join(teams[first : first + TEAMS_PER_HEAD])
+        lines.append(f"Head of Service {n:02d},head_of_service,{covered}")
+    lines.append(f"QA Lead,qa_lead,{QA_TEAM}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+
+def month_starts() -> list[date]:
+    index = FIRST_MONTH.year * 12 + FIRST_MONTH.month - 1
+    return [date((index + n) // 12, (index + n) % 12 + 1, 1) for n in range(MONTHS)]
+
+
+def last_weekday(first: date) -> date:
+    day = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def next_weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def previous_weekday(day: date) -> date:
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def add_working_days(day: date, n: int) -> date:
+    day = next_weekday(day)
+    for _ in range(n):
+        day = next_weekday(day + timedelta(days=1))
+    return day
+
+
+def stamp(day: date, at: str = "16:30:00") -> str:
+    """A DateTime column as SQLAlchemy stores it in SQLite."""
+    return f"{day.isoformat()} {at}.000000"
+
+
+# --- the history --------------------------------------------------------------------------------
+
+NEVER = 10**7  # an ordinal after every date
+
+
+@dataclass
+class Inadequate:
+    """An Inadequate audit's moderation and re-audit, as they will be written."""
+
+    audit_id: int
+    index: int  # the case's place in History's arrays
+    case_id: int
+    auditor_id: int
+    audit_date: date
+    owner_id: int | None
+    # None; "moderation" or "reaudit": one of the fixed overdue items; "regraded" at moderation
+    fate: str | None
+    done_audit_id: int | None = None
+
+
+class History:
+    """Generates the history month by month, keeping each case's eligibility as qaudit does."""
+
+    def __init__(self, conn: sqlite3.Connection, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.case_ids = array("q")
+        self.opened = array("i")
+        self.closed = array("i")  # 0: still open
+        self.team = array("i")  # 0: no team
+        for case_id, opened, closed, team_id in conn.execute(
+            "SELECT id, open_date, close_date, team_id FROM cases ORDER BY id"
+        ):
+            self.case_ids.append(case_id)
+            self.opened.append(date.fromisoformat(opened).toordinal() if opened else 0)
+            self.closed.append(date.fromisoformat(closed).toordinal() if closed else 0)
+            self.team.append(team_id or 0)
+        if not self.case_ids:
+            raise SystemExit("the store has no cases: import them first")
+        staff = conn.execute("SELECT id, role, team_id FROM staff").fetchall()
+        self.qa_auditors = [i for i, role, _ in staff if role == "auditor"]
+        self.managers = [(i, team) for i, role, team in staff if role == "team_manager"]
+        self.heads = dict(conn.execute("SELECT team_id, staff_id FROM heads_of_service"))
+        if not self.qa_auditors or not self.heads:
+            raise SystemExit("the store has no auditors or heads of service: import staff first")
+        self.last_audit: dict[int, int] = {}  # case index -> ordinal of its latest audit
+        self.busy_until: dict[int, int] = {}  # case index -> blocked (open item, re-audit) until
+        self.audits: list[tuple[Any, ...]] = []
+        self.samples: list[tuple[Any, ...]] = []
+        self.items: list[tuple[Any, ...]] = []
+        self.inadequate: list[Inadequate] = []
+        self.scheduled: dict[date, list[tuple[date, Inadequate]]] = {}  # month -> re-audits due
+
+    # picking cases and people
+
+    def pick(self, first: date, due: date, taken: set[int]) -> int | None:
+        """A random case open over the month, not audited in the last 12 months, not waiting."""
+        first_o, due_o = first.toordinal(), due.toordinal()
+        since = first_o - EXCLUSION_DAYS
+        randrange, n = self.rng.randrange, len(self.case_ids)
+        for _ in range(10_000):
+            i = randrange(n)
+            closed = self.closed[i]
+            if (
+                i not in taken
+                and self.opened[i] <= first_o
+                and (closed == 0 or closed >= due_o)
+                and self.last_audit.get(i, 0) < since
+                and self.busy_until.get(i, 0) < first_o
+            ):
+                taken.add(i)
+                return i
+        return None
+
+    def auditor_for(self, i: int) -> int:
+        team = self.team[i]
+        if self.rng.random() < QA_SHARE:
+            return self.rng.choice(self.qa_auditors)
+        return self.rng.choice([m for m, t in self.managers if t != team] or self.qa_auditors)
+
+    # audits
+
+    def add_audit(self, i: int, auditor: int, day: date, grade: str, kind: str) -> int:
+        audit_id = len(self.audits) + 1
+        rng = self.rng
+        views = rng.random() < 0.6
+        self.audits.append(
+            (
+                audit_id,
+                self.case_ids[i],
+                auditor,
+                day.isoformat(),
+                grade,
+                kind,
+                rng.choice(STRENGTHS),
+                rng.choice(DEVELOPMENT),
+                int(views),
+                rng.choice(FEEDBACK) if views else None,
+                stamp(day),
+            )
+        )
+        self.last_audit[i] = max(self.last_audit.get(i, 0), day.toordinal())
+        return audit_id
+
+    def grade(self, weights: Sequence[int]) -> str:
+        return self.rng.choices(GRADES, weights=weights)[0]
+
+    def follow_up(self, audit_id: int, i: int, auditor: int, day: date, forced: str | None) -> None:
+        """An Inadequate audit: its moderation, and its re-audit done weeks later if due by now."""
+        record = Inadequate(
+            audit_id=audit_id,
+            index=i,
+            case_id=self.case_ids[i],
+            auditor_id=auditor,
+            audit_date=day,
+            owner_id=self.heads.get(self.team[i]),
+            fate=forced,
+        )
+        self.inadequate.append(record)
+        reaudit_due = next_weekday(day + timedelta(days=REAUDIT_DAYS))
+        if forced is None and reaudit_due < TODAY and self.rng.random() >= REGRADED_SHARE:
+            # Done in the fortnight before it was due: always in a later month than the audit.
+            done = previous_weekday(reaudit_due - timedelta(days=self.rng.randint(0, 9)))
+            month = done.replace(day=1)
+            self.scheduled.setdefault(month, []).append((done, record))
+            self.busy_until[i] = done.toordinal()
+        elif forced is None and reaudit_due < TODAY:
+            record.fate = "regraded"  # moderated up: the re-audit is cancelled
+            self.busy_until[i] = day.toordinal()
+        else:
+            self.busy_until[i] = NEVER  # pending
+
+    def month(self, first: date, quota: int, forced: list[tuple[date, str]]) -> None:
+        """One month: re-audits done in it, its sample's graded items, its open items."""
+        rng = self.rng
+        due = last_weekday(first)
+        sample_id = len(self.samples) + 1
+        month = first.strftime("%Y-%m")
+        taken: set[int] = set()
+        items: list[tuple[int, int | None, str, int | None]] = []  # case index, auditor, status
+        for done, record in sorted(self.scheduled.pop(first, []), key=lambda s: s[0]):
+            i = record.index
+            grade = self.grade(REAUDIT_GRADE_WEIGHTS)
+            audit_id = self.add_audit(i, record.auditor_id, done, grade, "reaudit")
+            record.done_audit_id = audit_id
+            self.busy_until[i] = done.toordinal()
+            if grade == "inadequate":
+                self.follow_up(audit_id, i, record.auditor_id, done, None)
+            quota -= 1
+        graded: list[tuple[date, str | None]] = [(day, why) for day, why in forced]
+        graded += [(date.min, None)] * max(0, quota - len(forced))
+        for day, why in graded:
+            i = self.pick(first, due, taken)
+            if i is None:
+                break
+            if day == date.min:
+                last = min(due, TODAY - timedelta(days=1))
+                day = previous_weekday(first + timedelta(days=rng.randint(0, last.day - 1)))
+                if day < first:
+                    day = next_weekday(first)
+            grade = "inadequate" if why else self.grade(SAMPLE_GRADE_WEIGHTS)
+            auditor = self.auditor_for(i)
+            audit_id = self.add_audit(i, auditor, day, grade, "sample")
+            items.append((i, auditor, "done", audit_id))
+            if grade == "inadequate":
+                self.follow_up(audit_id, i, auditor, day, why)
+        for n in range(OPEN_OVERDUE.get(month, 0)):
+            i = self.pick(first, due, taken)
+            if i is None:
+                break
+            items.append((i, None if n == 0 else self.auditor_for(i), "open", None))
+            self.busy_until[i] = NEVER
+        drawn = next_weekday(first)
+        self.samples.append(
+            (sample_id, month, rng.randrange(1, 2**48), len(items), stamp(drawn, "07:30:00"))
+        )
+        for position, (i, auditor, status, audit_id) in enumerate(items, start=1):
+            self.items.append(
+                (sample_id, self.case_ids[i], position, auditor, due.isoformat(), status, audit_id)
+            )
+
+    def moderations_and_reaudits(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        rng = self.rng
+        heads = sorted(set(self.heads.values()))
+        moderations: list[tuple[Any, ...]] = []
+        reaudits: list[tuple[Any, ...]] = []
+        for n, r in enumerate(self.inadequate):
+            due = add_working_days(r.audit_date, MODERATION_WORKING_DAYS)
+            moderator = r.owner_id or heads[n % len(heads)]
+            outcome = regrade = outcome_on = talk = completed = None
+            notes: str | None = None
+            if r.fate == "moderation":  # overdue: one part recorded, or nothing
+                if n % 2:
+                    outcome, outcome_on = "agreed", due - timedelta(days=1)
+                else:
+                    moderator = None
+            elif due < TODAY:  # moderated in time
+                outcome_on = r.audit_date + timedelta(days=rng.randint(1, 6))
+                talk = r.audit_date + timedelta(days=rng.randint(1, 6))
+                outcome_on, talk = min(outcome_on, due), min(talk, due)
+                completed = max(outcome_on, talk)
+                outcome = "regraded" if r.fate == "regraded" else "agreed"
+                regrade = "requires-improvement" if outcome == "regraded" else None
+                notes = "Reflective conversation held with the team manager."
+            else:
+                moderator = None
+            moderations.append(
+                (
+                    r.audit_id,
+                    r.owner_id,
+                    due.isoformat(),
+                    moderator,
+                    outcome,
+                    regrade,
+                    _iso(outcome_on),
+                    _iso(talk),
+                    notes,
+                    _iso(completed),
+                )
+            )
+            reaudit_due = next_weekday(r.audit_date + timedelta(days=REAUDIT_DAYS))
+            if r.fate == "regraded":
+                status, note = "cancelled", "regraded Requires improvement at moderation"
+            elif r.done_audit_id is not None:
+                status, note = "done", None
+            else:
+                status, note = "pending", None
+            reaudits.append(
+                (
+                    r.case_id,
+                    r.audit_id,
+                    r.auditor_id,
+                    reaudit_due.isoformat(),
+                    status,
+                    r.done_audit_id,
+                    note,
+                )
+            )
+        return moderations, reaudits
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _forced_dates() -> dict[date, list[tuple[date, str]]]:
+    """The fixed overdue moderations and re-audits: audit dates by month."""
+    out: dict[date, list[tuple[date, str]]] = {}
+    for count, (low, high), why in (
+        (OVERDUE_MODERATIONS, MODERATION_WINDOW, "moderation"),
+        (OVERDUE_REAUDITS, REAUDIT_WINDOW, "reaudit"),
+    ):
+        span = (high - low).days
+        for n in range(count):
+            day = next_weekday(low + timedelta(days=span * n // max(1, count - 1)))
+            day = min(day, previous_weekday(high))
+            out.setdefault(day.replace(day=1), []).append((day, why))
+    for days in out.values():
+        days.sort()
+    return out
+
+
+def build_history(db: Path, audits: int, seed: int) -> dict[str, Any]:
+    """Write about ``audits`` audits (at least one a month) with their samples, moderations and
+    re-audits into the store at ``db``, in one transaction; a summary to check the bench by."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        if conn.execute("SELECT count(*) FROM audits").fetchone()[0]:
+            raise SystemExit(f"{db} already has audits")
+        history = History(conn, seed)
+        forced = _forced_dates()
+        for n, first in enumerate(month_starts()):
+            # Bresenham: quotas total ``audits`` exactly (re-audits count towards their month).
+            quota = (n + 1) * audits // MONTHS - n * audits // MONTHS
+            history.month(first, max(quota, 1), forced.get(first, []))
+        moderations, reaudits = history.moderations_and_reaudits()
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO samples(id, month, seed, size, stratify, drawn_at, drawn_by) "
+            "VALUES (?, ?, ?, ?, NULL, ?, 'bench')",
+            history.samples,
+        )
+        conn.executemany(
+            "INSERT INTO audits(id, case_id, auditor_id, audit_date, grade, kind, answers, "
+            "themes, strengths, development, views_gathered, family_feedback, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?)",
+            history.audits,
+        )
+        conn.executemany(
+            "INSERT INTO sample_items(sample_id, case_id, position, auditor_id, due, status, "
+            "audit_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            history.items,
+        )
+        conn.executemany(
+            "INSERT INTO moderations(audit_id, owner_id, due, moderator_id, outcome, regrade, "
+            "outcome_on, conversation_date, notes, completed_on) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            moderations,
+        )
+        conn.executemany(
+            "INSERT INTO reaudits(case_id, audit_id, auditor_id, due, status, done_audit_id, "
+            "note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            reaudits,
+        )
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        today = TODAY.isoformat()
+        overdue = {
+            "audit": conn.execute(
+                "SELECT count(*) FROM sample_items WHERE status = 'open' AND due < ?", (today,)
+            ).fetchone()[0],
+            "moderation": conn.execute(
+                "SELECT count(*) FROM moderations WHERE completed_on IS NULL AND due < ?",
+                (today,),
+            ).fetchone()[0],
+            "reaudit": conn.execute(
+                "SELECT count(*) FROM reaudits WHERE status = 'pending' AND due < ?", (today,)
+            ).fetchone()[0],
+        }
+        counts = {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("cases", "staff", "samples", "sample_items", "audits")
+        }
+        statuses = dict(conn.execute("SELECT status, count(*) FROM reaudits GROUP BY status"))
+        moderated = conn.execute(
+            "SELECT count(*) FROM moderations WHERE completed_on IS NOT NULL"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    return {
+        "history_version": HISTORY_VERSION,
+        "counts": counts,
+        "inadequate": len(history.inadequate),
+        "moderations_completed": moderated,
+        "reaudits": statuses,
+        "overdue": overdue,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("store", type=Path, help="a store with its staff and cases imported")
+    parser.add_argument("--audits", type=int, required=True, help="audits to write, about")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+    print(json.dumps(build_history(args.store, args.audits, args.seed)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
