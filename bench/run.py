@@ -1,11 +1,13 @@
 """``make bench``: time qaudit against fixed targets and exit 1 if any is missed.
 
-Benchmarks: ``import`` (``qaudit cases import`` against the sqlite3 shell's ``.import``), ``help``.
+Benchmarks: ``import`` (``qaudit cases import`` against the sqlite3 shell's ``.import``), ``help``,
+``sample`` and ``overdue`` (a store of ``--rows`` cases against one of 1,000; see bench/stores.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -22,6 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import stores
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / ".bench"  # gitignored: generated files and scratch stores
@@ -30,6 +35,16 @@ VENV_BIN = ROOT / ".venv" / "bin"
 IMPORT_RATIO_TARGET = 1.5  # qaudit cases import ≤ 1.5 × the sqlite3 shell's .import
 IMPORT_RSS_TARGET_MB = 200.0  # peak RSS of qaudit cases import
 HEAVY_MODULES = ("pandas", "sqlalchemy", "alembic", "openpyxl", "matplotlib")
+
+SCALING_TARGET = 1.3  # sample, overdue: big store ≤ 1.3 × small store, whole command
+DRAW_TARGET_S = 0.25  # draw_sample itself on the big store, in-process
+SMALL_CASES = 1_000
+CASES_PER_AUDIT = 10  # a store of N cases has N / 10 audits of history
+STORE_VERSION = 1  # bump when the store recipe changes (stores.HISTORY_VERSION covers history)
+BENCH_TODAY = "2026-12-01"  # stores.TODAY
+SAMPLE_MONTH = "2026-12"
+SAMPLE_SEED = 42
+SAMPLE_SIZE = 50  # the policy's default
 
 CSV_HEADER = "case_ref,team,worker,category,open_date,close_date,date_of_birth"
 CSV_FORMAT_VERSION = 1  # bump when the generator changes, so old files are not reused
@@ -262,6 +277,332 @@ def count_cases(db: Path) -> int:
     return count
 
 
+# --- the sample and overdue stores -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchStore:
+    """A store with staff, cases and audit history; ``summary`` is what stores.py reported."""
+
+    path: Path
+    cases: int
+    audits: int
+    summary: dict[str, Any]
+
+    @property
+    def overdue(self) -> dict[str, int]:
+        counts: dict[str, int] = self.summary["overdue"]
+        return counts
+
+
+def migration_names() -> list[str]:
+    """qaudit's migrations: a store built before a new one is rebuilt, not migrated."""
+    versions = ROOT / "src" / "qaudit" / "store" / "migrations" / "versions"
+    return sorted(p.name for p in versions.glob("*.py") if not p.name.startswith("_"))
+
+
+def store_recipe(cases: int, audits: int, seed: int) -> dict[str, Any]:
+    return {
+        "store_version": STORE_VERSION,
+        "history_version": stores.HISTORY_VERSION,
+        "csv_format_version": CSV_FORMAT_VERSION,
+        "cases": cases,
+        "audits": audits,
+        "seed": seed,
+        "migrations": migration_names(),
+    }
+
+
+def remove_store(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def ensure_store(cases: int, seed: int) -> BenchStore:
+    """The store of ``cases`` cases: reused when its marker matches the recipe, else built.
+
+    Built with qaudit (init, staff import, cases import), then the history by stores.py in a
+    child process; the marker is written last, so a half-built store is never reused.
+    """
+    audits = max(cases // CASES_PER_AUDIT, 1)
+    path = BENCH_DIR / f"store-v{STORE_VERSION}-{cases}cases-seed{seed}.db"
+    marker = path.with_suffix(".json")
+    recipe = store_recipe(cases, audits, seed)
+    if path.exists() and marker.exists():
+        saved = json.loads(marker.read_text(encoding="utf-8"))
+        if saved.get("recipe") == recipe:
+            progress(f"reusing {path.relative_to(ROOT)}")
+            return BenchStore(path, cases, audits, saved["summary"])
+    BENCH_DIR.mkdir(exist_ok=True)
+    marker.unlink(missing_ok=True)
+    remove_store(path)
+    csv_file = ensure_case_csv(cases, seed)
+    staff_csv = BENCH_DIR / f"staff-v{STORE_VERSION}.csv"
+    stores.write_staff_csv(staff_csv, TEAMS)
+    qaudit = venv_tool("qaudit")
+    env = qaudit_env()
+    progress(f"building {path.relative_to(ROOT)} ({cases:,} cases, ~{audits:,} audits) ...")
+    start = time.perf_counter()
+    for what, args in (
+        ("qaudit init", ["init"]),
+        ("qaudit staff import", ["staff", "import", str(staff_csv)]),
+        ("qaudit cases import", ["cases", "import", str(csv_file)]),
+    ):
+        check_ok(run_child([qaudit, "--db", str(path), *args], env=env), what)
+    if (n := count_cases(path)) != cases:
+        raise BenchError(f"the bench store has {n:,} cases, expected {cases:,}")
+    argv = [sys.executable, str(Path(stores.__file__).resolve()), str(path)]
+    run = run_child([*argv, "--audits", str(audits), "--seed", str(seed)])
+    check_ok(run, "the audit history (bench/stores.py)")
+    summary: dict[str, Any] = json.loads(run.stdout)
+    marker.write_text(json.dumps({"recipe": recipe, "summary": summary}, indent=2) + "\n")
+    progress(
+        f"built in {time.perf_counter() - start:.1f} s: "
+        f"{summary['counts']['audits']:,} audits, {summary['counts']['sample_items']:,} sample "
+        f"items, {summary['inadequate']:,} Inadequate, re-audits {summary['reaudits']}, "
+        f"overdue {summary['overdue']}"
+    )
+    return BenchStore(path, cases, audits, summary)
+
+
+def bench_stores(opts: Options) -> tuple[BenchStore, BenchStore]:
+    """The small store (1,000 cases) and the big one (``--rows`` cases), built once a run."""
+    key = (opts.rows, opts.seed)
+    if key not in _STORES:
+        _STORES[key] = (ensure_store(SMALL_CASES, opts.seed), ensure_store(opts.rows, opts.seed))
+    return _STORES[key]
+
+
+_STORES: dict[tuple[int, int], tuple[BenchStore, BenchStore]] = {}
+
+
+def scaling_runs(
+    opts: Options,
+    small: BenchStore,
+    big: BenchStore,
+    argv: Callable[[BenchStore], list[str]],
+    check: Callable[[Run, BenchStore], None],
+    label: str,
+) -> tuple[float, float]:
+    """Median seconds of the same command on each store, alternating small and big, after one
+    untimed run of each (page cache, bytecode); every run's output checked."""
+    env = qaudit_env()
+    for store in (small, big):
+        warm_page_cache(store.path)
+        run = run_child(argv(store), env=env)
+        check(run, store)
+    times: dict[Path, list[float]] = {small.path: [], big.path: []}
+    for i in range(opts.repeat):
+        for store in (small, big):
+            run = run_child(argv(store), env=env)
+            check(run, store)
+            times[store.path].append(run.seconds)
+        progress(
+            f"run {i + 1}/{opts.repeat}: {label} {times[small.path][-1]:.2f} s on "
+            f"{small.cases:,} cases, {times[big.path][-1]:.2f} s on {big.cases:,}"
+        )
+    return statistics.median(times[small.path]), statistics.median(times[big.path])
+
+
+def scaling_result(label: str, small: BenchStore, big: BenchStore, s: float, b: float) -> Result:
+    ratio = b / s
+    return Result(
+        name=f"{label}, {big.cases:,} vs {small.cases:,} cases",
+        measured=f"{b:.2f} s vs {s:.2f} s | ratio {ratio:.2f}",
+        target=f"target ≤ {SCALING_TARGET}",
+        passed=ratio <= SCALING_TARGET,
+    )
+
+
+def parse_json(run: Run, what: str) -> Any:
+    check_ok(run, what)
+    try:
+        return json.loads(run.stdout)
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"{what} printed no JSON ({exc}):\n{run.stdout[:2000]}") from None
+
+
+def sample_argv(qaudit: str, store: Path, *, dry_run: bool = True) -> list[str]:
+    argv = [qaudit, "--db", str(store), "--today", BENCH_TODAY, "sample", "--month", SAMPLE_MONTH]
+    argv += ["--seed", str(SAMPLE_SEED), *(["--dry-run"] if dry_run else []), "--format", "json"]
+    return argv
+
+
+def check_sample_json(data: Any, store: BenchStore, action: str) -> list[str]:
+    """The draw's case refs, once its shape is right: 50 distinct cases, none short."""
+    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
+        raise BenchError(f"qaudit sample printed no sample on {store.path.name}: {data!r:.2000}")
+    refs = [c.get("case_ref") for c in data["cases"]]
+    problems = []
+    if data.get("action") != action:
+        problems.append(f"action {data.get('action')!r}, expected {action!r}")
+    if len(refs) != SAMPLE_SIZE or len(set(refs)) != SAMPLE_SIZE:
+        problems.append(f"{len(refs)} cases ({len(set(refs))} distinct), expected {SAMPLE_SIZE}")
+    if data.get("short_by") or data.get("unallocated"):
+        problems.append(f"short by {data.get('short_by')}, {data.get('unallocated')} unallocated")
+    if data.get("month") != SAMPLE_MONTH or data.get("seed") != SAMPLE_SEED:
+        problems.append(f"month {data.get('month')}, seed {data.get('seed')}")
+    if problems:
+        raise BenchError(f"qaudit sample on {store.path.name}: " + "; ".join(problems))
+    return [str(r) for r in refs]
+
+
+def check_eligible(store: BenchStore, refs: Sequence[str]) -> None:
+    """Every drawn case is one qaudit may draw: open on the first of the month, not audited in
+    the last 12 months, no re-audit pending, in no open sample item."""
+    first, since = f"{SAMPLE_MONTH}-01", "2025-12-01"
+    with sqlite3.connect(store.path) as conn:
+        bad = [
+            ref
+            for ref in refs
+            if conn.execute(
+                "SELECT NOT ((c.open_date IS NULL OR c.open_date <= :first)"
+                " AND (c.close_date IS NULL OR c.close_date >= :first))"
+                " OR EXISTS (SELECT 1 FROM audits a WHERE a.case_id = c.id"
+                "  AND a.audit_date >= :since)"
+                " OR EXISTS (SELECT 1 FROM reaudits r WHERE r.case_id = c.id"
+                "  AND r.status = 'pending')"
+                " OR EXISTS (SELECT 1 FROM sample_items i WHERE i.case_id = c.id"
+                "  AND i.status = 'open')"
+                " FROM cases c WHERE c.case_ref = :ref",
+                {"first": first, "since": since, "ref": ref},
+            ).fetchone()
+            != (0,)
+        ]
+    conn.close()
+    if bad:
+        raise BenchError(f"qaudit sample drew cases it may not on {store.path.name}: {bad[:10]}")
+
+
+_DRAW_PROBE = f"""
+import json, sys, time
+from datetime import datetime, timezone
+from pathlib import Path
+from qaudit.domain.dates import LONDON
+from qaudit.services.context import Context
+from qaudit.services.sampling import draw_sample
+from qaudit.store.engine import Store
+
+store = Store.from_options(db=Path(sys.argv[1]), database_url=None)
+now = datetime.combine(datetime.fromisoformat({BENCH_TODAY!r}).date(), datetime.min.time(), LONDON)
+times, sizes = [], []
+for _ in range(int(sys.argv[2]) + 1):
+    ctx = Context(user="bench", now=now, recorded_at=datetime.now(timezone.utc))
+    start = time.perf_counter()
+    result = draw_sample(
+        store=store, ctx=ctx, month={SAMPLE_MONTH!r}, seed={SAMPLE_SEED}, dry_run=True
+    )
+    times.append(time.perf_counter() - start)
+    sizes.append(len(result.lines))
+print(json.dumps({{"times": times, "sizes": sizes}}))
+"""
+
+
+def bench_sample(opts: Options) -> list[Result]:
+    """``qaudit sample --dry-run`` on the big store against the small one; the draw in-process;
+    and one saved draw on a copy of the big store."""
+    small, big = bench_stores(opts)
+    qaudit = venv_tool("qaudit")
+    print(f"sample: {shlex.join(sample_argv(qaudit, Path('STORE.db')))}")
+    drawn: dict[Path, list[str]] = {}
+
+    def check(run: Run, store: BenchStore) -> None:
+        refs = check_sample_json(parse_json(run, "qaudit sample"), store, "dry-run")
+        if store.path not in drawn:
+            check_eligible(store, refs)
+            drawn[store.path] = refs
+        elif drawn[store.path] != refs:
+            raise BenchError(f"qaudit sample drew differently from the same seed on {store.path}")
+
+    s, b = scaling_runs(opts, small, big, lambda st: sample_argv(qaudit, st.path), check, "sample")
+    results = [scaling_result("sample", small, big, s, b)]
+
+    probe = run_child(
+        [venv_tool("python"), "-c", _DRAW_PROBE, str(big.path), str(max(opts.repeat, 3))],
+        env=qaudit_env(),
+    )
+    report = parse_json(probe, "the in-process draw probe")
+    if any(size != SAMPLE_SIZE for size in report["sizes"]):
+        raise BenchError(f"the in-process draw gave {report['sizes']} cases")
+    first, *rest = report["times"]
+    draw_s = statistics.median(rest)
+    results.append(
+        Result(
+            name=f"sample draw in-process, {big.cases:,} cases",
+            measured=f"{draw_s:.3f} s (median of {len(rest)}; first call {first:.3f} s)",
+            target=f"target ≤ {DRAW_TARGET_S} s, first call included",
+            passed=max(first, draw_s) <= DRAW_TARGET_S,
+        )
+    )
+
+    with tempfile.TemporaryDirectory(dir=BENCH_DIR, prefix="sample-") as scratch:
+        copy = Path(scratch) / "store.db"
+        with sqlite3.connect(big.path) as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+        saved = BenchStore(copy, big.cases, big.audits, big.summary)
+        env = qaudit_env()
+        run = run_child(sample_argv(qaudit, copy, dry_run=False), env=env)
+        refs = check_sample_json(parse_json(run, "qaudit sample (saved)"), saved, "drawn")
+        again = run_child(sample_argv(qaudit, copy, dry_run=False), env=env)
+        if (
+            check_sample_json(parse_json(again, "qaudit sample (again)"), saved, "unchanged")
+            != refs
+        ):
+            raise BenchError("qaudit sample, run again, did not show the saved sample unchanged")
+        if refs != drawn[big.path]:
+            raise BenchError("qaudit sample saved a different draw from the dry run's")
+        with sqlite3.connect(copy) as conn:
+            stored = conn.execute(
+                "SELECT count(*) FROM sample_items i JOIN samples s ON s.id = i.sample_id "
+                "WHERE s.month = ? AND i.status = 'open'",
+                (SAMPLE_MONTH,),
+            ).fetchone()[0]
+        conn.close()
+        if stored != SAMPLE_SIZE:
+            raise BenchError(f"qaudit sample saved {stored} items, expected {SAMPLE_SIZE}")
+    results.append(
+        Result(
+            name=f"sample saved, {big.cases:,} cases (a copy)",
+            measured=f"{run.seconds:.2f} s, {stored} items; again: unchanged {again.seconds:.2f} s",
+            target="",
+            passed=True,
+        )
+    )
+    return results
+
+
+def overdue_argv(qaudit: str, store: Path) -> list[str]:
+    return [qaudit, "--db", str(store), "--today", BENCH_TODAY, "overdue", "--format", "json"]
+
+
+def bench_overdue(opts: Options) -> list[Result]:
+    """``qaudit overdue`` on the big store against the small one: the same few rows in each."""
+    small, big = bench_stores(opts)
+    qaudit = venv_tool("qaudit")
+    print(f"overdue: {shlex.join(overdue_argv(qaudit, Path('STORE.db')))}")
+
+    def check(run: Run, store: BenchStore) -> None:
+        data = parse_json(run, "qaudit overdue")
+        if not isinstance(data, list):
+            raise BenchError(f"qaudit overdue printed no list on {store.path.name}: {data!r:.2000}")
+        kinds: dict[str, int] = {}
+        for item in data:
+            kinds[item["kind"]] = kinds.get(item["kind"], 0) + 1
+        if kinds != {k: n for k, n in store.overdue.items() if n}:
+            raise BenchError(
+                f"qaudit overdue on {store.path.name} listed {kinds}, expected {store.overdue}"
+            )
+
+    s, b = scaling_runs(
+        opts, small, big, lambda st: overdue_argv(qaudit, st.path), check, "overdue"
+    )
+    rows = sum(big.overdue.values())
+    result = scaling_result("overdue", small, big, s, b)
+    return [Result(f"{result.name} ({rows} rows)", result.measured, result.target, result.passed)]
+
+
 # --- benchmarks ---------------------------------------------------------------------------------
 
 
@@ -379,6 +720,8 @@ def bench_help(opts: Options) -> list[Result]:
 BENCHMARKS: dict[str, Callable[[Options], list[Result]]] = {
     "import": bench_import,
     "help": bench_help,
+    "sample": bench_sample,
+    "overdue": bench_overdue,
 }
 
 

@@ -165,9 +165,13 @@ class History:
         if not self.case_ids:
             raise SystemExit("the store has no cases: import them first")
         staff = conn.execute("SELECT id, role, team_id FROM staff").fetchall()
-        self.qa_auditors = [i for i, role, _ in staff if role == "auditor"]
-        self.managers = [(i, team) for i, role, team in staff if role == "team_manager"]
-        self.heads = dict(conn.execute("SELECT team_id, staff_id FROM heads_of_service"))
+        self.qa_auditors: list[int] = [i for i, role, _ in staff if role == "auditor"]
+        self.managers: list[tuple[int, int]] = [
+            (i, team) for i, role, team in staff if role == "team_manager"
+        ]
+        self.heads: dict[int, int] = dict(
+            conn.execute("SELECT team_id, staff_id FROM heads_of_service")
+        )
         if not self.qa_auditors or not self.heads:
             raise SystemExit("the store has no auditors or heads of service: import staff first")
         self.last_audit: dict[int, int] = {}  # case index -> ordinal of its latest audit
@@ -264,22 +268,22 @@ class History:
         sample_id = len(self.samples) + 1
         month = first.strftime("%Y-%m")
         taken: set[int] = set()
-        items: list[tuple[int, int | None, str, int | None]] = []  # case index, auditor, status
+        # case index, auditor, status, audit
+        items: list[tuple[int, int | None, str, int | None]] = []
         for done, record in sorted(self.scheduled.pop(first, []), key=lambda s: s[0]):
-            i = record.index
             grade = self.grade(REAUDIT_GRADE_WEIGHTS)
-            audit_id = self.add_audit(i, record.auditor_id, done, grade, "reaudit")
+            audit_id = self.add_audit(record.index, record.auditor_id, done, grade, "reaudit")
             record.done_audit_id = audit_id
-            self.busy_until[i] = done.toordinal()
+            self.busy_until[record.index] = done.toordinal()
             if grade == "inadequate":
-                self.follow_up(audit_id, i, record.auditor_id, done, None)
+                self.follow_up(audit_id, record.index, record.auditor_id, done, None)
             quota -= 1
         graded: list[tuple[date, str | None]] = [(day, why) for day, why in forced]
         graded += [(date.min, None)] * max(0, quota - len(forced))
         for day, why in graded:
             i = self.pick(first, due, taken)
             if i is None:
-                break
+                raise SystemExit(f"no case left to sample in {month}")
             if day == date.min:
                 last = min(due, TODAY - timedelta(days=1))
                 day = previous_weekday(first + timedelta(days=rng.randint(0, last.day - 1)))
@@ -294,16 +298,17 @@ class History:
         for n in range(OPEN_OVERDUE.get(month, 0)):
             i = self.pick(first, due, taken)
             if i is None:
-                break
+                raise SystemExit(f"no case left to sample in {month}")
             items.append((i, None if n == 0 else self.auditor_for(i), "open", None))
             self.busy_until[i] = NEVER
         drawn = next_weekday(first)
         self.samples.append(
             (sample_id, month, rng.randrange(1, 2**48), len(items), stamp(drawn, "07:30:00"))
         )
-        for position, (i, auditor, status, audit_id) in enumerate(items, start=1):
+        for position, (index, auditor_id, status, done_id) in enumerate(items, start=1):
+            case_id = self.case_ids[index]
             self.items.append(
-                (sample_id, self.case_ids[i], position, auditor, due.isoformat(), status, audit_id)
+                (sample_id, case_id, position, auditor_id, due.isoformat(), status, done_id)
             )
 
     def moderations_and_reaudits(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -313,18 +318,21 @@ class History:
         reaudits: list[tuple[Any, ...]] = []
         for n, r in enumerate(self.inadequate):
             due = add_working_days(r.audit_date, MODERATION_WORKING_DAYS)
-            moderator = r.owner_id or heads[n % len(heads)]
-            outcome = regrade = outcome_on = talk = completed = None
+            moderator: int | None = r.owner_id or heads[n % len(heads)]
+            outcome: str | None = None
+            regrade: str | None = None
             notes: str | None = None
+            outcome_on: date | None = None
+            talk: date | None = None
+            completed: date | None = None
             if r.fate == "moderation":  # overdue: one part recorded, or nothing
                 if n % 2:
                     outcome, outcome_on = "agreed", due - timedelta(days=1)
                 else:
                     moderator = None
             elif due < TODAY:  # moderated in time
-                outcome_on = r.audit_date + timedelta(days=rng.randint(1, 6))
-                talk = r.audit_date + timedelta(days=rng.randint(1, 6))
-                outcome_on, talk = min(outcome_on, due), min(talk, due)
+                outcome_on = min(due, r.audit_date + timedelta(days=rng.randint(1, 6)))
+                talk = min(due, r.audit_date + timedelta(days=rng.randint(1, 6)))
                 completed = max(outcome_on, talk)
                 outcome = "regraded" if r.fate == "regraded" else "agreed"
                 regrade = "requires-improvement" if outcome == "regraded" else None
