@@ -77,6 +77,27 @@ def _month(value: str) -> str:
     return value
 
 
+OVERDUE_COLUMNS = [
+    ("kind", "Kind"),
+    ("ref", "Ref"),
+    ("case_ref", "Case"),
+    ("due", "Due"),
+    ("days_overdue", "Working days over"),
+    ("owner", "Owner"),
+    ("escalate_to", "Escalate to"),
+    ("detail", "Detail"),
+]
+AUDIT_COLUMNS = [
+    ("audit_id", "Audit"),
+    ("case_ref", "Case"),
+    ("team", "Team"),
+    ("auditor", "Auditor"),
+    ("kind", "Kind"),
+    ("due", "Due"),
+    ("audit_date", "Date"),
+    ("grade", "Grade"),
+    ("status", "Status"),
+]
 SAMPLE_COLUMNS = [
     ("case_ref", "Case"),
     ("team", "Team"),
@@ -395,16 +416,7 @@ def overdue(
     emit_rows(
         (i.as_dict() for i in items),
         fmt=fmt,
-        columns=[
-            ("kind", "Kind"),
-            ("ref", "Ref"),
-            ("case_ref", "Case"),
-            ("due", "Due"),
-            ("days_overdue", "Working days over"),
-            ("owner", "Owner"),
-            ("escalate_to", "Escalate to"),
-            ("detail", "Detail"),
-        ],
+        columns=OVERDUE_COLUMNS,
         title="Overdue",
     )
     if fmt is Format.table:
@@ -442,16 +454,6 @@ def list_(
     emit_rows(
         (line.as_dict() for line in lines),
         fmt=fmt,
-        columns=[
-            ("audit_id", "Audit"),
-            ("case_ref", "Case"),
-            ("team", "Team"),
-            ("auditor", "Auditor"),
-            ("kind", "Kind"),
-            ("due", "Due"),
-            ("audit_date", "Date"),
-            ("grade", "Grade"),
-            ("status", "Status"),
-        ],
+        columns=AUDIT_COLUMNS,
         title="Audits",
     )

@@ -7,20 +7,11 @@ from typing import Annotated
 
 import typer
 
+from qaudit.cli.audits import AUDIT_COLUMNS, OVERDUE_COLUMNS
 from qaudit.cli.output import emit_rows
 from qaudit.cli.state import Format, say, state
 
 app = typer.Typer()
-
-OVERDUE_COLUMNS = [
-    ("kind", "Kind"),
-    ("ref", "Ref"),
-    ("case_ref", "Case"),
-    ("due", "Due"),
-    ("days_overdue", "Working days over"),
-    ("owner", "Owner"),
-    ("escalate_to", "Escalate to"),
-]
 
 
 @app.command()
@@ -60,15 +51,7 @@ def demo(
         emit_rows(
             (line.as_dict() for line in list_audits(store=store, ctx=then, month=month)),
             fmt=Format.table,
-            columns=[
-                ("audit_id", "Audit"),
-                ("case_ref", "Case"),
-                ("team", "Team"),
-                ("auditor", "Auditor"),
-                ("due", "Due"),
-                ("grade", "Grade"),
-                ("status", "Status"),
-            ],
+            columns=AUDIT_COLUMNS,
             title=f"The {month} audits on {DEMO_TODAY}",
         )
         count = emit_rows(
