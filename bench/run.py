@@ -45,6 +45,7 @@ BENCH_TODAY = "2026-12-01"  # stores.TODAY
 SAMPLE_MONTH = "2026-12"
 SAMPLE_SEED = 42
 SAMPLE_SIZE = 50  # the policy's default
+SAMPLE_SINCE = "2025-12-01"  # cases audited on or after this are not drawn (12 months)
 
 CSV_HEADER = "case_ref,team,worker,category,open_date,close_date,date_of_birth"
 CSV_FORMAT_VERSION = 1  # bump when the generator changes, so old files are not reused
@@ -450,7 +451,7 @@ def check_sample_json(data: Any, store: BenchStore, action: str) -> list[str]:
 def check_eligible(store: BenchStore, refs: Sequence[str]) -> None:
     """Every drawn case is one qaudit may draw: open on the first of the month, not audited in
     the last 12 months, no re-audit pending, in no open sample item."""
-    first, since = f"{SAMPLE_MONTH}-01", "2025-12-01"
+    first, since = f"{SAMPLE_MONTH}-01", SAMPLE_SINCE
     with sqlite3.connect(store.path) as conn:
         bad = [
             ref

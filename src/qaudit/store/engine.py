@@ -140,9 +140,14 @@ class Store:
             current = self.revision(conn)
             if current == HEAD:
                 return
-        from qaudit.store.migrations.runner import upgrade_to_head
+        from qaudit.store.fresh import create_schema, is_empty
 
-        upgrade_to_head(conn, current)
+        if current is None and is_empty(conn):
+            create_schema(conn)
+        else:
+            from qaudit.store.migrations.runner import upgrade_to_head
+
+            upgrade_to_head(conn, current)
         if on_migrate is not None:
             on_migrate(conn, current)
 
