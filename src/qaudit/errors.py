@@ -38,6 +38,13 @@ class InputError(QauditError):
         self.sheet = sheet
         super().__init__(self._format())
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Crosses a process boundary intact (the large-file reader runs in a child process).
+        return (
+            _input_error,
+            (self.problem, self.file, self.line, self.column, self.column_name, self.sheet),
+        )
+
     def _format(self) -> str:
         where = [self.file]
         if self.sheet is not None:
@@ -50,6 +57,19 @@ class InputError(QauditError):
                 col += f" ({self.column_name})"
             where.append(col)
         return f"{', '.join(where)}: {self.problem}"
+
+
+def _input_error(
+    problem: str,
+    file: str,
+    line: int | None,
+    column: int | str | None,
+    column_name: str | None,
+    sheet: str | None,
+) -> InputError:
+    return InputError(
+        problem, file=file, line=line, column=column, column_name=column_name, sheet=sheet
+    )
 
 
 class NotFoundError(QauditError):

@@ -179,7 +179,12 @@ def sample(
         )
     if result.spread:
         say("Allocation: " + ", ".join(f"{name} {n}" for name, n in result.spread.items()))
-    if result.unallocated:
+    if result.unallocated and not result.auditors:
+        warn(
+            f"{result.unallocated} cases have no auditor: the store has no auditors or team "
+            "managers (qaudit staff import)"
+        )
+    elif result.unallocated:
         warn(
             f"{result.unallocated} cases have no auditor who may take them (an auditor never "
             "audits their own team's case): allocate them by hand"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,8 +13,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from qaudit.errors import InputError
+from qaudit.importers.child_reader import CHILD_MIN_BYTES, read_in_child
 from qaudit.importers.files import detect_kind, open_check, sha256_of
-from qaudit.importers.rows import CaseFile
+from qaudit.importers.rows import CaseFile, RowTuple
 from qaudit.services.context import Context
 from qaudit.services.transaction import write_transaction
 from qaudit.store.case_bulk import (
@@ -77,6 +78,15 @@ def import_cases(
     """Import a case CSV or Annex A workbook in one transaction: all of it or nothing."""
     reader = read_case_file(path, ctx=ctx)
     case_file = reader()  # the header is checked before the store is touched
+    large = case_file.kind == "csv" and path.stat().st_size >= CHILD_MIN_BYTES
+
+    def batches(first: CaseFile | None = None) -> Iterator[Sequence[RowTuple]]:
+        if not large:
+            return (first or reader()).batches
+        if first is not None:
+            _close(first)  # it was for the header check; the child reads the rows
+        return read_in_child(reader)
+
     if dry_run and not store.exists():
         store = Store("sqlite://")  # validate against an empty store, create no file
     with write_transaction(store, ctx, dry_run=dry_run) as session:
@@ -85,15 +95,14 @@ def import_cases(
             try:
                 result = apply_case_file(
                     conn,
-                    case_file.batches,
+                    batches(case_file),
                     into_empty_store=not store_has_cases(conn),
                     on_progress=on_progress,
                 )
             except RepeatedRefs:
-                case_file = reader()
                 result = apply_case_file(
                     conn,
-                    case_file.batches,
+                    batches(),
                     into_empty_store=False,
                     on_progress=on_progress,
                 )
@@ -152,6 +161,12 @@ def import_cases(
                 },
             )
     return summary
+
+
+def _close(case_file: CaseFile) -> None:
+    close = getattr(case_file.batches, "close", None)
+    if close is not None:
+        close()
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class SampleResult:
     stratify: str | None = None
     spread: dict[str, int] = field(default_factory=dict)
     replaced: list[str] = field(default_factory=list)
+    auditors: int = 0  # staff who may be allocated audits (auditors and team managers)
 
     @property
     def unallocated(self) -> int:
@@ -273,6 +274,7 @@ def draw_sample(
         result = _result(conn, sample, action if not dry_run else "dry-run")
         result.short_by = short_by
         result.replaced = replaced
+        result.auditors = len(_auditors(session, sample.id))
         if action != "unchanged" and not dry_run:
             record_change(
                 session,
