@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
@@ -744,11 +744,11 @@ def list_audits(
             done = done.where(person.c.name == auditor)
         if team:
             done = done.where(teams.c.name == team)
+        if grade is not None:  # the grade after moderation
+            done = done.where(func.coalesce(mod.c.regrade, audit.c.grade) == grade.slug)
         for row in conn.execute(done):
             audit_id, ref, team_name, who, kind, when, graded, mod_id, completed, regrade = row
             final = regrade or graded
-            if grade is not None and final != grade.slug:
-                continue
             st = "graded" if mod_id is None else "moderated" if completed else "moderation-due"
             lines.append(AuditLine(audit_id, ref, team_name, who, kind, None, when, final, st))
         if grade is None:
