@@ -33,6 +33,8 @@ TABLES = (
     "audits",
     "moderations",
     "reaudits",
+    "complaints",
+    "complaint_stages",
     "change_log",
 )
 

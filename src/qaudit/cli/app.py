@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from qaudit.cli import audits, cases, changes, demo, staff, store
+from qaudit.cli import audits, cases, changes, complaints, demo, staff, store
 from qaudit.cli.state import State, default_user
 from qaudit.domain.dates import parse_moment
 from qaudit.errors import QauditError
@@ -97,6 +97,7 @@ app.add_typer(store.app)
 app.add_typer(cases.app, name="cases")
 app.add_typer(audits.app)
 app.add_typer(audits.audits_app, name="audits")
+app.add_typer(complaints.app, name="complaints")
 app.add_typer(staff.app, name="staff")
 app.add_typer(changes.app)
 app.add_typer(demo.app)

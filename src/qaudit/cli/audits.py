@@ -32,6 +32,7 @@ class OverdueKind(StrEnum):
     audit = "audit"
     moderation = "moderation"
     reaudit = "reaudit"
+    complaint = "complaint"
 
 
 class ReauditStatus(StrEnum):
@@ -408,12 +409,13 @@ def overdue(
     ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
-    """What is past its due date: sampled audits not graded, moderations, re-audits; with days
-    overdue in working days, the owner, and who it escalates to.
+    """What is past its due date: sampled audits not graded, moderations, re-audits, complaints
+    without their final response letter; with days overdue in working days, the owner, and who
+    it escalates to.
 
     Example: [bold]qaudit overdue --fail-if-any --format json[/bold]
     """
-    from qaudit.services.audits import OVERDUE_KINDS, list_overdue
+    from qaudit.services.overdue import OVERDUE_KINDS, list_overdue
 
     st = state(ctx)
     kinds = [k.value for k in kind] if kind else list(OVERDUE_KINDS)

@@ -31,8 +31,9 @@ def demo(
     from datetime import datetime, time
 
     from qaudit.domain.dates import LONDON
-    from qaudit.services.audits import list_audits, list_overdue
+    from qaudit.services.audits import list_audits
     from qaudit.services.demo import DEMO_MONTHS, DEMO_TODAY, build_demo
+    from qaudit.services.overdue import list_overdue
     from qaudit.store.engine import Store
 
     st = state(ctx)

@@ -54,6 +54,7 @@ class CorporateComplaintPolicy:
 class ComplaintPolicy:
     statutory: StatutoryComplaintPolicy = field(default_factory=StatutoryComplaintPolicy)
     corporate: CorporateComplaintPolicy = field(default_factory=CorporateComplaintPolicy)
+    themes: str | None = None  # the council's own vocabulary (TOML); default data/
 
 
 @dataclass(frozen=True)

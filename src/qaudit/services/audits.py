@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,7 +31,6 @@ from qaudit.store.models import (
 )
 
 GRADING_ROLES = ("auditor", "team_manager", "qa_lead")
-OVERDUE_KINDS = ("audit", "moderation", "reaudit")
 
 
 def calendar(ctx: Context) -> WorkingCalendar:
@@ -539,35 +537,13 @@ class OverdueItem:
         }
 
 
-def list_overdue(
-    *, store: Store, ctx: Context, kinds: Sequence[str] = OVERDUE_KINDS
-) -> list[OverdueItem]:
-    """What is past its due date (a date is met until that day ends), most overdue first."""
-    today = ctx.today
-    cal = calendar(ctx)
-    items: list[OverdueItem] = []
-    with store.reading() as session:
-        conn = session.connection()
-        qa_lead = conn.execute(
-            select(col(Staff.name)).where(col(Staff.role) == "qa_lead").order_by(col(Staff.name))
-        ).scalar()
-        if "audit" in kinds:
-            items += _overdue_audits(conn, today, cal)
-        if "moderation" in kinds:
-            items += _overdue_moderations(conn, today, cal, qa_lead)
-        if "reaudit" in kinds:
-            items += _overdue_reaudits(conn, today, cal)
-    items.sort(key=lambda i: (-i.days_overdue, i.due, i.kind, i.case_ref))
-    return items
-
-
 def _heads() -> tuple[Any, Any]:
     head_link = HeadOfService.__table__.alias("head_link")  # type: ignore[attr-defined]
     head = Staff.__table__.alias("head")  # type: ignore[attr-defined]
     return head_link, head
 
 
-def _overdue_audits(conn: Connection, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
+def overdue_audits(conn: Connection, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
     item = SampleItem.__table__  # type: ignore[attr-defined]
     sample = Sample.__table__  # type: ignore[attr-defined]
     case = Case.__table__  # type: ignore[attr-defined]
@@ -597,7 +573,7 @@ def _overdue_audits(conn: Connection, today: date, cal: WorkingCalendar) -> list
     ]
 
 
-def _overdue_moderations(
+def overdue_moderations(
     conn: Connection, today: date, cal: WorkingCalendar, qa_lead: str | None
 ) -> list[OverdueItem]:
     mod = Moderation.__table__  # type: ignore[attr-defined]
@@ -640,7 +616,7 @@ def _overdue_moderations(
     return out
 
 
-def _overdue_reaudits(conn: Connection, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
+def overdue_reaudits(conn: Connection, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
     re = Reaudit.__table__  # type: ignore[attr-defined]
     case = Case.__table__  # type: ignore[attr-defined]
     auditor = Staff.__table__.alias("auditor")  # type: ignore[attr-defined]

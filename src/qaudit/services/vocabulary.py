@@ -17,3 +17,8 @@ def framework_in_force(ctx: Context) -> Framework:
 def themes_in_force(ctx: Context) -> tuple[Theme, ...]:
     configured = ctx.policy.audit.themes
     return load_themes(Path(configured) if configured else data_dir() / "themes.toml")
+
+
+def complaint_themes_in_force(ctx: Context) -> tuple[Theme, ...]:
+    configured = ctx.policy.complaints.themes
+    return load_themes(Path(configured) if configured else data_dir() / "complaint_themes.toml")

@@ -189,6 +189,59 @@ class Reaudit(SQLModel, table=True):
     note: str | None = None
 
 
+class Complaint(SQLModel, table=True):
+    """A complaint about children's social care; its stages carry the deadlines."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        CheckConstraint("procedure IN ('statutory', 'corporate')", name="procedure"),
+        CheckConstraint(
+            "relationship IN ('parent', 'child', 'carer', 'other')", name="relationship"
+        ),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('upheld', 'partly-upheld', 'not-upheld', 'withdrawn')",
+            name="outcome",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True)  # C-2026-0042
+    procedure: str
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
+    relationship: str
+    summary: str | None = None
+    themes: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    received: date = Field(index=True)
+    stage: int = 1  # the current stage
+    outcome: str | None = None
+    closed_on: date | None = None
+    logged_at: datetime
+    logged_by: str  # the complaints officer: owns the complaint until it is answered
+
+
+class ComplaintStage(SQLModel, table=True):
+    """One stage of a complaint: received, due, responded, the final response letter."""
+
+    __tablename__ = "complaint_stages"
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "stage"),
+        CheckConstraint("stage IN (1, 2, 3)", name="stage"),
+        Index("ix_complaint_stages_letter_on_due", "letter_on", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaints.id")
+    stage: int
+    received: date = Field(index=True)
+    due: date
+    extension_days: int = 0
+    responded_on: date | None = None
+    letter_on: date | None = None
+    escalated_on: date | None = None
+    escalated_to_id: int | None = Field(default=None, foreign_key="staff.id")
+    late_reason: str | None = None
+
+
 class ChangeLog(SQLModel, table=True):
     """Append-only: triggers refuse UPDATE and DELETE (see the first migration)."""
 

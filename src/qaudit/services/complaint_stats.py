@@ -1,0 +1,169 @@
+"""Complaint figures for a period and its months or financial-year quarters."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from qaudit.domain.complaints import working_days_taken
+from qaudit.domain.periods import Period
+from qaudit.domain.workdays import WorkingCalendar
+from qaudit.services.context import Context
+from qaudit.store.engine import Store
+from qaudit.store.models import Case, Complaint, ComplaintStage, Team
+
+
+@dataclass(frozen=True)
+class _StageRow:
+    ref: str
+    stage: int
+    received: date
+    due: date
+    extension_days: int
+    responded_on: date | None
+    letter_on: date | None
+    escalated_on: date | None
+    closed_on: date | None
+    team: str | None
+    themes: tuple[str, ...]
+
+
+@dataclass
+class ComplaintStats:
+    """A period's figures. A stage counts as received in the period it was received (or asked
+    for), and as answered in the period its final response letter was sent."""
+
+    period: str
+    start: date
+    end: date
+    received: int = 0
+    received_by_stage: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0})
+    by_theme: dict[str, int] = field(default_factory=dict)
+    by_team: dict[str, int] = field(default_factory=dict)
+    answered: int = 0
+    answered_in_time: int = 0
+    median_working_days: float | None = None
+    mean_working_days: float | None = None
+    extended: int = 0
+    escalated: int = 0
+    open_at_end: int = 0
+    letter_outstanding_at_end: int = 0
+
+    @property
+    def in_time_pct(self) -> float | None:
+        return round(100 * self.answered_in_time / self.answered, 1) if self.answered else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "start": self.start,
+            "end": self.end,
+            "received": self.received,
+            "received_stage_1": self.received_by_stage[1],
+            "received_stage_2": self.received_by_stage[2],
+            "received_stage_3": self.received_by_stage[3],
+            "answered": self.answered,
+            "answered_in_time": self.answered_in_time,
+            "in_time_pct": self.in_time_pct,
+            "median_working_days": self.median_working_days,
+            "mean_working_days": self.mean_working_days,
+            "extended": self.extended,
+            "escalated": self.escalated,
+            "open_at_end": self.open_at_end,
+            "letter_outstanding_at_end": self.letter_outstanding_at_end,
+            "by_theme": dict(self.by_theme),
+            "by_team": dict(self.by_team),
+        }
+
+
+def _rows(store: Store, end: date) -> list[_StageRow]:
+    stage = ComplaintStage.__table__  # type: ignore[attr-defined]
+    complaint = Complaint.__table__  # type: ignore[attr-defined]
+    case = Case.__table__  # type: ignore[attr-defined]
+    team = Team.__table__  # type: ignore[attr-defined]
+    query = (
+        select(
+            complaint.c.ref,
+            stage.c.stage,
+            stage.c.received,
+            stage.c.due,
+            stage.c.extension_days,
+            stage.c.responded_on,
+            stage.c.letter_on,
+            stage.c.escalated_on,
+            complaint.c.closed_on,
+            team.c.name,
+            complaint.c.themes,
+        )
+        .join(complaint, complaint.c.id == stage.c.complaint_id)
+        .outerjoin(case, case.c.id == complaint.c.case_id)
+        .outerjoin(team, team.c.id == case.c.team_id)
+        .where(stage.c.received <= end)
+    )
+    with store.reading() as session:
+        return [
+            _StageRow(
+                ref=row[0],
+                stage=row[1],
+                received=row[2],
+                due=row[3],
+                extension_days=row[4],
+                responded_on=row[5],
+                letter_on=row[6],
+                escalated_on=row[7],
+                closed_on=row[8],
+                team=row[9],
+                themes=tuple(row[10] or ()),
+            )
+            for row in session.connection().execute(query)
+        ]
+
+
+def _figures(rows: list[_StageRow], period: Period, cal: WorkingCalendar) -> ComplaintStats:
+    out = ComplaintStats(period=period.label, start=period.start, end=period.end)
+    themes: Counter[str] = Counter()
+    teams: Counter[str] = Counter()
+    taken: list[int] = []
+    end = period.end
+    for r in rows:
+        if period.contains(r.received):
+            out.received += 1
+            out.received_by_stage[r.stage] += 1
+            themes.update(r.themes)
+            teams[r.team or "(no case)"] += 1
+            if r.extension_days:
+                out.extended += 1
+        if r.letter_on is not None and period.contains(r.letter_on):
+            out.answered += 1
+            out.answered_in_time += r.letter_on <= r.due
+            taken.append(working_days_taken(cal, r.received, r.letter_on))
+        if r.escalated_on is not None and period.contains(r.escalated_on):
+            out.escalated += 1
+        closed = r.closed_on is not None and r.closed_on <= end
+        unanswered = r.letter_on is None or r.letter_on > end
+        if r.received <= end and unanswered and not closed:
+            out.open_at_end += 1
+            if r.responded_on is not None and r.responded_on <= end:
+                out.letter_outstanding_at_end += 1
+    if taken:
+        out.median_working_days = float(statistics.median(taken))
+        out.mean_working_days = round(statistics.fmean(taken), 1)
+    out.by_theme = dict(sorted(themes.items(), key=lambda kv: (-kv[1], kv[0])))
+    out.by_team = dict(sorted(teams.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
+def complaint_stats(
+    *, store: Store, ctx: Context, period: Period, by: str | None = None
+) -> list[ComplaintStats]:
+    """The period's figures, after those of each of its months or quarters when ``by`` is
+    "month" or "quarter"."""
+    cal = WorkingCalendar(ctx.policy.calendar.closure_days)
+    rows = _rows(store, period.end)
+    parts = period.months() if by == "month" else period.quarters() if by == "quarter" else []
+    return [*(_figures(rows, part, cal) for part in parts), _figures(rows, period, cal)]

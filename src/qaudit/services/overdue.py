@@ -1,0 +1,59 @@
+"""Everything past its due date, of every kind, in one list: what ``qaudit overdue`` shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from qaudit.services.audits import (
+    OverdueItem,
+    calendar,
+    overdue_audits,
+    overdue_moderations,
+    overdue_reaudits,
+)
+from qaudit.services.complaints import overdue_complaints
+from qaudit.services.context import Context
+from qaudit.store.engine import Store
+from qaudit.store.models import Staff
+
+OVERDUE_KINDS = ("audit", "moderation", "reaudit", "complaint")
+
+
+def list_overdue(
+    *, store: Store, ctx: Context, kinds: Sequence[str] = OVERDUE_KINDS
+) -> list[OverdueItem]:
+    """What is past its due date (a date is met until that day ends), most overdue first,
+    from one snapshot of the store."""
+    today = ctx.today
+    cal = calendar(ctx)
+    items: list[OverdueItem] = []
+    with store.reading() as session:
+        conn = session.connection()
+        qa_lead = conn.execute(
+            select(col(Staff.name)).where(col(Staff.role) == "qa_lead").order_by(col(Staff.name))
+        ).scalar()
+        if "audit" in kinds:
+            items += overdue_audits(conn, today, cal)
+        if "moderation" in kinds:
+            items += overdue_moderations(conn, today, cal, qa_lead)
+        if "reaudit" in kinds:
+            items += overdue_reaudits(conn, today, cal)
+        if "complaint" in kinds:
+            items += [
+                OverdueItem(
+                    kind="complaint",
+                    ref=c.ref,
+                    case_ref=c.case_ref or "",
+                    due=c.due,
+                    days_overdue=c.days_overdue,
+                    owner=c.owner,
+                    escalate_to=c.escalate_to,
+                    detail=c.detail,
+                )
+                for c in overdue_complaints(conn, today, cal, qa_lead)
+            ]
+    items.sort(key=lambda i: (-i.days_overdue, i.due, i.kind, i.case_ref))
+    return items
