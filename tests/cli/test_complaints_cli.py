@@ -1,0 +1,349 @@
+"""Complaints as a complaints officer runs them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import Cli, snapshot, write_csv
+
+STAFF = [
+    ["name", "role", "team"],
+    ["Hal Head", "head_of_service", "Team A"],
+    ["Hana Head", "head_of_service", "Team B"],
+    ["Quinn Lead", "qa_lead", "Quality Assurance"],
+]
+CASES = [
+    ["case_ref", "team", "worker", "category", "open_date", "close_date"],
+    ["A1", "Team A", "", "CIN", "2020-01-01", ""],
+    ["B1", "Team B", "", "CP", "2020-01-01", ""],
+]
+
+
+@pytest.fixture
+def desk(cli: Cli, tmp_path: Path) -> Cli:
+    assert cli("staff", "import", str(write_csv(tmp_path / "s.csv", STAFF))).exit_code == 0
+    assert cli("cases", "import", str(write_csv(tmp_path / "c.csv", CASES))).exit_code == 0
+    return cli
+
+
+def _log(cli: Cli, received: str, *args: str, today: str | None = None) -> dict[str, Any]:
+    result = cli(
+        "complaints",
+        "log",
+        "--received",
+        received,
+        "--format",
+        "json",
+        *args,
+        today=today or received,
+    )
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("received", "args", "due"),
+    [
+        ("2026-12-23", [], "2027-01-11"),  # Christmas: 25, 28 Dec and 1 Jan do not count
+        ("2026-04-01", [], "2026-04-17"),  # Easter: Good Friday and Easter Monday
+        ("2026-11-21", [], "2026-12-07"),  # a Saturday counts as the Monday
+        ("2026-11-23", [], "2026-12-07"),  # ... that Monday
+        ("2026-11-23", ["--stage", "2"], "2026-12-30"),  # 25 working days over Christmas
+        ("2026-11-23", ["--stage", "3"], "2027-01-07"),  # the review panel: 30 working days
+        ("2026-11-23", ["--corporate", "--stage", "2"], "2026-12-21"),  # corporate: 20
+    ],
+)
+def test_response_due_dates(desk: Cli, received: str, args: list[str], due: str) -> None:
+    data = _log(desk, received, *args)
+    assert data["response_due"] == due
+    assert data["ref"] == f"C-{received[:4]}-0001"
+    assert data["status"] == "open"
+
+
+def test_refs_count_up_within_the_year(desk: Cli) -> None:
+    refs = [_log(desk, day)["ref"] for day in ("2026-03-01", "2026-03-02", "2027-01-05")]
+    assert refs == ["C-2026-0001", "C-2026-0002", "C-2027-0001"]
+
+
+@pytest.mark.parametrize(
+    ("args", "steps", "message"),
+    [
+        ([], ["10"], None),
+        ([], ["6", "4"], None),
+        (
+            [],
+            ["11"],
+            "stage 1 may be extended to 20 working days at most: 10 more days can be added",
+        ),
+        (
+            [],
+            ["6", "5"],
+            "stage 1 may be extended to 20 working days at most: 4 more days can be added "
+            "(already extended by 6)",
+        ),
+        (["--stage", "2"], ["40"], None),
+        (["--stage", "2"], ["41"], "stage 2 may be extended to 65 working days at most"),
+        (["--stage", "3"], ["1"], "stage 3 may be extended to 30 working days at most"),
+        (["--corporate"], ["10"], None),
+        (["--corporate", "--stage", "2"], ["1"], "stage 2 may be extended to 20 working days"),
+    ],
+)
+def test_extension_limits(
+    desk: Cli, args: list[str], steps: list[str], message: str | None
+) -> None:
+    ref = _log(desk, "2026-11-23", *args)["ref"]
+    results = [desk("complaints", "extend", ref, "--days", n, today="2026-11-24") for n in steps]
+    if message is None:
+        assert all(r.exit_code == 0 for r in results)
+        return
+    assert results[-1].exit_code == 1
+    assert message in results[-1].stderr
+
+
+def test_an_extension_moves_the_due_date(desk: Cli) -> None:
+    ref = _log(desk, "2026-11-23")["ref"]
+    result = desk(
+        "complaints", "extend", ref, "--days", "10", "--format", "json", today="2026-11-24"
+    )
+    assert result.json()["response_due"] == "2026-12-21"  # type: ignore[index]  # 20 days
+
+
+def test_the_letter_not_the_response_stops_the_clock(desk: Cli) -> None:
+    ref = _log(desk, "2026-11-23", "--case", "A1")["ref"]
+    assert (
+        desk("complaints", "respond", ref, "--date", "2026-11-30", today="2026-11-30").exit_code
+        == 0
+    )
+    overdue = desk("overdue", "--kind", "complaint", "--format", "json", today="2026-12-08").json()
+    assert overdue == [
+        {
+            "kind": "complaint",
+            "ref": ref,
+            "case_ref": "A1",
+            "due": "2026-12-07",
+            "days_overdue": 1,
+            "owner": "tester",
+            "escalate_to": "Hal Head",
+            "detail": "stage 1: resolved, letter outstanding (responded 2026-11-30)",
+        }
+    ]
+    assert (
+        desk("complaints", "letter", ref, "--date", "2026-12-08", today="2026-12-08").exit_code == 0
+    )
+    assert (
+        desk("overdue", "--kind", "complaint", "--format", "json", today="2026-12-20").json() == []
+    )
+
+
+def test_no_response_and_the_right_head_of_service(desk: Cli) -> None:
+    _log(desk, "2026-11-23", "--case", "B1")
+    _log(desk, "2026-11-23")  # no case: escalates to the QA lead
+    items = desk("overdue", "--kind", "complaint", "--format", "json", today="2026-12-09").json()
+    assert [
+        (i["case_ref"], i["escalate_to"], i["days_overdue"], i["detail"])  # type: ignore[index]
+        for i in items
+    ] == [  # type: ignore[union-attr]
+        ("", "Quinn Lead", 2, "stage 1: no response"),
+        ("B1", "Hana Head", 2, "stage 1: no response"),
+    ]
+    failing = desk("overdue", "--fail-if-any", today="2026-12-09")
+    assert failing.exit_code == 3
+
+
+def test_escalate_overdue_is_idempotent(desk: Cli) -> None:
+    a = _log(desk, "2026-11-23", "--case", "A1")["ref"]
+    b = _log(desk, "2026-11-30", "--case", "B1")["ref"]  # due 2026-12-14: not overdue yet
+    first = desk("complaints", "escalate", "--overdue", "--format", "json", today="2026-12-09")
+    assert [(e["ref"], e["escalated_to"], e["already"]) for e in first.json()] == [  # type: ignore[union-attr,index]
+        (a, "Hal Head", False)
+    ]
+    before = snapshot(desk.url)
+    again = desk("complaints", "escalate", "--overdue", today="2026-12-09")
+    assert "No overdue complaint left to escalate." in again.stderr
+    assert snapshot(desk.url) == before
+    shown = desk("complaints", "show", a, "--format", "json").json()
+    assert (shown["escalated_on"], shown["escalated_to"]) == ("2026-12-09", "Hal Head")  # type: ignore[index]
+    one = desk("complaints", "escalate", b, today="2026-12-09")
+    assert f"{b}: escalated to Hana Head" in one.stderr
+
+
+def test_next_stage_window(desk: Cli) -> None:
+    ref = _log(desk, "2026-11-02")["ref"]
+    assert (
+        desk("complaints", "letter", ref, "--date", "2026-11-13", today="2026-11-13").exit_code == 0
+    )
+    late = desk("complaints", "next-stage", ref, "--requested", "2026-12-14", today="2026-12-14")
+    assert late.exit_code == 1
+    assert (
+        "within 20 working days of the response letter (2026-11-13), that is by 2026-12-11"
+        in late.stderr
+    )
+    accepted = desk(
+        "complaints",
+        "next-stage",
+        ref,
+        "--requested",
+        "2026-12-14",
+        "--late",
+        "Complainant was in hospital",
+        "--format",
+        "json",
+        today="2026-12-14",
+    )
+    assert accepted.exit_code == 0, accepted.stderr
+    assert (accepted.json()["stage"], accepted.json()["response_due"]) == (2, "2027-01-21")  # type: ignore[index]
+    other = _log(desk, "2026-11-02")["ref"]
+    assert (
+        desk("complaints", "letter", other, "--date", "2026-11-13", today="2026-11-13").exit_code
+        == 0
+    )
+    ok = desk("complaints", "next-stage", other, "--requested", "2026-12-11", today="2026-12-11")
+    assert ok.exit_code == 0, ok.stderr
+
+
+BAD = [
+    (
+        ["complaints", "letter", "C-2026-9999", "--date", "2026-11-25"],
+        "no complaint 'C-2026-9999' (see qaudit complaints list)",
+    ),
+    (
+        ["complaints", "letter", "{ref}", "--date", "2026-11-20"],
+        "the letter date 2026-11-20 is before the complaint was received (2026-11-23)",
+    ),
+    (
+        ["complaints", "log", "--received", "2026-11-25", "--theme", "rudeness"],
+        "'rudeness' is not a theme; known themes: communication-with-families",
+    ),
+    (
+        ["complaints", "log", "--received", "2026-11-25", "--stage", "4"],
+        "a statutory complaint has stages 1, 2, 3, not stage 4",
+    ),
+    (
+        ["complaints", "log", "--received", "2026-11-25", "--corporate", "--stage", "3"],
+        "a corporate complaint has stages 1, 2, not stage 3",
+    ),
+    (
+        ["complaints", "log", "--received", "2026-11-26"],
+        "the received date 2026-11-26 is after today",
+    ),
+    (
+        ["complaints", "log", "--received", "2026-11-25", "--case", "Z9"],
+        "no case 'Z9' in the store",
+    ),
+    (
+        ["complaints", "close", "{ref}", "--outcome", "upheld"],
+        "has no final response letter yet: send it (qaudit complaints letter) before closing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD)
+def test_bad_input_is_refused_and_nothing_is_written(
+    desk: Cli, args: list[str], message: str
+) -> None:
+    ref = _log(desk, "2026-11-23")["ref"]
+    before = snapshot(desk.url)
+    result = desk(*[a.format(ref=ref) for a in args], today="2026-11-25")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith("Error: ")
+    assert message in result.stderr
+    assert snapshot(desk.url) == before
+
+
+def test_a_closed_complaint_takes_no_response(desk: Cli) -> None:
+    ref = _log(desk, "2026-11-23")["ref"]
+    assert (
+        desk("complaints", "close", ref, "--outcome", "withdrawn", today="2026-11-24").exit_code
+        == 0
+    )
+    before = snapshot(desk.url)
+    result = desk("complaints", "respond", ref, "--date", "2026-11-25", today="2026-11-25")
+    assert result.exit_code == 1
+    assert f"complaint {ref} was closed on 2026-11-24 (withdrawn): no response can be recorded" in (
+        result.stderr
+    )
+    assert snapshot(desk.url) == before
+    listed = desk("complaints", "list", "--open", "--format", "json").json()
+    assert listed == []
+    everything = desk("complaints", "list", "--format", "json").json()
+    assert [(c["ref"], c["status"], c["outcome"]) for c in everything] == [  # type: ignore[union-attr,index]
+        (ref, "closed", "withdrawn")
+    ]
+
+
+def test_quarterly_figures_match_a_hand_count(desk: Cli) -> None:
+    """Five complaints around the 31 March / 1 April boundary of the financial year."""
+
+    def answer(ref: str, letter: str, responded: str | None = None) -> None:
+        if responded:
+            assert (
+                desk("complaints", "respond", ref, "--date", responded, today=responded).exit_code
+                == 0
+            )
+        assert desk("complaints", "letter", ref, "--date", letter, today=letter).exit_code == 0
+
+    a = _log(desk, "2027-03-01", "--case", "A1", "--theme", "delay")["ref"]  # due 2027-03-15
+    answer(a, "2027-03-15")  # on its due date: in time, 10 working days
+    b = _log(desk, "2027-03-31", "--case", "B1", "--theme", "communication-with-families")[
+        "ref"
+    ]  # 31 March: Q4; due 2027-04-14
+    answer(b, "2027-04-15", responded="2027-04-09")  # the day after: late (11 working days)
+    c = _log(
+        desk,
+        "2027-04-01",
+        "--case",
+        "A1",
+        "--theme",
+        "communication-with-families",
+        "--theme",
+        "delay",
+    )["ref"]  # 1 April: Q1
+    assert desk("complaints", "extend", c, "--days", "5", today="2027-04-02").exit_code == 0
+    desk("complaints", "respond", c, "--date", "2027-06-01", today="2027-06-01")
+    d = _log(desk, "2027-05-10")["ref"]
+    desk("complaints", "escalate", d, today="2027-06-01")
+    _log(desk, "2027-06-30", "--corporate")
+
+    def figures(period: str, by: str | None = None) -> list[dict[str, Any]]:
+        args = ["complaints", "stats", "--period", period, "--format", "json"]
+        result = desk(*args, *(["--by", by] if by else []), today="2027-07-15")
+        assert result.exit_code == 0, result.stderr
+        return result.json()["figures"]  # type: ignore[index,no-any-return]
+
+    q4 = figures("2026/27-Q4")[-1]
+    assert (q4["received"], q4["answered"], q4["answered_in_time"], q4["in_time_pct"]) == (
+        2,
+        1,
+        1,
+        100.0,
+    )
+    assert (q4["median_working_days"], q4["open_at_end"]) == (10.0, 1)  # B open on 31 March
+    assert q4["by_theme"] == {"communication-with-families": 1, "delay": 1}
+    assert q4["by_team"] == {"Team A": 1, "Team B": 1}
+    q1 = figures("2027/28-Q1")[-1]
+    assert (q1["received"], q1["answered"], q1["answered_in_time"]) == (3, 1, 0)  # B, late
+    assert (q1["median_working_days"], q1["extended"], q1["escalated"]) == (11.0, 1, 1)
+    assert (q1["open_at_end"], q1["letter_outstanding_at_end"]) == (3, 1)  # C, D, E; C responded
+    assert q1["by_theme"] == {"communication-with-families": 1, "delay": 1}
+    assert q1["by_team"] == {"(no case)": 2, "Team A": 1}
+    by_quarter = figures("2027-01-01..2027-06-30", by="quarter")
+    assert [f["period"] for f in by_quarter] == [
+        "2026/27-Q4",
+        "2027/28-Q1",
+        "2027-01-01..2027-06-30",
+    ]
+    assert [f["received"] for f in by_quarter] == [2, 3, 5]
+    by_month = figures("2027/28-Q1", by="month")
+    assert [(f["period"], f["received"]) for f in by_month] == [
+        ("2027-04", 1),
+        ("2027-05", 1),
+        ("2027-06", 1),
+        ("2027/28-Q1", 3),
+    ]
+    bad = desk("complaints", "stats", "--period", "2027-Q1")
+    assert bad.exit_code == 2
