@@ -54,5 +54,11 @@ def test_the_walkthrough_runs(tmp_path: Path) -> None:
     assert "Inadequate: moderation due Tue 22 Dec 2026 (Jack Adams)" in result.stderr
     assert "complete." in result.stderr  # the moderation
     assert "Nothing overdue." in result.stderr
+    assert "Logged C-2026-0001 (stage 1, statutory): response due Tue 15 Dec 2026." in (
+        result.stderr
+    )
+    assert "C-2026-0001" in result.stdout and "complaint" in result.stdout  # overdue
+    assert "C-2026-0001: escalated to Jo Clarke (due 2026-12-15)." in result.stderr
+    assert "final response letter 2026-12-17 (late; due 2026-12-15)" in result.stderr
     assert (tmp_path / "cp-cases.csv").read_text().startswith("case_ref,team,worker,category")
     assert (tmp_path / "walkthrough.db").exists()

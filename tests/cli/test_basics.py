@@ -172,7 +172,9 @@ def test_demo_builds_a_store_with_every_state_of_the_cycle(tmp_path: Path) -> No
     reaudits = {r["status"] for r in listing("reaudits")}
     assert reaudits == {"pending", "done", "cancelled"}
     kinds = {o["kind"] for o in listing("overdue")}
-    assert kinds == {"audit", "reaudit"}
+    assert kinds == {"audit", "reaudit", "complaint"}
+    complaints = {c["status"] for c in listing("complaints", "list")}
+    assert complaints == {"open", "responded", "answered", "closed"}
     again = CliRunner().invoke(app, ["--today", "2026-12-01", "demo"])
     assert again.exit_code == 0, again.stderr  # a demo store may be rebuilt
     assert not Path("qaudit.db").exists()  # the user's own store is never touched

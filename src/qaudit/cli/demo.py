@@ -21,9 +21,9 @@ def demo(
         Path, typer.Argument(help="Where to build the demo store (replaced if it is a demo).")
     ] = Path("qaudit-demo.db"),
 ) -> None:
-    """Build a demonstration store from data/: staff, 240 cases, and four months of the audit
-    cycle (samples, grades, moderations, re-audits), then show December's sample and what is
-    overdue. Your own store (--db) is never touched.
+    """Build a demonstration store from data/: staff, 240 cases, four months of the audit cycle
+    (samples, grades, moderations, re-audits) and a year of complaints, then show December's
+    audits and what is overdue. Your own store (--db) is never touched.
 
     Example: [bold]qaudit demo[/bold], then [bold]qaudit --db qaudit-demo.db audits list[/bold]
     """
@@ -43,7 +43,7 @@ def demo(
     say(
         f"  {result.staff.rows} staff, {result.cases.rows} cases; samples "
         f"{', '.join(result.samples)}; {result.audits} audits, {result.moderations} "
-        f"moderations, {result.reaudits_done} re-audits done"
+        f"moderations, {result.reaudits_done} re-audits done; {result.complaints} complaints"
     )
     then = replace(run, now=datetime.combine(DEMO_TODAY, time(10, 0), tzinfo=LONDON))
     store = Store(f"sqlite:///{path}")

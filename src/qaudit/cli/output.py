@@ -61,7 +61,8 @@ def emit_rows(
 
     table = Table(title=title, title_justify="left", show_lines=False)
     for _, heading in columns:
-        table.add_column(heading)
+        # Fold long values onto more lines rather than cut them with an ellipsis.
+        table.add_column(heading, overflow="fold")
     for row in rows:
         table.add_row(*(Text(_cell(row.get(key))) for key, _ in columns))
         count += 1

@@ -13,7 +13,7 @@ from qaudit.domain.grades import Grade
 from qaudit.domain.workdays import month_bounds
 from qaudit.errors import RuleError
 from qaudit.paths import data_dir
-from qaudit.services.audits import GradeInput, moderate, record_grade
+from qaudit.services.audits import GradeInput, calendar, moderate, record_grade
 from qaudit.services.cases import CaseImportSummary, import_cases
 from qaudit.services.context import Context
 from qaudit.services.sampling import draw_sample
@@ -62,6 +62,7 @@ class DemoResult:
     audits: int = 0
     moderations: int = 0
     reaudits_done: int = 0
+    complaints: int = 0
 
 
 def _is_demo_store(path: Path) -> bool:
@@ -105,6 +106,7 @@ def build_demo(*, path: Path, ctx: Context) -> DemoResult:
         cases = import_cases(store=store, path=data / "demo-cases.csv", ctx=ctx)
         result = DemoResult(path=path, today=DEMO_TODAY, staff=staff, cases=cases)
         _run_months(store, ctx, result)
+        _complaints_year(store, ctx, result)
     finally:
         store.dispose()
     return result
@@ -188,3 +190,70 @@ def _run_months(store: Store, ctx: Context, result: DemoResult) -> None:
                 )
                 result.audits += 1
                 result.reaudits_done += 1 if again.change else 0
+
+
+COMPLAINT_THEMES = (
+    ("communication-with-families",),
+    ("delay", "communication-with-families"),
+    ("contact-arrangements",),
+    ("change-of-worker", "communication-with-families"),
+    ("decision-making",),
+    ("placement",),
+)
+
+
+def _complaints_year(store: Store, ctx: Context, result: DemoResult) -> None:
+    """Three complaints a month for a year, in every state: answered in time and late,
+    extended, escalated, taken to stage 2, closed with each outcome, and some still open."""
+    from qaudit.services import complaints as c
+
+    cal = calendar(ctx)
+    number = 0
+    for month in range(12):
+        year, month_no = divmod(2025 * 12 + 11 + month, 12)  # December 2025 onwards
+        for k in range(3):
+            received = date(year, month_no + 1, 3 + 9 * k)
+            if received > DEMO_TODAY:
+                break
+            number += 1
+            view = c.log_complaint(
+                store=store,
+                ctx=_on(ctx, received),
+                received=received,
+                procedure="corporate" if number % 7 == 0 else "statutory",
+                case_ref=f"C{100000 + (number * 37) % 240 + 1}" if number % 5 else None,
+                themes=COMPLAINT_THEMES[number % len(COMPLAINT_THEMES)],
+                summary="Synthetic demo complaint",
+                relationship=("parent", "child", "carer", "other")[number % 4],
+            )
+            result.complaints += 1
+            due, ref = view.response_due, view.ref
+            if due >= DEMO_TODAY:
+                continue  # recent: still open
+            if number % 6 == 0:
+                c.extend(store=store, ctx=_on(ctx, received), ref=ref, days=10)
+                due = c.show(store=store, ref=ref).response_due
+            if number % 8 == 3 and due < DEMO_TODAY:
+                # Resolved in substance, letter never sent: overdue, escalated.
+                c.respond(store=store, ctx=_on(ctx, due), ref=ref, on=due)
+                c.escalate(
+                    store=store,
+                    ctx=_on(ctx, min(cal.add_working_days(due, 2), DEMO_TODAY)),
+                    ref=ref,
+                )
+                continue
+            late = number % 4 == 1
+            letter = cal.add_working_days(due, 3) if late else due - timedelta(days=2)
+            letter = max(min(letter, DEMO_TODAY), received)
+            c.send_letter(store=store, ctx=_on(ctx, letter), ref=ref, on=letter)
+            if number % 9 == 2:
+                asked = min(cal.add_working_days(letter, 5), DEMO_TODAY)
+                c.next_stage(store=store, ctx=_on(ctx, asked), ref=ref, requested=asked)
+                continue
+            if number % 11 == 5:
+                continue  # answered, not yet closed
+            outcome = ("upheld", "partly-upheld", "not-upheld", "not-upheld")[number % 4]
+            if number % 10 == 0:
+                outcome = "withdrawn"
+            closing = min(letter + timedelta(days=1), DEMO_TODAY)
+            c.close(store=store, ctx=_on(ctx, closing), ref=ref, outcome=outcome, on=closing)
