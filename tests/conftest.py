@@ -35,6 +35,11 @@ TABLES = (
     "reaudits",
     "complaints",
     "complaint_stages",
+    "survey_responses",
+    "survey_cohorts",
+    "advocacy",
+    "scrutiny_sessions",
+    "scrutiny_resolutions",
     "change_log",
 )
 

@@ -60,6 +60,7 @@ class ComplaintPolicy:
 @dataclass(frozen=True)
 class VoicePolicy:
     review_hours: int = 24
+    response_rate_floor_pct: int = 30  # Bright Spots: below this, results are not meaningful
 
 
 @dataclass(frozen=True)

@@ -518,11 +518,12 @@ class OverdueItem:
     kind: str
     ref: str
     case_ref: str
-    due: date
+    due: date  # a datetime for deadlines in clock hours (survey reviews)
     days_overdue: int
     owner: str | None
     escalate_to: str | None
     detail: str
+    urgent: bool = False  # listed first among equals (a survey response flagging concern)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -55,5 +56,10 @@ def list_overdue(
                 )
                 for c in overdue_complaints(conn, today, cal, qa_lead)
             ]
-    items.sort(key=lambda i: (-i.days_overdue, i.due, i.kind, i.case_ref))
+    items.sort(key=lambda i: (-i.days_overdue, not i.urgent, _day(i.due), i.kind, i.case_ref))
     return items
+
+
+def _day(due: date) -> date:
+    # A datetime is a date too, but the two do not compare: sort by the day.
+    return due.date() if isinstance(due, datetime) else due

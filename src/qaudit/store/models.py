@@ -242,6 +242,95 @@ class ComplaintStage(SQLModel, table=True):
     late_reason: str | None = None
 
 
+class SurveyResponse(SQLModel, table=True):
+    """An anonymous Bright Spots response: no child id is stored."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        CheckConstraint(
+            "survey IN ('your-life-your-care', 'your-life-beyond-care')", name="survey"
+        ),
+        CheckConstraint("age_band IN ('4-7', '8-11', '11-18', '16-25')", name="age_band"),
+        Index("ix_survey_responses_reviewed_at_received_at", "reviewed_at", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: str = Field(unique=True)
+    survey: str
+    age_band: str
+    received_at: datetime
+    concern: bool = False
+    comment: str | None = None
+    reviewed_at: datetime | None = None
+    reviewed_by: str | None = None
+    action: str | None = None
+    imported_at: datetime
+
+
+class SurveyCohort(SQLModel, table=True):
+    """How many children were invited to a survey, by age band, for a period."""
+
+    __tablename__ = "survey_cohorts"
+    __table_args__ = (UniqueConstraint("survey", "age_band", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey: str
+    age_band: str
+    period: str  # the period's label, e.g. 2026/27-Q3
+    start: date
+    end: date
+    invited: int
+
+
+class Advocacy(SQLModel, table=True):
+    """A child protection conference: was the child told of advocacy, did they ask, was an
+    advocate provided (and when)."""
+
+    __tablename__ = "advocacy"
+    __table_args__ = (
+        Index(
+            "ix_advocacy_requested_provided_on_conference_date",
+            "requested",
+            "provided_on",
+            "conference_date",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    conference_date: date = Field(index=True)
+    offered: bool
+    requested: bool
+    provided_on: date | None = None
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ScrutinySession(SQLModel, table=True):
+    """A session of the elected members' scrutiny committee."""
+
+    __tablename__ = "scrutiny_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    held_on: date = Field(index=True)
+    committee: str
+    recorded_at: datetime
+
+
+class ScrutinyResolution(SQLModel, table=True):
+    """What members resolved, and what the service did about it."""
+
+    __tablename__ = "scrutiny_resolutions"
+    __table_args__ = (CheckConstraint("status IN ('open', 'done')", name="status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="scrutiny_sessions.id", index=True)
+    text: str
+    status: str = "open"
+    note: str | None = None
+    updated_on: date | None = None
+
+
 class ChangeLog(SQLModel, table=True):
     """Append-only: triggers refuse UPDATE and DELETE (see the first migration)."""
 
