@@ -102,7 +102,31 @@ def main() -> None:
                 born.isoformat(),
             )
         )
-    for name, rows in (("demo-staff.csv", staff), ("demo-cases.csv", cases)):
+    comments = [
+        "I like my foster carers",
+        "I want to see my brother more",
+        "",
+        "My social worker keeps changing",
+        "I feel safe where I live",
+        "",
+        "Nobody listens to me at school",
+        "I get to choose what I do at weekends",
+    ]
+    bands = {"your-life-your-care": ["4-7", "8-11", "11-18"], "your-life-beyond-care": ["16-25"]}
+    survey = [("response_id", "survey", "age_band", "received_at", "concern", "comment")]
+    for number in range(1, 41):
+        kind = "your-life-beyond-care" if number % 4 == 0 else "your-life-your-care"
+        day = date(2026, 10, 1) + timedelta(days=rng.randrange(72))
+        at = f"{day.isoformat()}T{rng.randrange(8, 20):02d}:{rng.choice(['00', '15', '30', '45'])}"
+        concern = "yes" if number in (7, 19, 33) else "no"
+        survey.append(
+            (f"BS-{number:04d}", kind, rng.choice(bands[kind]), at, concern, rng.choice(comments))
+        )
+    for name, rows in (
+        ("demo-staff.csv", staff),
+        ("demo-cases.csv", cases),
+        ("demo-survey.csv", survey),
+    ):
         with (DATA / name).open("w", newline="", encoding="utf-8") as handle:
             csv.writer(handle, lineterminator="\n").writerows(rows)
 

@@ -61,5 +61,6 @@ def test_the_walkthrough_runs(tmp_path: Path) -> None:
     assert "C-2026-0001: escalated to Jo Clarke (due 2026-12-15)." in result.stderr
     assert "final response letter 2026-12-17 (late; due 2026-12-15)" in result.stderr
     assert "C-2026-0002: extended by 20 working days; due Fri 05 Feb 2027." in result.stderr
+    assert "Europe/London" in result.stderr  # the survey export's times have no zone
     assert (tmp_path / "cp-cases.csv").read_text().startswith("case_ref,team,worker,category")
     assert (tmp_path / "walkthrough.db").exists()

@@ -172,7 +172,10 @@ def test_demo_builds_a_store_with_every_state_of_the_cycle(tmp_path: Path) -> No
     reaudits = {r["status"] for r in listing("reaudits")}
     assert reaudits == {"pending", "done", "cancelled"}
     kinds = {o["kind"] for o in listing("overdue")}
-    assert kinds == {"audit", "reaudit", "complaint"}
+    assert kinds == {"audit", "reaudit", "complaint", "survey", "advocacy"}
+    conferences = {c["status"] for c in listing("advocacy", "list")}
+    assert conferences == {"provided", "not-met", "not-offered", "not-requested"}
+    assert len(listing("survey", "list")) == 40
     complaints = {c["status"] for c in listing("complaints", "list")}
     assert complaints == {"open", "responded", "answered", "closed"}
     again = CliRunner().invoke(app, ["--today", "2026-12-01", "demo"])

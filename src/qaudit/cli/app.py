@@ -8,7 +8,18 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from qaudit.cli import audits, cases, changes, complaints, demo, staff, store
+from qaudit.cli import (
+    advocacy,
+    audits,
+    cases,
+    changes,
+    complaints,
+    demo,
+    scrutiny,
+    staff,
+    store,
+    survey,
+)
 from qaudit.cli.state import State, default_user
 from qaudit.domain.dates import parse_moment
 from qaudit.errors import QauditError
@@ -33,11 +44,11 @@ app = typer.Typer(
     name="qaudit",
     help="Quality assurance for children's social care: case audits, complaints, the voice of "
     "the child, and reports. Global options go before the command: "
-    "[bold]qaudit --db x.db cases list[/bold].",
+    "`qaudit --db x.db cases list`.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
 
 
@@ -98,6 +109,9 @@ app.add_typer(cases.app, name="cases")
 app.add_typer(audits.app)
 app.add_typer(audits.audits_app, name="audits")
 app.add_typer(complaints.app, name="complaints")
+app.add_typer(survey.app, name="survey")
+app.add_typer(advocacy.app, name="advocacy")
+app.add_typer(scrutiny.app, name="scrutiny")
 app.add_typer(staff.app, name="staff")
 app.add_typer(changes.app)
 app.add_typer(demo.app)

@@ -33,6 +33,8 @@ class OverdueKind(StrEnum):
     moderation = "moderation"
     reaudit = "reaudit"
     complaint = "complaint"
+    survey = "survey"
+    advocacy = "advocacy"
 
 
 class ReauditStatus(StrEnum):
@@ -135,7 +137,7 @@ def sample(
     Cases audited in the last 12 months, or with a re-audit pending, are left out. A month has
     one sample: running this again shows it unchanged (safe in cron).
 
-    Example: [bold]qaudit sample --month 2026-12[/bold]
+    Example: `qaudit sample --month 2026-12`
     """
     from qaudit.services.sampling import draw_sample
 
@@ -245,7 +247,7 @@ def grade(
     a re-audit (6 weeks on). At a terminal, what is missing is asked for; otherwise --grade is
     required.
 
-    Example: [bold]qaudit grade C100002 --grade good --theme planning --auditor "Kiran Evans"[/bold]
+    Example: `qaudit grade C100002 --grade good --theme planning --auditor "Kiran Evans"`
     """
     from qaudit.importers.framework import parse_theme, read_answers
     from qaudit.services.audits import GradeInput, record_grade
@@ -335,7 +337,7 @@ def moderate(
     """Moderate an Inadequate audit: a head of service agrees or regrades it and records the
     reflective conversation (in one go or two). Complete when both are recorded.
 
-    Example: [bold]qaudit moderate 12 --agree --conversation-date 2026-12-04[/bold]
+    Example: `qaudit moderate 12 --agree --conversation-date 2026-12-04`
     """
     from qaudit.services.audits import moderate as record_moderation
 
@@ -373,7 +375,7 @@ def reaudits(
 ) -> None:
     """Re-audits after Inadequate audits: pending, done (improved / same / worse), cancelled.
 
-    Example: [bold]qaudit reaudits --status pending[/bold]
+    Example: `qaudit reaudits --status pending`
     """
     from qaudit.services.audits import list_reaudits
 
@@ -410,10 +412,11 @@ def overdue(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """What is past its due date: sampled audits not graded, moderations, re-audits, complaints
-    without their final response letter; with days overdue in working days, the owner, and who
+    without their final response letter, survey responses not reviewed within 24 hours,
+    advocates requested and not provided; with days overdue in working days, the owner, and who
     it escalates to.
 
-    Example: [bold]qaudit overdue --fail-if-any --format json[/bold]
+    Example: `qaudit overdue --fail-if-any --format json`
     """
     from qaudit.services.overdue import OVERDUE_KINDS, list_overdue
 
@@ -444,7 +447,7 @@ def list_(
 ) -> None:
     """Audits recorded (graded, moderation-due, moderated) and still to do (due, overdue).
 
-    Example: [bold]qaudit audits list --month 2026-12 --status overdue[/bold]
+    Example: `qaudit audits list --month 2026-12 --status overdue`
     """
     from qaudit.services.audits import list_audits
 

@@ -65,7 +65,7 @@ def import_(
     CSV header: case_ref,team,worker,category,open_date,close_date (+ date_of_birth).
     Re-importing the same file changes nothing; a later file updates cases.
 
-    Example: [bold]qaudit cases import data/demo-cases.csv[/bold]
+    Example: `qaudit cases import data/demo-cases.csv`
     """
     from qaudit.services.cases import import_cases
 
@@ -126,7 +126,7 @@ def list_(
 ) -> None:
     """Every case, closed ones too, unless filtered.
 
-    Example: [bold]qaudit cases list --open-on 2026-12-01 --format csv[/bold]
+    Example: `qaudit cases list --open-on 2026-12-01 --format csv`
     """
     from qaudit.services.cases import iter_cases
 

@@ -26,7 +26,7 @@ def log(
 ) -> None:
     """Who changed what and when: every change a command made, newest first.
 
-    Example: [bold]qaudit log --action cases.import --format json[/bold]
+    Example: `qaudit log --action cases.import --format json`
     """
     from qaudit.services.changes import list_changes
 

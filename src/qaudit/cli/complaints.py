@@ -99,7 +99,7 @@ def log_(
     """Log a complaint. Its response is due by the timescale for the procedure and stage, in
     working days (a complaint received on a non-working day counts from the next one).
 
-    Example: [bold]qaudit complaints log --received 2026-12-01 --case C100002 --theme delay[/bold]
+    Example: `qaudit complaints log --received 2026-12-01 --case C100002 --theme delay`
     """
     from qaudit.importers.framework import parse_theme
     from qaudit.services.complaints import log_complaint
@@ -332,7 +332,7 @@ def stats(
     """Complaint figures for a period: received by stage, answered in time, working days to
     answer, extensions, escalations, open and letter outstanding at the period's end.
 
-    Example: [bold]qaudit complaints stats --period 2026/27 --by quarter[/bold]
+    Example: `qaudit complaints stats --period 2026/27 --by quarter`
     """
     from qaudit.domain.periods import parse_period
     from qaudit.services.complaint_stats import complaint_stats

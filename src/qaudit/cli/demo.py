@@ -22,10 +22,11 @@ def demo(
     ] = Path("qaudit-demo.db"),
 ) -> None:
     """Build a demonstration store from data/: staff, 240 cases, four months of the audit cycle
-    (samples, grades, moderations, re-audits) and a year of complaints, then show December's
-    audits and what is overdue. Your own store (--db) is never touched.
+    (samples, grades, moderations, re-audits), a year of complaints, Bright Spots responses,
+    advocacy at conferences and a scrutiny session; then show December's audits and what is
+    overdue. Your own store (--db) is never touched.
 
-    Example: [bold]qaudit demo[/bold], then [bold]qaudit --db qaudit-demo.db audits list[/bold]
+    Example: `qaudit demo`, then `qaudit --db qaudit-demo.db audits list`
     """
     from dataclasses import replace
     from datetime import datetime, time
@@ -43,7 +44,9 @@ def demo(
     say(
         f"  {result.staff.rows} staff, {result.cases.rows} cases; samples "
         f"{', '.join(result.samples)}; {result.audits} audits, {result.moderations} "
-        f"moderations, {result.reaudits_done} re-audits done; {result.complaints} complaints"
+        f"moderations, {result.reaudits_done} re-audits done; {result.complaints} complaints; "
+        f"{result.survey_responses} survey responses, {result.conferences} conferences, "
+        f"{result.scrutiny_sessions} scrutiny session"
     )
     then = replace(run, now=datetime.combine(DEMO_TODAY, time(10, 0), tzinfo=LONDON))
     store = Store(f"sqlite:///{path}")

@@ -17,7 +17,7 @@ def _choices() -> tuple[dict[str, str], str]:
     from qaudit.domain.grades import Grade
 
     keys = {str(g.rank): g.slug for g in Grade}
-    legend = "  ".join(f"[bold]{g.rank}[/bold] {g.label}" for g in Grade)
+    legend = "  ".join(f"`{g.rank}` {g.label}" for g in Grade)
     return keys, legend
 
 
@@ -28,9 +28,7 @@ def ask_answers(framework: Framework, given: dict[str, str]) -> dict[str, str]:
     console = err_console()
     keys, legend = _choices()
     answers = dict(given)
-    console.print(
-        f"Framework questions ({framework.name}). {legend}  [bold]n[/bold] n/a, Enter to skip"
-    )
+    console.print(f"Framework questions ({framework.name}). {legend}  `n` n/a, Enter to skip")
     for area in framework.areas:
         console.rule(area.title)
         for question in area.questions:

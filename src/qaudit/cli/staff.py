@@ -23,7 +23,7 @@ def import_(
 
     A head of service's team may list several teams separated by ';': they answer for each.
 
-    Example: [bold]qaudit staff import data/demo-staff.csv[/bold]
+    Example: `qaudit staff import data/demo-staff.csv`
     """
     from qaudit.services.staff import import_staff
 

@@ -13,7 +13,7 @@ app = typer.Typer()
 def init(ctx: typer.Context) -> None:
     """Create the store, or bring its schema up to date. Safe to run again.
 
-    Example: [bold]qaudit --db qaudit.db init[/bold]
+    Example: `qaudit --db qaudit.db init`
     """
     from qaudit.services.changes import init_store
 

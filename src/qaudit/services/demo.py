@@ -63,6 +63,9 @@ class DemoResult:
     moderations: int = 0
     reaudits_done: int = 0
     complaints: int = 0
+    survey_responses: int = 0
+    conferences: int = 0
+    scrutiny_sessions: int = 0
 
 
 def _is_demo_store(path: Path) -> bool:
@@ -107,6 +110,7 @@ def build_demo(*, path: Path, ctx: Context) -> DemoResult:
         result = DemoResult(path=path, today=DEMO_TODAY, staff=staff, cases=cases)
         _run_months(store, ctx, result)
         _complaints_year(store, ctx, result)
+        _voice(store, ctx, result)
     finally:
         store.dispose()
     return result
@@ -257,3 +261,96 @@ def _complaints_year(store: Store, ctx: Context, result: DemoResult) -> None:
                 outcome = "withdrawn"
             closing = min(letter + timedelta(days=1), DEMO_TODAY)
             c.close(store=store, ctx=_on(ctx, closing), ref=ref, outcome=outcome, on=closing)
+
+
+COHORTS = {
+    ("your-life-your-care", "4-7"): 25,
+    ("your-life-your-care", "8-11"): 40,
+    ("your-life-your-care", "11-18"): 60,
+    ("your-life-beyond-care", "16-25"): 20,
+}
+
+
+def _voice(store: Store, ctx: Context, result: DemoResult) -> None:
+    """Bright Spots responses reviewed (mostly within 24 hours; one flagged concern still
+    waiting), conferences with advocacy in every state, and a scrutiny session."""
+    from qaudit.domain.periods import parse_period
+    from qaudit.services import advocacy, scrutiny, survey
+    from qaudit.services.cases import iter_cases
+
+    reviewer = next(s.name for s in list_staff(store=store, role="qa_lead"))
+    today = _on(ctx, DEMO_TODAY)
+    imported = survey.import_survey(store=store, path=data_dir() / "demo-survey.csv", ctx=today)
+    result.survey_responses = imported.rows
+    quarter = parse_period("2026/27-Q3", DEMO_TODAY)
+    for (name, band), invited in COHORTS.items():
+        survey.record_cohort(
+            store=store, ctx=today, survey=name, age_band=band, period=quarter, invited=invited
+        )
+    responses = sorted(survey.list_responses(store=store), key=lambda r: r.received_at)
+    for n, response in enumerate(responses):
+        if n in (len(responses) - 1, len(responses) - 4):
+            continue  # two waiting: one flagged or not, both overdue by the demo's today
+        hours = 30 if n % 9 == 4 else 3  # now and then reviewed late
+        when = response.received_at + timedelta(hours=hours)
+        if when.date() > DEMO_TODAY:
+            continue
+        survey.review(
+            store=store,
+            ctx=replace(ctx, now=when),
+            response_id=response.response_id,
+            by=reviewer,
+            action="Shared with the social worker and discussed with the child"
+            if response.concern
+            else None,
+        )
+
+    open_cp = [c.case_ref for c in iter_cases(store=store, open_on=DEMO_TODAY, category="CP")]
+    # (offered, requested, provided: days before the conference, or None)
+    states = [
+        (True, True, 3),
+        (True, True, 1),
+        (True, False, None),
+        (False, False, None),
+        (True, True, -2),
+        (True, True, None),
+        (True, True, 5),
+        (True, False, None),
+    ]
+    for n, (offered, requested, provided) in enumerate(states):
+        held = DEMO_TODAY - timedelta(days=10 + 11 * n)
+        row = advocacy.record_conference(
+            store=store,
+            ctx=_on(ctx, held),
+            case_ref=open_cp[n % len(open_cp)],
+            conference_date=held,
+            offered=offered,
+            requested=requested,
+            provided_on=held - timedelta(days=provided)
+            if provided is not None and provided > 0
+            else None,
+        )
+        if provided is not None and provided < 0:  # provided after the conference: late
+            late = held - timedelta(days=provided)
+            advocacy.provide(store=store, ctx=_on(ctx, late), advocacy_id=row.id, on=late)
+        result.conferences += 1
+
+    session = scrutiny.add_session(
+        store=store,
+        ctx=_on(ctx, date(2026, 10, 14)),
+        held_on=date(2026, 10, 14),
+        committee="Children and Young People Scrutiny Committee",
+        resolutions=[
+            "Report Bright Spots response rates by age band each quarter",
+            "Show how audits gather the child's and family's views",
+            "Explain the rise in complaints about changes of social worker",
+        ],
+    )
+    scrutiny.update_resolution(
+        store=store,
+        ctx=_on(ctx, date(2026, 11, 20)),
+        resolution_id=session.resolutions[0].id,
+        status="done",
+        note="Added to the quarterly report from 2026/27-Q3",
+    )
+    result.scrutiny_sessions = 1

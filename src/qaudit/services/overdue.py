@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import col
 
+from qaudit.services.advocacy import overdue_advocacy
 from qaudit.services.audits import (
     OverdueItem,
     calendar,
@@ -17,10 +18,11 @@ from qaudit.services.audits import (
 )
 from qaudit.services.complaints import overdue_complaints
 from qaudit.services.context import Context
+from qaudit.services.survey import overdue_surveys
 from qaudit.store.engine import Store
 from qaudit.store.models import Staff
 
-OVERDUE_KINDS = ("audit", "moderation", "reaudit", "complaint")
+OVERDUE_KINDS = ("audit", "moderation", "reaudit", "complaint", "survey", "advocacy")
 
 
 def list_overdue(
@@ -56,6 +58,10 @@ def list_overdue(
                 )
                 for c in overdue_complaints(conn, today, cal, qa_lead)
             ]
+        if "survey" in kinds:
+            items += overdue_surveys(conn, ctx.now, cal, ctx.policy.voice.review_hours, qa_lead)
+        if "advocacy" in kinds:
+            items += overdue_advocacy(conn, today, cal)
     items.sort(key=lambda i: (-i.days_overdue, not i.urgent, _day(i.due), i.kind, i.case_ref))
     return items
 
