@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.params import date_option, period_option
 from qaudit.cli.state import Format, say, state
-from qaudit.domain.dates import parse_date
 
 if TYPE_CHECKING:
-    from qaudit.domain.periods import Period
     from qaudit.services.advocacy import AdvocacyView
 
 app = typer.Typer(
@@ -32,24 +30,6 @@ COLUMNS = [
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f")]
 PERIOD_HELP = "YYYY-MM, YYYY/YY-Qn, YYYY/YY, DATE..DATE, last-quarter…"
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from None
-
-
-def _period(value: str, today: date) -> Period:
-    from qaudit.domain.periods import parse_period
-
-    try:
-        return parse_period(value, today)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--period'") from None
 
 
 def _report(view: AdvocacyView, fmt: Format, message: str) -> None:
@@ -115,7 +95,7 @@ def record(
     from qaudit.services.advocacy import record_conference
 
     st = state(ctx)
-    conference = _date(conference_date, "--conference-date")
+    conference = date_option(conference_date, "--conference-date")
     assert conference is not None
     view = record_conference(
         store=st.store,
@@ -124,7 +104,7 @@ def record(
         conference_date=conference,
         offered=offered,
         requested=requested,
-        provided_on=_date(provided, "--provided-date"),
+        provided_on=date_option(provided, "--provided-date"),
     )
     _report(
         view,
@@ -150,7 +130,7 @@ def provide(
     st = state(ctx)
     run = st.context()
     view = record_provided(
-        store=st.store, ctx=run, advocacy_id=advocacy_id, on=_date(on, "--date") or run.today
+        store=st.store, ctx=run, advocacy_id=advocacy_id, on=date_option(on, "--date") or run.today
     )
     _report(
         view,
@@ -177,7 +157,7 @@ def list_(
 
     st = state(ctx)
     run = st.context()
-    chosen = _period(period, run.today) if period is not None else None
+    chosen = period_option(period, run.today) if period is not None else None
     views = list_conferences(store=st.store, ctx=run, period=chosen)
     title = "Advocacy at conferences" + (f" {chosen.label}" if chosen else "")
     emit_rows((v.as_dict() for v in views), fmt=fmt, columns=COLUMNS, title=title)
@@ -198,7 +178,7 @@ def stats(
 
     st = state(ctx)
     run = st.context()
-    chosen = _period(period, run.today)
+    chosen = period_option(period, run.today)
     figures = advocacy_stats(store=st.store, ctx=run, period=chosen)
     data = figures.as_dict()
     if fmt is Format.json:

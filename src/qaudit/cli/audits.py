@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.params import date_option
 from qaudit.cli.state import Format, say, state, warn
-from qaudit.domain.dates import parse_date
 from qaudit.errors import RuleError
 
 if TYPE_CHECKING:
@@ -49,15 +48,6 @@ class AuditStatus(StrEnum):
     graded = "graded"
     moderation_due = "moderation-due"
     moderated = "moderated"
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
 def _grade(value: str) -> Grade:
@@ -255,7 +245,7 @@ def grade(
 
     st = state(ctx)
     run = st.context()
-    audit_date = _date(on, "--date") or run.today
+    audit_date = date_option(on, "--date") or run.today
     framework = framework_in_force(run)
     themes = themes_in_force(run)
     given_answers = read_answers(answers, framework) if answers else {}
@@ -349,7 +339,7 @@ def moderate(
         moderator=moderator or st.user,
         agree=agree,
         regrade=_grade(regrade) if regrade is not None else None,
-        conversation_date=_date(conversation_date, "--conversation-date"),
+        conversation_date=date_option(conversation_date, "--conversation-date"),
         notes=notes,
     )
     if fmt is Format.json:

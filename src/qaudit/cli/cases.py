@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,9 +9,9 @@ from typing import Annotated
 import typer
 
 from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.params import date_option
 from qaudit.cli.progress import row_progress
 from qaudit.cli.state import Format, say, state, warn
-from qaudit.domain.dates import parse_date
 
 
 class SummaryFormat(StrEnum):
@@ -37,15 +36,6 @@ CASE_COLUMNS = [
     ("open_date", "Opened"),
     ("close_date", "Closed"),
 ]
-
-
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
 
 
 @app.command("import")
@@ -134,7 +124,7 @@ def list_(
         case.as_dict()
         for case in iter_cases(
             store=state(ctx).store,
-            open_on=_date(open_on),
+            open_on=date_option(open_on, "--open-on"),
             team=team,
             category=category.value if category else None,
         )

@@ -3,15 +3,14 @@ stats."""
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.params import date_option, period_option
 from qaudit.cli.state import Format, say, state
-from qaudit.domain.dates import parse_date
 from qaudit.errors import RuleError
 
 if TYPE_CHECKING:
@@ -49,15 +48,6 @@ class Outcome(StrEnum):
 class Breakdown(StrEnum):
     month = "month"
     quarter = "quarter"
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
 def _report(view: ComplaintView, fmt: Format, message: str) -> None:
@@ -117,7 +107,7 @@ def log_(
     view = log_complaint(
         store=st.store,
         ctx=run,
-        received=_date(received, "--received") or run.today,
+        received=date_option(received, "--received") or run.today,
         procedure="statutory" if statutory else "corporate",
         stage=stage,
         case_ref=case,
@@ -146,7 +136,7 @@ def respond(
 
     st = state(ctx)
     run = st.context()
-    view = record(store=st.store, ctx=run, ref=ref, on=_date(on, "--date") or run.today)
+    view = record(store=st.store, ctx=run, ref=ref, on=date_option(on, "--date") or run.today)
     _report(
         view,
         fmt,
@@ -166,7 +156,7 @@ def letter(
 
     st = state(ctx)
     run = st.context()
-    view = send_letter(store=st.store, ctx=run, ref=ref, on=_date(on, "--date") or run.today)
+    view = send_letter(store=st.store, ctx=run, ref=ref, on=date_option(on, "--date") or run.today)
     assert view.letter_on is not None
     timing = "in time" if view.letter_on <= view.response_due else "late"
     _report(
@@ -256,7 +246,7 @@ def next_stage(
     from qaudit.services.complaints import next_stage as record
 
     st = state(ctx)
-    requested_on = _date(requested, "--requested")
+    requested_on = date_option(requested, "--requested")
     assert requested_on is not None
     view = record(
         store=st.store, ctx=st.context(), ref=ref, requested=requested_on, late_reason=late
@@ -282,7 +272,11 @@ def close(
 
     st = state(ctx)
     view = record(
-        store=st.store, ctx=st.context(), ref=ref, outcome=outcome.value, on=_date(on, "--date")
+        store=st.store,
+        ctx=st.context(),
+        ref=ref,
+        outcome=outcome.value,
+        on=date_option(on, "--date"),
     )
     _report(view, fmt, f"{view.ref}: closed {view.closed_on}, {view.outcome}.")
 
@@ -334,15 +328,11 @@ def stats(
 
     Example: `qaudit complaints stats --period 2026/27 --by quarter`
     """
-    from qaudit.domain.periods import parse_period
     from qaudit.services.complaint_stats import complaint_stats
 
     st = state(ctx)
     run = st.context()
-    try:
-        chosen = parse_period(period, run.today)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--period'") from None
+    chosen = period_option(period, run.today)
     figures = complaint_stats(store=st.store, ctx=run, period=chosen, by=by.value if by else None)
     if fmt is Format.json:
         emit_object({"period": chosen.label, "figures": [f.as_dict() for f in figures]})

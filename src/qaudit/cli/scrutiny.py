@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.params import date_option, period_option
 from qaudit.cli.state import Format, say, state
-from qaudit.domain.dates import parse_date
 
 if TYPE_CHECKING:
     from qaudit.services.scrutiny import SessionView
@@ -38,15 +37,6 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f")]
 class ResolutionStatus(StrEnum):
     open = "open"
     done = "done"
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
 def _flat(sessions: list[SessionView]) -> list[dict[str, Any]]:
@@ -86,7 +76,7 @@ def add(
     view = add_session(
         store=st.store,
         ctx=run,
-        held_on=_date(held_on, "--date") or run.today,
+        held_on=date_option(held_on, "--date") or run.today,
         committee=committee,
         resolutions=resolution or [],
     )
@@ -158,16 +148,10 @@ def list_(
 
     Example: `qaudit scrutiny list --period 2026/27-Q3`
     """
-    from qaudit.domain.periods import parse_period
     from qaudit.services.scrutiny import list_sessions
 
     st = state(ctx)
-    chosen = None
-    if period is not None:
-        try:
-            chosen = parse_period(period, st.context().today)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="'--period'") from None
+    chosen = period_option(period, st.context().today) if period is not None else None
     sessions = list_sessions(store=st.store, period=chosen)
     if fmt is Format.json:
         emit_rows((s.as_dict() for s in sessions), fmt=fmt, columns=[])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.params import period_option
 from qaudit.cli.state import Format, say, state, warn
 
 if TYPE_CHECKING:
-    from qaudit.domain.periods import Period
     from qaudit.services.survey import ResponseView
 
 app = typer.Typer(help="Bright Spots surveys: responses, cohorts, reviews, response rates.")
@@ -48,15 +47,6 @@ SummaryFormatOption = Annotated[
     SummaryFormat,
     typer.Option("--format", "-f", help="table: a summary for people; json: the result."),
 ]
-
-
-def _period(value: str, today: date) -> Period:
-    from qaudit.domain.periods import parse_period
-
-    try:
-        return parse_period(value, today)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--period'") from None
 
 
 def _band(value: str) -> str:
@@ -134,7 +124,7 @@ def cohort(
         ctx=run,
         survey=survey.value,
         age_band=_band(band),
-        period=_period(period, run.today),
+        period=period_option(period, run.today),
         invited=invited,
     )
     if fmt is SummaryFormat.json:
@@ -229,7 +219,7 @@ def stats(
 
     st = state(ctx)
     run = st.context()
-    chosen = _period(period, run.today)
+    chosen = period_option(period, run.today)
     figures = survey_stats(store=st.store, ctx=run, period=chosen)
     if fmt is Format.json:
         emit_object(

@@ -18,6 +18,7 @@ from qaudit.domain.workdays import WorkingCalendar
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.audits import OverdueItem
 from qaudit.services.context import Context
+from qaudit.services.records import case_with_ref, refuse_future
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
@@ -133,11 +134,6 @@ def _view(session: Session, advocacy_id: int, today: date) -> AdvocacyView:
     return found[0]
 
 
-def _not_in_future(ctx: Context, day: date, what: str) -> None:
-    if day > ctx.today:
-        raise RuleError(f"the {what} {day} is after today ({ctx.today})")
-
-
 def record_conference(
     *,
     store: Store,
@@ -150,18 +146,16 @@ def record_conference(
 ) -> AdvocacyView:
     """Record a child protection conference's advocacy. An advocate is often provided before
     the conference, so ``provided_on`` may precede it."""
-    _not_in_future(ctx, conference_date, "conference date")
+    refuse_future(ctx, conference_date, "conference date")
     if provided_on is not None:
-        _not_in_future(ctx, provided_on, "provided date")
+        refuse_future(ctx, provided_on, "provided date")
         if not requested:
             raise RuleError(
                 "an advocate is provided only when the child asked for one: record the "
                 "request (--requested) or leave out the provided date"
             )
     with write_transaction(store, ctx) as session:
-        case = session.exec(orm_select(Case).where(Case.case_ref == case_ref)).first()
-        if case is None:
-            raise NotFoundError(f"no case '{case_ref}' in the store (see qaudit cases list)")
+        case = case_with_ref(session, case_ref)
         # The same conference recorded twice would count twice in the figures.
         same = session.exec(
             orm_select(Advocacy).where(
@@ -206,7 +200,7 @@ def record_conference(
 
 def provide(*, store: Store, ctx: Context, advocacy_id: int, on: date) -> AdvocacyView:
     """Record the date an advocate was provided for a conference where the child asked."""
-    _not_in_future(ctx, on, "provided date")
+    refuse_future(ctx, on, "provided date")
     with write_transaction(store, ctx) as session:
         row = session.get(Advocacy, advocacy_id)
         if row is None:

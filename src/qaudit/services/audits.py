@@ -15,6 +15,7 @@ from qaudit.domain.grades import Grade, grade_change
 from qaudit.domain.workdays import WorkingCalendar, month_bounds
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
+from qaudit.services.records import case_with_ref, staff_named
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
@@ -35,20 +36,6 @@ GRADING_ROLES = ("auditor", "team_manager", "qa_lead")
 
 def calendar(ctx: Context) -> WorkingCalendar:
     return WorkingCalendar(ctx.policy.calendar.closure_days)
-
-
-def _case(session: Session, case_ref: str) -> Case:
-    case = session.exec(orm_select(Case).where(Case.case_ref == case_ref)).first()
-    if case is None:
-        raise NotFoundError(f"no case '{case_ref}' in the store (see qaudit cases list)")
-    return case
-
-
-def _person(session: Session, name: str) -> Staff:
-    person = session.exec(orm_select(Staff).where(Staff.name == name)).first()
-    if person is None:
-        raise NotFoundError(f"no staff member named '{name}' (see qaudit staff list)")
-    return person
 
 
 def _head_of(session: Session, team_id: int | None) -> Staff | None:
@@ -116,13 +103,13 @@ def record_grade(*, store: Store, ctx: Context, entry: GradeInput) -> GradeResul
         raise RuleError(f"the audit date {entry.audit_date} is after today ({ctx.today})")
     cal = calendar(ctx)
     with write_transaction(store, ctx) as session:
-        case = _case(session, entry.case_ref)
+        case = case_with_ref(session, entry.case_ref)
         if not _open_on(case, entry.audit_date):
             raise RuleError(
                 f"case {case.case_ref} is not open on {entry.audit_date} "
                 f"(open {case.open_date or 'unknown'} to {case.close_date or 'now'})"
             )
-        auditor = _person(session, entry.auditor)
+        auditor = staff_named(session, entry.auditor)
         if auditor.role not in GRADING_ROLES:
             raise RuleError(
                 f"{auditor.name} is a {auditor.role.replace('_', ' ')}: audits are recorded by "
@@ -331,7 +318,7 @@ def moderate(
                 f"audit {audit_id} was graded {Grade(audit.grade).label}: only audits graded "
                 "Inadequate are moderated"
             )
-        person = _person(session, moderator)
+        person = staff_named(session, moderator)
         if person.role != "head_of_service":
             raise RuleError(
                 f"only a head of service may moderate an audit: {person.name} is a "

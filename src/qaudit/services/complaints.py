@@ -24,6 +24,7 @@ from qaudit.domain.complaints import (
 from qaudit.domain.workdays import WorkingCalendar
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
+from qaudit.services.records import case_with_ref, refuse_future
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
@@ -142,11 +143,6 @@ def _complaint(session: Session, ref: str) -> Complaint:
     return complaint
 
 
-def _not_in_future(ctx: Context, day: date, what: str) -> None:
-    if day > ctx.today:
-        raise RuleError(f"the {what} {day} is after today ({ctx.today})")
-
-
 def _log(session: Session, ctx: Context, action: str, ref: str, **changes: Any) -> None:
     record_change(
         session,
@@ -175,7 +171,7 @@ def log_complaint(
     relationship: str = "parent",
 ) -> ComplaintView:
     """Log a complaint; its response is due by the procedure's timescale for the stage."""
-    _not_in_future(ctx, received, "received date")
+    refuse_future(ctx, received, "received date")
     try:
         scale = timescale(ctx.policy.complaints, procedure, stage)
     except ValueError as exc:
@@ -186,12 +182,7 @@ def log_complaint(
         )
     due = response_due(_calendar(ctx), received, scale.days)
     with write_transaction(store, ctx) as session:
-        case_id = None
-        if case_ref is not None:
-            case = session.exec(orm_select(Case).where(Case.case_ref == case_ref)).first()
-            if case is None:
-                raise NotFoundError(f"no case '{case_ref}' in the store (see qaudit cases list)")
-            case_id = case.id
+        case_id = case_with_ref(session, case_ref).id if case_ref is not None else None
         conn = session.connection()
         table = Complaint.__table__  # type: ignore[attr-defined]
         prefix = f"C-{received.year}-"
@@ -246,7 +237,7 @@ def _open_stage(session: Session, ref: str, what: str) -> tuple[Complaint, Compl
 
 def respond(*, store: Store, ctx: Context, ref: str, on: date) -> ComplaintView:
     """The substantive response (the complaint resolved); the clock runs until the letter."""
-    _not_in_future(ctx, on, "response date")
+    refuse_future(ctx, on, "response date")
     with write_transaction(store, ctx) as session:
         complaint, stage = _open_stage(session, ref, "response")
         if on < stage.received:
@@ -270,7 +261,7 @@ def respond(*, store: Store, ctx: Context, ref: str, on: date) -> ComplaintView:
 
 def send_letter(*, store: Store, ctx: Context, ref: str, on: date) -> ComplaintView:
     """The final response letter: when the complaint counts as answered."""
-    _not_in_future(ctx, on, "letter date")
+    refuse_future(ctx, on, "letter date")
     with write_transaction(store, ctx) as session:
         complaint, stage = _open_stage(session, ref, "letter")
         if on < stage.received:
@@ -435,7 +426,7 @@ def next_stage(
 ) -> ComplaintView:
     """The complainant asks for the next stage: within 20 working days of the response
     letter (or once the stage's deadline has passed unanswered), unless accepted late."""
-    _not_in_future(ctx, requested, "request date")
+    refuse_future(ctx, requested, "request date")
     cal = _calendar(ctx)
     with write_transaction(store, ctx) as session:
         complaint, stage = _open_stage(session, ref, "next stage")
@@ -498,7 +489,7 @@ def close(
     if outcome not in OUTCOMES:
         raise RuleError(f"'{outcome}' is not an outcome; expected one of {', '.join(OUTCOMES)}")
     day = on or ctx.today
-    _not_in_future(ctx, day, "closing date")
+    refuse_future(ctx, day, "closing date")
     with write_transaction(store, ctx) as session:
         complaint, stage = _open_stage(session, ref, "closure")
         if outcome != "withdrawn" and stage.letter_on is None:

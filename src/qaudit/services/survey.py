@@ -29,10 +29,11 @@ from qaudit.importers.survey_csv import (
 )
 from qaudit.services.audits import OverdueItem
 from qaudit.services.context import Context
+from qaudit.services.records import staff_named
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
-from qaudit.store.models import Staff, SurveyCohort, SurveyResponse
+from qaudit.store.models import SurveyCohort, SurveyResponse
 
 _CHUNK = 500  # ids per IN (...) look-up: well inside every database's parameter limit
 
@@ -321,13 +322,6 @@ def _view(response: SurveyResponse, ctx: Context | None) -> ResponseView:
     )
 
 
-def _person(session: Session, name: str) -> Staff:
-    person = session.exec(orm_select(Staff).where(Staff.name == name)).first()
-    if person is None:
-        raise NotFoundError(f"no staff member named '{name}' (see qaudit staff list)")
-    return person
-
-
 def _response(session: Session, response_id: str) -> SurveyResponse:
     response = session.exec(
         orm_select(SurveyResponse).where(SurveyResponse.response_id == response_id.strip())
@@ -346,7 +340,7 @@ def review(
     now = ctx.now.astimezone(UTC)
     with write_transaction(store, ctx) as session:
         response = _response(session, response_id)
-        person = _person(session, by)
+        person = staff_named(session, by)
         if response.reviewed_at is not None:
             raise RuleError(
                 f"response {response.response_id} was already reviewed by "
