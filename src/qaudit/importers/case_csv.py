@@ -13,17 +13,13 @@ from typing import Any
 
 from qaudit.domain.dates import parse_file_date as _other_date
 from qaudit.errors import InputError
-from qaudit.importers.files import first_bad_utf8
+from qaudit.importers.files import first_bad_utf8, header_key
 from qaudit.importers.rows import CATEGORIES, CaseFile, RowTuple
 
 REQUIRED = ("case_ref", "team", "worker", "category", "open_date", "close_date")
 OPTIONAL = ("date_of_birth",)
 _CATEGORY_SET = frozenset(CATEGORIES)
 _DATE_FORMS = "YYYY-MM-DD or DD/MM/YYYY"
-
-
-def _normalise_header(cell: str) -> str:
-    return "_".join(cell.strip().lower().replace("-", " ").split())
 
 
 def read_case_csv(path: Path, *, batch_size: int = 20_000) -> CaseFile:
@@ -47,7 +43,7 @@ def read_case_csv(path: Path, *, batch_size: int = 20_000) -> CaseFile:
         positions: dict[str, int] = {}
         unknown: list[str] = []
         for index, cell in enumerate(header):
-            key = _normalise_header(cell)
+            key = header_key(cell)
             if key in positions:
                 raise InputError(
                     f"the column '{cell.strip()}' appears twice",

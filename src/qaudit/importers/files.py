@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from pathlib import Path
 
@@ -66,3 +67,32 @@ def first_bad_utf8(path: Path) -> tuple[int, int]:
             except UnicodeDecodeError as exc:
                 return number, raw[: exc.start].count(b",") + 1
     return 1, 1
+
+
+def header_key(cell: str) -> str:
+    """A header cell as a field name, whatever its case and spacing: " Open Date" -> open_date."""
+    return "_".join(cell.strip().lower().replace("-", " ").split())
+
+
+def read_small_csv(path: Path) -> list[tuple[int, list[str]]]:
+    """Every non-blank record of a small CSV with the line it starts on; a file that is not
+    UTF-8, or not CSV, is refused with the place of the fault."""
+    name = str(path)
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            return [
+                (reader.line_num, row)
+                for row in reader
+                if row and any(cell.strip() for cell in row)
+            ]
+    except UnicodeDecodeError:
+        line, column = first_bad_utf8(path)
+        raise InputError(
+            "the file is not UTF-8 text (save it as 'CSV UTF-8')",
+            file=name,
+            line=line,
+            column=column,
+        ) from None
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV ({exc})", file=name) from None

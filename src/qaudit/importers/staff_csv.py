@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from qaudit.errors import InputError
-from qaudit.importers.files import first_bad_utf8
+from qaudit.importers.files import header_key, read_small_csv
 
 ROLES = ("auditor", "team_manager", "head_of_service", "qa_lead", "social_worker")
 REQUIRED = ("name", "role", "team")
@@ -22,33 +20,17 @@ class StaffRow:
     teams: tuple[str, ...]
 
 
-def _key(cell: str) -> str:
-    return "_".join(cell.strip().lower().replace("-", " ").split())
-
-
 def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
     """Every staff row, validated, and warnings (ignored columns). Staff lists are small."""
     name = str(path)
-    try:
-        with path.open("r", encoding="utf-8-sig", newline="") as handle:
-            rows = list(_rows(csv.reader(handle), name))
-    except UnicodeDecodeError:
-        line, column = first_bad_utf8(path)
-        raise InputError(
-            "the file is not UTF-8 text (save it as 'CSV UTF-8')",
-            file=name,
-            line=line,
-            column=column,
-        ) from None
-    except csv.Error as exc:
-        raise InputError(f"not a readable CSV ({exc})", file=name) from None
+    rows = read_small_csv(path)
     header_line, header = rows[0] if rows else (0, [])
     if not header:
         raise InputError("the file has no header row and no staff", file=name)
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for index, cell in enumerate(header):
-        key = _key(cell)
+        key = header_key(cell)
         if key in REQUIRED and key not in positions:
             positions[key] = index
         elif cell.strip():
@@ -79,7 +61,7 @@ def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
                 column=positions["name"] + 1,
                 column_name="name",
             )
-        role = _key(row[positions["role"]])
+        role = header_key(row[positions["role"]])
         if role not in ROLES:
             raise InputError(
                 f"'{row[positions['role']].strip()}' is not a role; expected one of "
@@ -116,11 +98,3 @@ def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
         [f"{name}: ignored columns qaudit does not use: {', '.join(ignored)}"] if ignored else []
     )
     return staff, warnings
-
-
-def _rows(reader: Any, name: str) -> list[tuple[int, list[str]]]:
-    out = []
-    for row in reader:
-        if row and any(cell.strip() for cell in row):
-            out.append((reader.line_num, row))
-    return out

@@ -5,7 +5,6 @@ Responses are anonymous: no column naming a child is read; unknown columns are i
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -14,7 +13,7 @@ from typing import Any
 
 from qaudit.domain.dates import LONDON
 from qaudit.errors import InputError
-from qaudit.importers.files import first_bad_utf8
+from qaudit.importers.files import header_key, read_small_csv
 
 SURVEYS: tuple[str, ...] = ("your-life-your-care", "your-life-beyond-care")
 SURVEY_LABELS: dict[str, str] = {
@@ -158,33 +157,17 @@ def _offset(value: str, text: str) -> timezone:
     return timezone(-delta if text[0] == "-" else delta)
 
 
-def _key(cell: str) -> str:
-    return "_".join(cell.strip().lower().replace("-", " ").split())
-
-
 def read_survey_csv(path: Path) -> SurveyFile:
     """Every response, validated. An export is a few hundred rows, read at once."""
     name = str(path)
-    try:
-        with path.open("r", encoding="utf-8-sig", newline="") as handle:
-            rows = _rows(csv.reader(handle))
-    except UnicodeDecodeError:
-        line, column = first_bad_utf8(path)
-        raise InputError(
-            "the file is not UTF-8 text (save it as 'CSV UTF-8')",
-            file=name,
-            line=line,
-            column=column,
-        ) from None
-    except csv.Error as exc:
-        raise InputError(f"not a readable CSV ({exc})", file=name) from None
+    rows = read_small_csv(path)
     if not rows:
         raise InputError("the file has no header row and no responses", file=name)
     header_line, header = rows[0]
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for index, cell in enumerate(header):
-        key = _key(cell)
+        key = header_key(cell)
         if key in positions:
             raise InputError(
                 f"the column '{cell.strip()}' appears twice",
@@ -312,11 +295,3 @@ def first_difference(first: tuple[Any, ...], second: tuple[Any, ...]) -> str | N
         if a != b:
             return key
     return None
-
-
-def _rows(reader: Any) -> list[tuple[int, list[str]]]:
-    out = []
-    for row in reader:
-        if row and any(cell.strip() for cell in row):
-            out.append((reader.line_num, row))
-    return out
