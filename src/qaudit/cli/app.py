@@ -15,6 +15,7 @@ from qaudit.cli import (
     changes,
     complaints,
     demo,
+    report,
     scrutiny,
     staff,
     store,
@@ -112,6 +113,7 @@ app.add_typer(complaints.app, name="complaints")
 app.add_typer(survey.app, name="survey")
 app.add_typer(advocacy.app, name="advocacy")
 app.add_typer(scrutiny.app, name="scrutiny")
+app.add_typer(report.app)
 app.add_typer(staff.app, name="staff")
 app.add_typer(changes.app)
 app.add_typer(demo.app)

@@ -67,6 +67,21 @@ def demo(
     finally:
         store.dispose()
     say(f"{count} overdue on {DEMO_TODAY} (the demo's today).")
+    import qaudit.reports.render as render
+    from qaudit.domain.periods import parse_period
+    from qaudit.services.reports import build_report
+
+    quarter = parse_period("2026/27-Q3", DEMO_TODAY)
+    store = Store(f"sqlite:///{path}")
+    try:
+        board = build_report(store=store, ctx=then, kind="board", period=quarter)
+    finally:
+        store.dispose()
+    stem = path.with_suffix("")
+    for suffix, write in ((".html", render.to_html), (".xlsx", render.to_xlsx)):
+        target = Path(f"{stem}-board-{quarter.file_label}{suffix}")
+        render.write_atomically(target, write(board))
+        say(f"Wrote the board report for {quarter.label} to {target}")
     say(
         f"Next: qaudit --db {path} --today {DEMO_TODAY} overdue   |   "
         f"qaudit --db {path} reaudits   |   qaudit --db {path} log"

@@ -55,6 +55,7 @@ class Store:
             Path(database) if self.is_sqlite and database and database != ":memory:" else None
         )
         self._engine: Engine | None = None
+        self._pinned: Connection | None = None
 
     @classmethod
     def from_options(cls, *, db: Path, database_url: str | None) -> Store:
@@ -226,6 +227,10 @@ class Store:
                 f"no case store at {self.describe()}: run `qaudit init` or "
                 "`qaudit cases import FILE` first"
             )
+        if self._pinned is not None:  # inside snapshot(): every read sees the same store
+            with self._translate_errors(), Session(bind=self._pinned) as session:
+                yield session
+            return
         with self._translate_errors(), self._connect(write=False) as conn:
             if not self.is_sqlite:
                 conn = conn.execution_options(
@@ -234,6 +239,20 @@ class Store:
             with conn.begin(), Session(bind=conn) as session:
                 self.check_schema(conn)
                 yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Hold one read transaction open: every ``reading()`` inside sees the store as it was
+        when this began, however many queries a report makes while others write."""
+        if self._pinned is not None:
+            yield
+            return
+        with self.reading() as session:
+            self._pinned = session.connection()
+            try:
+                yield
+            finally:
+                self._pinned = None
 
     @contextmanager
     def _translate_errors(self) -> Iterator[None]:

@@ -1,0 +1,141 @@
+"""``qaudit report``: the audits, complaints, voice and board reports, for people or cron."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from qaudit.cli.params import period_option
+from qaudit.cli.state import out_console, say, state
+from qaudit.errors import RuleError
+
+if TYPE_CHECKING:
+    from qaudit.reports.model import Report
+
+app = typer.Typer()
+
+
+class ReportKind(StrEnum):
+    audits = "audits"
+    complaints = "complaints"
+    voice = "voice"
+    board = "board"
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    md = "md"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+    html = "html"
+
+
+def _print_table(report: Report) -> None:
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    console = out_console()
+    console.print(
+        f"[bold]{report.title}[/bold] — {report.period_label} ({report.start} to {report.end})"
+    )
+    for note in report.notes:
+        console.print(Text(note, style="dim"))
+    for section in report.sections:
+        console.rule(section.title)
+        for table in section.tables:
+            rich = RichTable(title=table.title, title_justify="left")
+            for column in table.columns:
+                right = column.kind in ("count", "pct", "number")
+                rich.add_column(column.title, justify="right" if right else "left", overflow="fold")
+            for row in table.rows:
+                rich.add_row(
+                    *(
+                        Text("" if row.get(c.key) is None else str(row.get(c.key)))
+                        for c in table.columns
+                    )
+                )
+            console.print(rich)
+            if table.note:
+                console.print(Text(table.note, style="dim"))
+        for heading, items in section.lists.items():
+            console.print(f"[bold]{heading}[/bold]")
+            for item in items or ["(none recorded)"]:
+                console.print(Text(f"  • {item}"))
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    kind: Annotated[ReportKind, typer.Argument(help="audits, complaints, voice or board.")],
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            help="YYYY-MM, YYYY/YY-Qn (financial quarter), YYYY/YY, DATE..DATE, last-month, "
+            "last-quarter…",
+        ),
+    ] = "last-month",
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.table,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out", help="Write to this file, atomically; {period} becomes e.g. 2026-27-Q3."
+        ),
+    ] = None,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            "--publish",
+            help="For outside the service: counts 1-5 as c, no free text, no case refs.",
+        ),
+    ] = False,
+    team: Annotated[str | None, typer.Option("--team", help="One team, for its meeting.")] = None,
+) -> None:
+    """A report for the board, a team or the committee: figures for the period, what works
+    well beside the areas for development, member scrutiny.
+
+    Example: `qaudit report board --period 2026/27-Q3 --format html --out board-{period}.html`
+    """
+    import qaudit.reports.render as render
+    from qaudit.services.reports import build_report
+
+    st = state(ctx)
+    run = st.context()
+    chosen = period_option(period, run.today)
+    if fmt is ReportFormat.table and out is not None:
+        raise RuleError(
+            "the table format is for the terminal: with --out choose md, csv, json, html or xlsx"
+        )
+    if fmt is ReportFormat.xlsx and out is None:
+        raise RuleError("an XLSX report needs --out PATH")
+    built = build_report(
+        store=st.store, ctx=run, kind=kind.value, period=chosen, team=team, publish=publish
+    )
+    if fmt is ReportFormat.table:
+        _print_table(built)
+        return
+    data: str | bytes
+    if fmt is ReportFormat.md:
+        data = render.to_markdown(built)
+    elif fmt is ReportFormat.csv:
+        data = render.to_csv(built)
+    elif fmt is ReportFormat.json:
+        data = render.to_json(built)
+    elif fmt is ReportFormat.html:
+        data = render.to_html(built)
+    else:
+        data = render.to_xlsx(built)
+    if out is None:
+        assert isinstance(data, str)
+        sys.stdout.write(data if data.endswith("\n") else data + "\n")
+        return
+    path = render.expand_out_path(out, chosen.file_label)
+    render.write_atomically(path, data)
+    say(
+        f"Wrote the {kind.value} report for {chosen.label} to {path}"
+        + (" (published: small numbers suppressed)" if publish else "")
+    )

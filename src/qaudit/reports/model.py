@@ -1,0 +1,63 @@
+"""A report as plain data: sections of tables, each cell typed, ready for any renderer.
+
+Figures are computed once into this shape; the table, Markdown, CSV, JSON, XLSX and HTML
+renderers only lay it out, and publishing (small-number suppression) rewrites it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+# How a column's values are meant: a renderer formats and a publisher suppresses by it.
+#   count: a whole number of children, cases or complaints (suppressed 1-5 when published)
+#   pct: a percentage 0-100 (suppressed when a count it rests on is)
+#   number: any other figure (days, rates)
+#   text: free text, names or case refs (never published)
+#   label: a category name (team, grade, theme, month): published as it is
+#   date: a date
+Kind = Literal["count", "pct", "number", "text", "label", "date"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    kind: Kind = "label"
+
+
+@dataclass
+class Table:
+    """Rows of values keyed by column key; None is an empty cell; a published suppressed
+    count is the string "c"."""
+
+    name: str  # a stable id, e.g. "grades"
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    note: str | None = None
+    chart: Literal["bar", "line"] | None = None  # for HTML: the first label and first number
+
+
+@dataclass
+class Section:
+    name: str  # audits, complaints, voice, balance, scrutiny
+    title: str
+    tables: list[Table] = field(default_factory=list)
+    # Free-text lists such as "What is working well": dropped when published.
+    lists: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    kind: str  # audits, complaints, voice, board
+    title: str
+    period_label: str
+    start: date
+    end: date
+    generated_on: date
+    published: bool = False
+    team: str | None = None
+    sections: list[Section] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,245 @@
+"""Building the reports: audits, complaints, voice, and the board's (all of them, balanced)."""
+
+from __future__ import annotations
+
+from qaudit.domain.periods import Period
+from qaudit.errors import RuleError
+from qaudit.reports.model import Column, Report, Section, Table
+from qaudit.services.context import Context
+from qaudit.store.engine import Store
+
+KINDS = ("audits", "complaints", "voice", "board")
+TITLES = {
+    "audits": "Case audits",
+    "complaints": "Complaints",
+    "voice": "The voice of the child and family",
+    "board": "Quality assurance: report to the Performance and Assurance Action Board",
+}
+
+
+def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section:
+    """The complaint figures by financial-year quarter, with the theme table."""
+    from qaudit.services.complaint_stats import complaint_stats
+
+    figures = complaint_stats(store=store, ctx=ctx, period=period, by="quarter")
+    total = figures[-1]
+    rows = []
+    for f in figures:
+        row = f.as_dict()
+        rows.append(
+            {
+                "period": "Total" if f is total else f.period,
+                "received": f.received,
+                "answered": f.answered,
+                "answered_in_time": f.answered_in_time,
+                "in_time_pct": f.in_time_pct,
+                "median_working_days": f.median_working_days,
+                "extended": f.extended,
+                "escalated": f.escalated,
+                "open_at_end": f.open_at_end,
+                "letter_outstanding_at_end": row["letter_outstanding_at_end"],
+            }
+        )
+    by_quarter = Table(
+        name="complaints",
+        title="Complaints by quarter (answered = final response letter sent)",
+        columns=[
+            Column("period", "Quarter"),
+            Column("received", "Received", "count"),
+            Column("answered", "Answered", "count"),
+            Column("answered_in_time", "In time", "count"),
+            Column("in_time_pct", "In time %", "pct"),
+            Column("median_working_days", "Median working days", "number"),
+            Column("extended", "Extended", "count"),
+            Column("escalated", "Escalated", "count"),
+            Column("open_at_end", "Open at end", "count"),
+            Column("letter_outstanding_at_end", "Resolved, letter outstanding", "count"),
+        ],
+        rows=rows,
+        chart="bar",
+    )
+    stages = Table(
+        name="complaint_stages",
+        title="Received by stage",
+        columns=[Column("stage", "Stage"), Column("received", "Received", "count")],
+        rows=[{"stage": f"Stage {n}", "received": total.received_by_stage[n]} for n in (1, 2, 3)],
+    )
+    themes = Table(
+        name="complaint_themes",
+        title="Themes",
+        columns=[Column("theme", "Theme"), Column("received", "Complaints", "count")],
+        rows=[{"theme": k, "received": v} for k, v in total.by_theme.items()],
+    )
+    teams = Table(
+        name="complaint_teams",
+        title="By team",
+        columns=[Column("team", "Team"), Column("received", "Complaints", "count")],
+        rows=[{"team": k, "received": v} for k, v in total.by_team.items()],
+    )
+    return Section("complaints", "Complaints", [by_quarter, stages, themes, teams])
+
+
+def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
+    """Bright Spots response rates and review timeliness, advocacy, family feedback."""
+    from qaudit.services.advocacy import advocacy_stats
+    from qaudit.services.family_feedback import family_feedback_stats
+    from qaudit.services.survey import survey_stats
+
+    floor = ctx.policy.voice.response_rate_floor_pct
+    surveys = Table(
+        name="bright_spots",
+        title=f"Bright Spots: response rates (below {floor}% results are not meaningful) "
+        f"and reviews within {ctx.policy.voice.review_hours} hours",
+        columns=[
+            Column("survey", "Survey"),
+            Column("age_band", "Age band"),
+            Column("responses", "Responses", "count"),
+            Column("invited", "Invited", "count"),
+            Column("response_rate_pct", "Response rate %", "pct"),
+            Column("below_floor", "Below the floor"),
+            Column("flagged", "Concerns flagged", "count"),
+            Column("reviewed_in_time_pct", "Reviewed in time %", "pct"),
+        ],
+        rows=[
+            {
+                "survey": s.survey,
+                "age_band": s.age_band,
+                "responses": s.responses,
+                "invited": s.invited,
+                "response_rate_pct": s.response_rate_pct,
+                "below_floor": None
+                if s.below_floor is None
+                else ("yes" if s.below_floor else "no"),
+                "flagged": s.flagged,
+                "reviewed_in_time_pct": s.reviewed_in_time_pct,
+            }
+            for s in survey_stats(store=store, ctx=ctx, period=period)
+        ],
+    )
+    adv = advocacy_stats(store=store, ctx=ctx, period=period)
+    advocacy = Table(
+        name="advocacy",
+        title="Advocacy at child protection conferences",
+        columns=[
+            Column("conferences", "Conferences", "count"),
+            Column("told", "Children told", "count"),
+            Column("told_pct", "Told %", "pct"),
+            Column("requests", "Requests", "count"),
+            Column("uptake_pct", "Uptake %", "pct"),
+            Column("met", "Met by the conference", "count"),
+            Column("met_pct", "Met %", "pct"),
+            Column("not_told", "Not told (exceptions)", "count"),
+        ],
+        rows=[
+            {
+                "conferences": adv.conferences,
+                "told": adv.told,
+                "told_pct": adv.told_pct,
+                "requests": adv.requests,
+                "uptake_pct": adv.uptake_pct,
+                "met": adv.met,
+                "met_pct": adv.met_pct,
+                "not_told": len(adv.exceptions),
+            }
+        ],
+    )
+    views = family_feedback_stats(store=store, period=period)
+    family = Table(
+        name="family_views",
+        title="Audits that gathered the child's and family's views",
+        columns=[
+            Column("audits", "Audits", "count"),
+            Column("views_gathered", "Views gathered", "count"),
+            Column("pct", "%", "pct"),
+        ],
+        rows=[
+            {
+                "audits": views.audits,
+                "views_gathered": views.views_gathered,
+                "pct": views.views_gathered_pct,
+            }
+        ],
+    )
+    return Section("voice", "The voice of the child and family", [surveys, advocacy, family])
+
+
+def scrutiny_section(*, store: Store, period: Period) -> Section:
+    """Member scrutiny: sessions in the period, their resolutions and what was done."""
+    from qaudit.services.scrutiny import list_sessions
+
+    rows = [
+        {
+            "held_on": s.held_on,
+            "committee": s.committee,
+            "resolution": r.text,
+            "status": r.status,
+            "done": r.note,
+        }
+        for s in list_sessions(store=store, period=period)
+        for r in s.resolutions
+    ]
+    table = Table(
+        name="scrutiny",
+        title="Member scrutiny: what members asked for, and what the service did",
+        columns=[
+            Column("held_on", "Session", "date"),
+            Column("committee", "Committee"),
+            Column("resolution", "Resolution"),
+            Column("status", "Status"),
+            Column("done", "What was done"),
+        ],
+        rows=rows,
+        note=None if rows else "No scrutiny session in the period.",
+    )
+    return Section("scrutiny", "Member scrutiny", [table])
+
+
+def build_report(
+    *,
+    store: Store,
+    ctx: Context,
+    kind: str,
+    period: Period,
+    team: str | None = None,
+    publish: bool = False,
+) -> Report:
+    """The report of ``kind`` for ``period``; published: small numbers suppressed, no free
+    text, no case refs."""
+
+    if kind not in KINDS:
+        raise RuleError(f"'{kind}' is not a report; choose one of {', '.join(KINDS)}")
+    if team is not None and kind not in ("audits", "board"):
+        raise RuleError("--team applies to the audits and board reports")
+    with store.snapshot():
+        return _build(store=store, ctx=ctx, kind=kind, period=period, team=team, publish=publish)
+
+
+def _build(
+    *, store: Store, ctx: Context, kind: str, period: Period, team: str | None, publish: bool
+) -> Report:
+    from qaudit.services.report_audits import audit_sections, balance_section
+
+    report = Report(
+        kind=kind,
+        title=TITLES[kind] + (f": {team}" if team else ""),
+        period_label=period.label,
+        start=period.start,
+        end=period.end,
+        generated_on=ctx.today,
+        team=team,
+    )
+    if kind in ("audits", "board"):
+        report.sections += audit_sections(store=store, ctx=ctx, period=period, team=team)
+        # Every report is balanced: what works well beside what must improve.
+        report.sections.append(balance_section(store=store, period=period, team=team))
+    if kind in ("complaints", "board") and team is None:
+        report.sections.append(complaints_section(store=store, ctx=ctx, period=period))
+    if kind in ("voice", "board") and team is None:
+        report.sections.append(voice_section(store=store, ctx=ctx, period=period))
+    if kind == "board" and team is None:
+        report.sections.append(scrutiny_section(store=store, period=period))
+    if publish:
+        from qaudit.reports.publish import publish as suppress
+
+        report = suppress(report, threshold=ctx.policy.reports.suppression_threshold)
+    return report

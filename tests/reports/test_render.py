@@ -1,0 +1,362 @@
+"""Rendering reports: Markdown, CSV, JSON, XLSX and HTML shapes, formula safety, atomic writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from markupsafe import escape
+
+from qaudit.reports.model import Column, Report, Section, Table
+from qaudit.reports.publish import publish
+from qaudit.reports.render import (
+    expand_out_path,
+    to_csv,
+    to_html,
+    to_json,
+    to_markdown,
+    to_xlsx,
+    write_atomically,
+)
+
+PAYLOAD = '=HYPERLINK("http://x","y")'
+
+
+def _report() -> Report:
+    grades = Table(
+        name="grades",
+        title="Audits by grade",
+        columns=[
+            Column("grade", "Grade", "label"),
+            Column("count", "Audits", "count"),
+            Column("pct", "Share", "pct"),
+            Column("change", "Change", "number"),
+            Column("first", "First audit", "date"),
+            Column("comment", "Comment", "text"),
+        ],
+        rows=[
+            {
+                "grade": "Good",
+                "count": 12,
+                "pct": 48.0,
+                "change": -3,
+                "first": date(2026, 10, 2),
+                "comment": PAYLOAD,
+            },
+            {
+                "grade": "Requires improvement",
+                "count": "c",
+                "pct": "c",
+                "change": 2.5,
+                "first": None,
+                "comment": "+1",
+            },
+            {
+                "grade": "Inadequate | urgent",
+                "count": 0,
+                "pct": None,
+                "change": None,
+                "first": None,
+                "comment": "<b>bold</b>",
+            },
+        ],
+        note="Moderated grades.",
+        chart="bar",
+    )
+    trend = Table(
+        name="trend",
+        title="Good or better by month",
+        columns=[Column("month", "Month"), Column("pct", "Good or better", "pct")],
+        rows=[
+            {"month": "2026-10", "pct": 40.0},
+            {"month": "2026-11", "pct": None},
+            {"month": "2026-12", "pct": "c"},
+            {"month": "2027-01", "pct": 55.5},
+            {"month": "2027-02", "pct": 60.0},
+        ],
+        chart="line",
+    )
+    return Report(
+        kind="audits",
+        title="Case audits",
+        period_label="2026/27-Q3",
+        start=date(2026, 10, 1),
+        end=date(2026, 12, 31),
+        generated_on=date(2027, 1, 5),
+        team="Team <A>",
+        sections=[
+            Section(
+                "audits",
+                "Case audits",
+                [grades, trend],
+                {
+                    "What is working well": ["Clear plans", "-negative start"],
+                    "Areas for development": ["@mention", "Visits | late"],
+                },
+            ),
+            Section(
+                "balance",
+                "A section title far longer than thirty-one characters: with [bad] chars",
+            ),
+            Section("balance2", "A section title far longer than thirty-one characters: twice"),
+        ],
+        notes=["Figures are provisional."],
+    )
+
+
+# --- Markdown ------------------------------------------------------------------------------
+
+
+def test_markdown_shape() -> None:
+    text = to_markdown(_report())
+    lines = text.splitlines()
+    assert lines[0] == "# Case audits"
+    assert "2026/27-Q3 (2026-10-01 to 2026-12-31)" in text
+    assert "- Figures are provisional." in lines
+    assert "## Case audits" in lines
+    assert "### Audits by grade" in lines
+    header = lines.index("| Grade | Audits | Share | Change | First audit | Comment |")
+    assert lines[header + 1] == "| --- | ---: | ---: | ---: | --- | --- |"
+    assert lines[header + 2].startswith("| Good | 12 | 48.0% | -3 | 2026-10-02 |")
+    assert r"| Inadequate \| urgent | 0 |" in text
+    assert "_Moderated grades._" in lines
+    assert "**What is working well**" in lines
+    assert "- Clear plans" in lines
+    assert r"\<b>bold\</b>" in text  # not raw HTML for a Markdown viewer
+    assert r"**Team:** Team \<A>" in text
+    # every table line has as many unescaped pipes as the header
+    pipes = [len(re.findall(r"(?<!\\)\|", line)) for line in lines[header : header + 5]]
+    assert len(set(pipes)) == 1
+
+
+def test_markdown_of_published_report_says_lists_were_withheld() -> None:
+    text = to_markdown(publish(_report()))
+    assert "Withheld: free text is not published." in text
+    assert "Clear plans" not in text
+    assert "Counts of 1 to 5 are shown as c." in text
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def _csv_rows(report: Report) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(to_csv(report))))
+
+
+def test_csv_is_long_form_and_parses_back() -> None:
+    rows = _csv_rows(_report())
+    assert list(rows[0]) == ["section", "table", "row", "column", "value"]
+    cell = {(r["section"], r["table"], r["row"], r["column"]): r["value"] for r in rows}
+    assert cell[("audits", "grades", "1", "count")] == "12"
+    assert cell[("audits", "grades", "1", "change")] == "-3"  # a real number is not quoted
+    assert cell[("audits", "grades", "2", "change")] == "2.5"
+    assert cell[("audits", "grades", "1", "first")] == "2026-10-02"
+    assert cell[("audits", "grades", "2", "first")] == ""
+    assert cell[("audits", "grades", "2", "count")] == "c"
+    assert cell[("audits", "trend", "2", "pct")] == ""
+    assert cell[("audits", "What is working well", "1", "item")] == "Clear plans"
+    assert cell[("report", "notes", "1", "note")] == "Figures are provisional."
+
+
+def test_csv_neutralises_formula_payloads() -> None:
+    rows = _csv_rows(_report())
+    cell = {(r["table"], r["row"], r["column"]): r["value"] for r in rows}
+    assert cell[("grades", "1", "comment")] == "'" + PAYLOAD
+    assert cell[("grades", "2", "comment")] == "'+1"
+    assert cell[("What is working well", "2", "item")] == "'-negative start"
+    assert cell[("Areas for development", "1", "item")] == "'@mention"
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@", "\t", "\r"))
+            assert not value.startswith("-") or re.fullmatch(r"-\d+(\.\d+)?", value)
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def test_json_round_trips_with_iso_dates() -> None:
+    doc = json.loads(to_json(_report()))
+    assert doc["kind"] == "audits"
+    assert doc["period"] == "2026/27-Q3"
+    assert (doc["start"], doc["end"], doc["generated_on"]) == (
+        "2026-10-01",
+        "2026-12-31",
+        "2027-01-05",
+    )
+    assert doc["published"] is False
+    assert doc["team"] == "Team <A>"
+    assert doc["notes"] == ["Figures are provisional."]
+    section = doc["sections"][0]
+    assert section["name"] == "audits"
+    table = section["tables"][0]
+    assert table["columns"][1] == {"key": "count", "title": "Audits", "kind": "count"}
+    assert table["rows"][0]["first"] == "2026-10-02"
+    assert table["rows"][0]["change"] == -3
+    assert table["rows"][0]["comment"] == PAYLOAD  # JSON is data, not a spreadsheet
+    assert table["rows"][1]["count"] == "c"
+    assert table["rows"][2]["pct"] is None
+    assert section["lists"]["What is working well"] == ["Clear plans", "-negative start"]
+
+
+def test_json_has_no_nan() -> None:
+    report = _report()
+    report.sections[0].tables[1].rows[0]["pct"] = float("nan")
+    doc = json.loads(to_json(report))
+    assert doc["sections"][0]["tables"][1]["rows"][0]["pct"] is None
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+
+def _find(sheet: object, value: str) -> tuple[int, int]:
+    for row in sheet.iter_rows():  # type: ignore[attr-defined]
+        for cell in row:
+            if cell.value == value:
+                return cell.row, cell.column
+    raise AssertionError(f"{value!r} not on the sheet")
+
+
+def test_xlsx_opens_with_typed_cells(tmp_path: Path) -> None:
+    data = to_xlsx(_report())
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames[0] == "About"
+    assert len(wb.sheetnames) == 4
+    assert all(len(name) <= 31 for name in wb.sheetnames)
+    assert len({name.lower() for name in wb.sheetnames}) == 4
+    assert not any(ch in name for name in wb.sheetnames for ch in "[]:*?/\\")
+
+    about = wb["About"]
+    assert about["A1"].value == "Case audits"
+    assert about["A1"].font.b
+    _find(about, "Figures are provisional.")
+
+    ws = wb["Case audits"]
+    title_row, _ = _find(ws, "Audits by grade")
+    assert ws.cell(title_row, 1).font.b
+    header = title_row + 1
+    assert [ws.cell(header, c).value for c in range(1, 7)] == [
+        "Grade",
+        "Audits",
+        "Share",
+        "Change",
+        "First audit",
+        "Comment",
+    ]
+    assert ws.cell(header, 1).font.b
+    assert ws.cell(header, 1).fill.fill_type == "solid"
+    good = header + 1
+    assert ws.cell(good, 2).value == 12 and isinstance(ws.cell(good, 2).value, int)
+    assert ws.cell(good, 3).value == 48.0 and ws.cell(good, 3).number_format == "0.0"
+    assert ws.cell(good, 4).value == -3 and ws.cell(good, 4).data_type == "n"
+    assert isinstance(ws.cell(good, 5).value, datetime)
+    assert ws.cell(good, 5).number_format == "yyyy-mm-dd"
+    payload = ws.cell(good, 6)
+    assert payload.data_type == "s" and payload.value == "'" + PAYLOAD
+    plus = ws.cell(good + 1, 6)
+    assert plus.data_type == "s" and plus.value == "'+1"
+    assert ws.cell(good + 1, 2).value == "c"
+    assert ws.cell(good + 2, 3).value is None
+    for row in ws.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f"
+            if isinstance(cell.value, str):
+                assert cell.data_type == "s"
+                assert not cell.value.startswith(("=", "+", "-", "@"))
+    # column widths fitted and capped
+    widths = [d.width for d in ws.column_dimensions.values() if d.width]
+    assert widths and max(widths) <= 60
+    # lists: a heading then one row an item
+    heading, col = _find(ws, "What is working well")
+    assert ws.cell(heading + 1, col).value == "Clear plans"
+    assert ws.cell(heading + 2, col).value == "'-negative start"
+
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(data)
+    frames = pd.read_excel(path, sheet_name=None, header=None)
+    assert list(frames) == wb.sheetnames
+    assert (frames["Case audits"] == "Audits by grade").any().any()
+
+
+# --- HTML ----------------------------------------------------------------------------------
+
+
+def test_html_is_self_contained_with_charts() -> None:
+    page = to_html(_report())
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<script" not in page.lower()
+    assert page.count("<svg") == 2
+    assert "<rect" in page and "<polyline" in page
+    assert "@media print" in page
+    assert "<b>bold</b>" not in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "Team &lt;A&gt;" in page
+    # The only web addresses are inside the escaped payload text.
+    escaped = str(escape(PAYLOAD))
+    assert escaped in page
+    rest = page.replace(escaped, "")
+    assert "http://" not in rest and "https://" not in rest
+    for marker in ("href=", "src=", "url(", "@import", "<link"):
+        assert marker not in rest.lower()
+    # two lists side by side
+    assert 'class="lists two"' in page
+
+
+def test_html_line_chart_leaves_gaps_for_missing_and_suppressed() -> None:
+    page = to_html(_report())
+    line_svg = page[page.index("<svg", page.index("Good or better by month")) :]
+    line_svg = line_svg[: line_svg.index("</svg>")]
+    # 40, gap (None), gap ("c"), 55.5, 60: one lone point then one two-point line
+    assert line_svg.count("<polyline") == 1
+    assert line_svg.count("<circle") == 3
+
+
+def test_html_bar_chart_skips_suppressed_bars() -> None:
+    page = to_html(_report())
+    bar_svg = page[page.index("<svg") : page.index("</svg>")]
+    # 12 and 0 are drawn (0 with no width, so no rect); "c" has no bar but shows "c"
+    assert bar_svg.count("<rect") == 1
+    assert ">c</text>" in bar_svg
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+def test_write_atomically_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
+    path = tmp_path / "report.md"
+    path.write_text("old and longer than the new text")
+    write_atomically(path, "new")
+    assert path.read_text() == "new"
+    write_atomically(path, b"\x00bytes")
+    assert path.read_bytes() == b"\x00bytes"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
+
+
+def test_write_atomically_cleans_up_on_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "report.md"
+    path.write_text("old")
+
+    def fail(self: Path, target: Path) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(Path, "replace", fail)
+    with pytest.raises(OSError, match="disk gone"):
+        write_atomically(path, "new")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
+
+
+def test_expand_out_path() -> None:
+    assert expand_out_path("out/{period}-audits.md", "2026-27-Q3") == Path(
+        "out/2026-27-Q3-audits.md"
+    )
+    assert expand_out_path("r-{period}.csv", "2026/27-Q3") == Path("r-2026-27-Q3.csv")
+    assert expand_out_path("fixed.csv", "2026-11") == Path("fixed.csv")
