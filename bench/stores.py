@@ -4,9 +4,11 @@
 child process to add the history with the stdlib ``sqlite3`` module (test-data set-up, not the
 code under test): monthly samples whose items are graded, re-audits and moderations after each
 Inadequate audit, and a fixed set of overdue work, the same in a store of any size, so that
-``qaudit overdue`` prints as many rows on a big store as on a small one.
+``qaudit overdue`` prints as many rows on a big store as on a small one. Then complaints received
+2018-2026 with their stages, in every state: answered in time or late, responded with the letter
+outstanding, extended, escalated, at stage 2 or 3, closed with each outcome.
 
-    python bench/stores.py STORE --audits 100000 --seed 2026   # prints a JSON summary
+    python bench/stores.py STORE --audits 100000 --complaints 50000 --seed 2026   # JSON summary
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import random
 import sqlite3
 import sys
+import tomllib
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-HISTORY_VERSION = 1  # bump when the history changes, so stores built by the old one are rebuilt
+HISTORY_VERSION = 2  # bump when the history changes, so stores built by the old one are rebuilt
 
 TODAY = date(2026, 12, 1)  # the benchmarks run with --today 2026-12-01
 FIRST_MONTH = date(2018, 8, 1)
