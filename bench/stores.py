@@ -475,13 +475,284 @@ def build_history(db: Path, audits: int, seed: int) -> dict[str, Any]:
     }
 
 
+# --- complaints ---------------------------------------------------------------------------------
+
+THEMES_FILE = Path(__file__).resolve().parent.parent / "data" / "complaint_themes.toml"
+FIRST_COMPLAINT = date(2018, 1, 1)  # received 2018-01-01 ... the day before TODAY
+PROCEDURES = ("statutory", "corporate")
+PROCEDURE_WEIGHTS = (70, 30)
+RELATIONSHIPS = ("parent", "child", "carer", "other")
+RELATIONSHIP_WEIGHTS = (60, 12, 18, 10)
+OUTCOMES = ("upheld", "partly-upheld", "not-upheld")  # and "withdrawn", which needs no letter
+OUTCOME_WEIGHTS = (22, 30, 48)
+# Working days to respond and the most a stage may be extended to (the policy's defaults).
+TIMESCALES: dict[str, dict[int, tuple[int, int]]] = {
+    "statutory": {1: (10, 20), 2: (25, 65), 3: (30, 30)},
+    "corporate": {1: (10, 20), 2: (20, 20)},
+}
+NEXT_STAGE_DAYS = 20  # working days after the letter to ask for the next stage
+NO_CASE_SHARE = 0.12
+EXTENDED_SHARE = 0.10
+LATE_SHARE = 0.18  # answered after the (extended) due date
+NEXT_STAGE_SHARE = 0.15  # answered stages taken to the next stage
+LATE_REQUEST_SHARE = 0.10  # next-stage requests accepted outside the window, with a reason
+WITHDRAWN_SHARE = 0.04  # unanswered stages withdrawn
+RECENT_DAYS = 90  # stages received this close to TODAY are often still open
+OPEN_RECENT, OPEN_OLD = 0.45, 0.01  # shares of stages still open: recent, older
+LETTER_OUTSTANDING_SHARE = 0.35  # open stages responded to, the final letter not yet sent
+ESCALATED_SHARE = 0.7  # overdue open stages escalated (and half of those answered late)
+SUMMARIES = (
+    "Parent unhappy with the time taken to complete the assessment.",
+    "Young person says their social worker changed three times this year.",
+    "Carer disputes the contact arrangements set out in the plan.",
+    "Family were not told about the outcome of the strategy meeting.",
+    "Care leaver has not received the setting-up-home allowance.",
+)
+OFFICERS = ("Complaints Officer 1", "Complaints Officer 2", "Complaints Officer 3")
+LATE_REASONS = (
+    "The complainant was in hospital when the letter arrived.",
+    "The letter went to a previous address.",
+)
+
+
+@dataclass
+class Stage:
+    """One complaint stage as it will be written."""
+
+    number: int
+    received: date
+    due: date
+    extension_days: int = 0
+    responded_on: date | None = None
+    letter_on: date | None = None
+    escalated_on: date | None = None
+    escalated_to_id: int | None = None
+    late_reason: str | None = None
+
+
+def theme_ids(path: Path = THEMES_FILE) -> list[str]:
+    with path.open("rb") as handle:
+        themes = tomllib.load(handle)["theme"]
+    return [str(t["id"]) for t in themes]
+
+
+class Complaints:
+    """Generates complaints and their stages, as qaudit's complaint commands would record them
+    (weekends are non-working days; bank holidays are ignored)."""
+
+    def __init__(self, conn: sqlite3.Connection, seed: int) -> None:
+        self.rng = random.Random(seed + 1)  # not the history's stream
+        self.case_ids = array("q")
+        self.team = array("i")  # 0: no team
+        for case_id, team_id in conn.execute("SELECT id, team_id FROM cases ORDER BY id"):
+            self.case_ids.append(case_id)
+            self.team.append(team_id or 0)
+        self.heads: dict[int, int] = dict(
+            conn.execute("SELECT team_id, staff_id FROM heads_of_service")
+        )
+        lead = conn.execute(
+            "SELECT id FROM staff WHERE role = 'qa_lead' ORDER BY name LIMIT 1"
+        ).fetchone()
+        if lead is None or not self.case_ids:
+            raise SystemExit("the store has no QA lead or no cases: import staff and cases first")
+        self.qa_lead: int = lead[0]
+        self.themes = theme_ids()
+        self.last = TODAY - timedelta(days=1)
+        self.states: dict[str, int] = {}
+
+    def count(self, state: str) -> None:
+        self.states[state] = self.states.get(state, 0) + 1
+
+    def stage(self, procedure: str, number: int, received: date, escalate_to: int) -> Stage:
+        """A stage received on ``received``: answered in time or late, or still open."""
+        rng, last = self.rng, self.last
+        days, longest = TIMESCALES[procedure][number]
+        extension = (
+            rng.randint(1, longest - days)
+            if longest > days and (rng.random() < EXTENDED_SHARE)
+            else 0
+        )
+        due = add_working_days(received, days + extension)
+        stage = Stage(number, received, due, extension)
+        recent = (TODAY - received).days <= RECENT_DAYS
+        if rng.random() < (OPEN_RECENT if recent else OPEN_OLD):
+            letter = None
+        elif rng.random() < LATE_SHARE:
+            letter = due + timedelta(days=rng.randint(1, 30))
+        else:
+            letter = add_working_days(received, rng.randint(1, days + extension))
+        if letter is None or letter > last:  # still open
+            if rng.random() < LETTER_OUTSTANDING_SHARE:
+                stage.responded_on = min(received + timedelta(days=rng.randint(0, 15)), last)
+            if due < last and rng.random() < ESCALATED_SHARE:
+                stage.escalated_on = min(due + timedelta(days=rng.randint(1, 5)), last)
+                stage.escalated_to_id = escalate_to
+            return stage
+        stage.letter_on = letter
+        stage.responded_on = (
+            letter
+            if rng.random() < 0.8
+            else max(received, letter - timedelta(days=rng.randint(1, 5)))
+        )
+        if letter > due + timedelta(days=1) and rng.random() < ESCALATED_SHARE / 2:
+            stage.escalated_on = due + timedelta(days=rng.randint(1, (letter - due).days - 1))
+            stage.escalated_to_id = escalate_to
+        return stage
+
+    def complaint(
+        self, received: date
+    ) -> tuple[str, int | None, str, str, list[str], list[Stage], str | None, date | None]:
+        """Procedure, case id, relationship, summary, themes, stages, outcome, closed on."""
+        rng, last = self.rng, self.last
+        procedure = rng.choices(PROCEDURES, weights=PROCEDURE_WEIGHTS)[0]
+        if rng.random() < NO_CASE_SHARE:
+            case_id, escalate_to = None, self.qa_lead
+        else:
+            i = rng.randrange(len(self.case_ids))
+            case_id, escalate_to = self.case_ids[i], self.heads.get(self.team[i], self.qa_lead)
+        relationship = rng.choices(RELATIONSHIPS, weights=RELATIONSHIP_WEIGHTS)[0]
+        themes = rng.sample(self.themes, rng.choice((1, 1, 1, 2, 2, 3)))
+        stages: list[Stage] = []
+        outcome: str | None = None
+        closed_on: date | None = None
+        number, start, late_reason = 1, received, None
+        while True:
+            stage = self.stage(procedure, number, start, escalate_to)
+            stage.late_reason = late_reason
+            stages.append(stage)
+            self.count(
+                f"stage {number} answered late"
+                if stage.letter_on and stage.letter_on > stage.due
+                else f"stage {number} answered in time"
+                if stage.letter_on
+                else f"stage {number} open"
+            )
+            if stage.extension_days:
+                self.count("extended")
+            if stage.escalated_on:
+                self.count("escalated")
+            if stage.letter_on is None:
+                withdrawn = start + timedelta(days=rng.randint(5, 40))
+                if withdrawn <= last and rng.random() < WITHDRAWN_SHARE:
+                    outcome, closed_on = "withdrawn", withdrawn
+                elif stage.responded_on is not None:
+                    self.count("open, letter outstanding")
+                break
+            if number + 1 in TIMESCALES[procedure] and rng.random() < NEXT_STAGE_SHARE:
+                if rng.random() < LATE_REQUEST_SHARE:
+                    offset = NEXT_STAGE_DAYS + rng.randint(1, 20)
+                    late_reason = rng.choice(LATE_REASONS)
+                else:
+                    offset, late_reason = rng.randint(1, NEXT_STAGE_DAYS), None
+                requested = add_working_days(stage.letter_on, offset)
+                if requested <= last:
+                    number, start = number + 1, requested
+                    continue
+            close = stage.letter_on + timedelta(days=rng.randint(0, 14))
+            if close <= last and rng.random() < 0.97:
+                outcome, closed_on = rng.choices(OUTCOMES, weights=OUTCOME_WEIGHTS)[0], close
+            else:
+                self.count("answered, not closed")
+            break
+        self.count(f"closed {outcome}" if outcome else "open")
+        summary = rng.choice(SUMMARIES)
+        return procedure, case_id, relationship, summary, themes, stages, outcome, closed_on
+
+
+def build_complaints(db: Path, complaints: int, seed: int) -> dict[str, Any]:
+    """Write ``complaints`` complaints received over 2018 ... yesterday, with their stages, in
+    one transaction; a summary of their states."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        if conn.execute("SELECT count(*) FROM complaints").fetchone()[0]:
+            raise SystemExit(f"{db} already has complaints")
+        gen = Complaints(conn, seed)
+        first, last = FIRST_COMPLAINT.toordinal(), gen.last.toordinal()
+        days = sorted(gen.rng.randint(first, last) for _ in range(complaints))
+        rows: list[tuple[Any, ...]] = []
+        stage_rows: list[tuple[Any, ...]] = []
+        numbers: dict[int, int] = {}  # year -> last ref number
+        for complaint_id, ordinal in enumerate(days, start=1):
+            received = date.fromordinal(ordinal)
+            numbers[received.year] = number = numbers.get(received.year, 0) + 1
+            procedure, case_id, relationship, summary, themes, stages, outcome, closed_on = (
+                gen.complaint(received)
+            )
+            rows.append(
+                (
+                    complaint_id,
+                    f"C-{received.year}-{number:04d}",
+                    procedure,
+                    case_id,
+                    relationship,
+                    summary,
+                    json.dumps(themes),
+                    received.isoformat(),
+                    stages[-1].number,
+                    outcome,
+                    _iso(closed_on),
+                    stamp(received, "10:15:00"),
+                    OFFICERS[complaint_id % len(OFFICERS)],
+                )
+            )
+            stage_rows += [
+                (
+                    complaint_id,
+                    s.number,
+                    s.received.isoformat(),
+                    s.due.isoformat(),
+                    s.extension_days,
+                    _iso(s.responded_on),
+                    _iso(s.letter_on),
+                    _iso(s.escalated_on),
+                    s.escalated_to_id,
+                    s.late_reason,
+                )
+                for s in stages
+            ]
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO complaints(id, ref, procedure, case_id, relationship, summary, themes, "
+            "received, stage, outcome, closed_on, logged_at, logged_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.executemany(
+            "INSERT INTO complaint_stages(complaint_id, stage, received, due, extension_days, "
+            "responded_on, letter_on, escalated_on, escalated_to_id, late_reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            stage_rows,
+        )
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        in_year = conn.execute(
+            "SELECT count(*) FROM complaints WHERE received BETWEEN ? AND ?",
+            (FINANCIAL_YEAR[0].isoformat(), FINANCIAL_YEAR[1].isoformat()),
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    return {
+        "complaints": len(rows),
+        "complaint_stages": len(stage_rows),
+        "received_2025_26": in_year,
+        "states": dict(sorted(gen.states.items())),
+    }
+
+
+FINANCIAL_YEAR = (date(2025, 4, 1), date(2026, 3, 31))  # 2025/26, the report benchmark's period
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("store", type=Path, help="a store with its staff and cases imported")
     parser.add_argument("--audits", type=int, required=True, help="audits to write, about")
+    parser.add_argument("--complaints", type=int, default=0, help="complaints to write")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
-    print(json.dumps(build_history(args.store, args.audits, args.seed)))
+    summary = build_history(args.store, args.audits, args.seed)
+    if args.complaints:
+        summary["complaints"] = build_complaints(args.store, args.complaints, args.seed)
+    print(json.dumps(summary))
     return 0
 
 

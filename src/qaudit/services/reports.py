@@ -56,6 +56,13 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
             Column("letter_outstanding_at_end", "Resolved, letter outstanding", "count"),
         ],
         rows=rows,
+    )
+    in_time = Table(
+        name="complaints_in_time",
+        title="Complaints answered in time, by quarter",
+        columns=[Column("period", "Quarter"), Column("in_time_pct", "Answered in time %", "pct")],
+        rows=[{"period": f.period, "in_time_pct": f.in_time_pct} for f in figures[:-1]]
+        or [{"period": total.period, "in_time_pct": total.in_time_pct}],
         chart="bar",
     )
     stages = Table(
@@ -76,7 +83,7 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
         columns=[Column("team", "Team"), Column("received", "Complaints", "count")],
         rows=[{"team": k, "received": v} for k, v in total.by_team.items()],
     )
-    return Section("complaints", "Complaints", [by_quarter, stages, themes, teams])
+    return Section("complaints", "Complaints", [by_quarter, in_time, stages, themes, teams])
 
 
 def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
