@@ -1,7 +1,8 @@
 """``make bench``: time qaudit against fixed targets and exit 1 if any is missed.
 
 Benchmarks: ``import`` (``qaudit cases import`` against the sqlite3 shell's ``.import``), ``help``,
-``sample`` and ``overdue`` (a store of ``--rows`` cases against one of 1,000; see bench/stores.py).
+``sample``, ``overdue`` and ``report`` (a store of ``--rows`` cases against one of 1,000; see
+bench/stores.py).
 """
 
 from __future__ import annotations
@@ -40,12 +41,15 @@ SCALING_TARGET = 1.3  # sample, overdue: big store ≤ 1.3 × small store, whole
 DRAW_TARGET_S = 0.25  # draw_sample itself on the big store, in-process
 SMALL_CASES = 1_000
 CASES_PER_AUDIT = 10  # a store of N cases has N / 10 audits of history
-STORE_VERSION = 1  # bump when the store recipe changes (stores.HISTORY_VERSION covers history)
+CASES_PER_COMPLAINT = 20  # ... and N / 20 complaints
+STORE_VERSION = 2  # bump when the store recipe changes (stores.HISTORY_VERSION covers history)
 BENCH_TODAY = "2026-12-01"  # stores.TODAY
 SAMPLE_MONTH = "2026-12"
 SAMPLE_SEED = 42
 SAMPLE_SIZE = 50  # the policy's default
 SAMPLE_SINCE = "2025-12-01"  # cases audited on or after this are not drawn (12 months)
+REPORT_TARGET = 2.0  # report board --format html: big store ≤ 2 × small store, whole command
+REPORT_PERIOD = "2025/26"  # the financial year April 2025 - March 2026
 
 CSV_HEADER = "case_ref,team,worker,category,open_date,close_date,date_of_birth"
 CSV_FORMAT_VERSION = 1  # bump when the generator changes, so old files are not reused
@@ -302,13 +306,14 @@ def migration_names() -> list[str]:
     return sorted(p.name for p in versions.glob("*.py") if not p.name.startswith("_"))
 
 
-def store_recipe(cases: int, audits: int, seed: int) -> dict[str, Any]:
+def store_recipe(cases: int, audits: int, complaints: int, seed: int) -> dict[str, Any]:
     return {
         "store_version": STORE_VERSION,
         "history_version": stores.HISTORY_VERSION,
         "csv_format_version": CSV_FORMAT_VERSION,
         "cases": cases,
         "audits": audits,
+        "complaints": complaints,
         "seed": seed,
         "migrations": migration_names(),
     }
@@ -322,13 +327,14 @@ def remove_store(path: Path) -> None:
 def ensure_store(cases: int, seed: int) -> BenchStore:
     """The store of ``cases`` cases: reused when its marker matches the recipe, else built.
 
-    Built with qaudit (init, staff import, cases import), then the history by stores.py in a
-    child process; the marker is written last, so a half-built store is never reused.
+    Built with qaudit (init, staff import, cases import), then the history and complaints by
+    stores.py in a child process; the marker is written last, so a half-built store is never reused.
     """
     audits = max(cases // CASES_PER_AUDIT, 1)
+    complaints = max(cases // CASES_PER_COMPLAINT, 1)
     path = BENCH_DIR / f"store-v{STORE_VERSION}-{cases}cases-seed{seed}.db"
     marker = path.with_suffix(".json")
-    recipe = store_recipe(cases, audits, seed)
+    recipe = store_recipe(cases, audits, complaints, seed)
     if path.exists() and marker.exists():
         saved = json.loads(marker.read_text(encoding="utf-8"))
         if saved.get("recipe") == recipe:
@@ -342,7 +348,10 @@ def ensure_store(cases: int, seed: int) -> BenchStore:
     stores.write_staff_csv(staff_csv, TEAMS)
     qaudit = venv_tool("qaudit")
     env = qaudit_env()
-    progress(f"building {path.relative_to(ROOT)} ({cases:,} cases, ~{audits:,} audits) ...")
+    progress(
+        f"building {path.relative_to(ROOT)} ({cases:,} cases, ~{audits:,} audits, "
+        f"{complaints:,} complaints) ..."
+    )
     start = time.perf_counter()
     for what, args in (
         ("qaudit init", ["init"]),
@@ -353,15 +362,18 @@ def ensure_store(cases: int, seed: int) -> BenchStore:
     if (n := count_cases(path)) != cases:
         raise BenchError(f"the bench store has {n:,} cases, expected {cases:,}")
     argv = [sys.executable, str(Path(stores.__file__).resolve()), str(path)]
-    run = run_child([*argv, "--audits", str(audits), "--seed", str(seed)])
-    check_ok(run, "the audit history (bench/stores.py)")
+    run = run_child(
+        [*argv, "--audits", str(audits), "--complaints", str(complaints), "--seed", str(seed)]
+    )
+    check_ok(run, "the audit history and complaints (bench/stores.py)")
     summary: dict[str, Any] = json.loads(run.stdout)
     marker.write_text(json.dumps({"recipe": recipe, "summary": summary}, indent=2) + "\n")
     progress(
         f"built in {time.perf_counter() - start:.1f} s: "
         f"{summary['counts']['audits']:,} audits, {summary['counts']['sample_items']:,} sample "
         f"items, {summary['inadequate']:,} Inadequate, re-audits {summary['reaudits']}, "
-        f"overdue {summary['overdue']}"
+        f"overdue {summary['overdue']}; {summary['complaints']['complaints']:,} complaints, "
+        f"{summary['complaints']['complaint_stages']:,} stages"
     )
     return BenchStore(path, cases, audits, summary)
 
@@ -604,6 +616,98 @@ def bench_overdue(opts: Options) -> list[Result]:
     return [Result(f"{result.name} ({rows} rows)", result.measured, result.target, result.passed)]
 
 
+def report_argv(qaudit: str, store: Path, out: Path) -> list[str]:
+    argv = [qaudit, "--db", str(store), "--today", BENCH_TODAY, "report", "board"]
+    return [*argv, "--period", REPORT_PERIOD, "--format", "html", "--out", str(out)]
+
+
+_REPORT_JSON_PROBE = f"""
+import sys
+sys.argv = ["qaudit", "--db", sys.argv[1], "--today", {BENCH_TODAY!r}, "report", "audits",
+            "--period", {REPORT_PERIOD!r}, "--format", "json"]
+from qaudit.cli import main
+code = 0
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted({{m.partition(".")[0] for m in sys.modules}} & set({HEAVY_MODULES!r}))
+print()
+print("EXIT=" + str(code) + " PANDAS=" + str("pandas" in sys.modules) + " HEAVY=" + ",".join(heavy))
+"""
+
+
+def bench_report(opts: Options) -> list[Result]:
+    """``qaudit report board --format html`` for 2025/26 on the big store against the small one;
+    and whether ``report audits --format json`` imports pandas."""
+    small, big = bench_stores(opts)
+    qaudit = venv_tool("qaudit")
+    print(f"report: {shlex.join(report_argv(qaudit, Path('STORE.db'), Path('OUT.html')))}")
+    with tempfile.TemporaryDirectory(dir=BENCH_DIR, prefix="report-") as scratch:
+        outs = {store.path: Path(scratch) / f"board-{store.cases}.html" for store in (small, big)}
+
+        def argv(store: BenchStore) -> list[str]:
+            outs[store.path].unlink(missing_ok=True)  # each run must write it afresh
+            return report_argv(qaudit, store.path, outs[store.path])
+
+        def check(run: Run, store: BenchStore) -> None:
+            check_ok(run, "qaudit report board")
+            out = outs[store.path]
+            if not out.exists():
+                raise BenchError(f"qaudit report board wrote no {out.name} on {store.path.name}")
+            html = out.read_text(encoding="utf-8", errors="replace")
+            missing = [s for s in ("<svg", "Complaints") if s not in html]
+            if missing:
+                raise BenchError(
+                    f"qaudit report board's HTML on {store.path.name} lacks {missing}: "
+                    f"{html[:1000]!r}"
+                )
+
+        s, b = scaling_runs(opts, small, big, argv, check, "report board")
+    ratio = b / s
+    complaints = big.summary["complaints"]["complaints"]
+    results = [
+        Result(
+            name=(
+                f"report board html {REPORT_PERIOD}, {big.cases:,} cases / {big.audits:,} "
+                f"audits / {complaints:,} complaints vs {small.cases:,} cases"
+            ),
+            measured=f"{b:.2f} s vs {s:.2f} s | ratio {ratio:.2f}",
+            target=f"target ≤ {REPORT_TARGET}",
+            passed=ratio <= REPORT_TARGET,
+        )
+    ]
+    probe = run_child(
+        [venv_tool("python"), "-c", _REPORT_JSON_PROBE, str(big.path)], env=qaudit_env()
+    )
+    check_ok(probe, "the report audits --format json probe")
+    lines = probe.stdout.strip().splitlines()
+    last = lines[-1] if lines else ""
+    fields = dict(f.partition("=")[::2] for f in last.split())
+    if not last.startswith("EXIT=") or fields.get("EXIT") not in ("0", "None"):
+        raise BenchError(
+            f"qaudit report audits --format json failed in the probe:\n{probe.stdout[-2000:]}\n"
+            f"{probe.stderr[-2000:]}"
+        )
+    try:
+        json.loads("\n".join(lines[:-1]))
+    except json.JSONDecodeError as exc:
+        raise BenchError(f"qaudit report audits printed no JSON ({exc})") from None
+    imported = fields.get("PANDAS") == "True"
+    results.append(
+        Result(
+            name=f"report audits --format json {REPORT_PERIOD}, {big.cases:,} cases",
+            measured=(
+                f"{probe.seconds:.2f} s, pandas {'imported' if imported else 'not imported'}"
+                f" (heavy modules: {fields.get('HEAVY') or 'none'})"
+            ),
+            target="target: pandas not imported",
+            passed=not imported,
+        )
+    )
+    return results
+
+
 # --- benchmarks ---------------------------------------------------------------------------------
 
 
@@ -723,6 +827,7 @@ BENCHMARKS: dict[str, Callable[[Options], list[Result]]] = {
     "help": bench_help,
     "sample": bench_sample,
     "overdue": bench_overdue,
+    "report": bench_report,
 }
 
 

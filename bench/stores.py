@@ -479,6 +479,7 @@ def build_history(db: Path, audits: int, seed: int) -> dict[str, Any]:
 
 THEMES_FILE = Path(__file__).resolve().parent.parent / "data" / "complaint_themes.toml"
 FIRST_COMPLAINT = date(2018, 1, 1)  # received 2018-01-01 ... the day before TODAY
+FINANCIAL_YEAR = (date(2025, 4, 1), date(2026, 3, 31))  # 2025/26, the report benchmark's period
 PROCEDURES = ("statutory", "corporate")
 PROCEDURE_WEIGHTS = (70, 30)
 RELATIONSHIPS = ("parent", "child", "carer", "other")
@@ -496,11 +497,22 @@ EXTENDED_SHARE = 0.10
 LATE_SHARE = 0.18  # answered after the (extended) due date
 NEXT_STAGE_SHARE = 0.15  # answered stages taken to the next stage
 LATE_REQUEST_SHARE = 0.10  # next-stage requests accepted outside the window, with a reason
-WITHDRAWN_SHARE = 0.04  # unanswered stages withdrawn
-RECENT_DAYS = 90  # stages received this close to TODAY are often still open
-OPEN_RECENT, OPEN_OLD = 0.45, 0.01  # shares of stages still open: recent, older
-LETTER_OUTSTANDING_SHARE = 0.35  # open stages responded to, the final letter not yet sent
-ESCALATED_SHARE = 0.7  # overdue open stages escalated (and half of those answered late)
+WITHDRAWN_SHARE = 0.03  # stages withdrawn before the letter
+OPEN_SHARE = 0.45  # stages not yet due still open
+LETTER_OUTSTANDING_SHARE = 0.35  # stages responded to before the final letter
+ESCALATED_SHARE = 0.35  # stages answered late that were escalated first
+# The overdue complaints, the same in every store (as the overdue audit work is), so that
+# ``qaudit overdue`` lists as many on a big store as on a small one: no other stage is left
+# unanswered past its due date. The first is at stage 2; every other one escalated; every
+# third one responded to, its letter outstanding.
+OVERDUE_COMPLAINTS = (
+    date(2026, 8, 3),
+    date(2026, 9, 14),
+    date(2026, 10, 5),
+    date(2026, 10, 19),
+    date(2026, 11, 2),
+    date(2026, 11, 9),
+)
 SUMMARIES = (
     "Parent unhappy with the time taken to complete the assessment.",
     "Young person says their social worker changed three times this year.",
@@ -528,6 +540,7 @@ class Stage:
     escalated_on: date | None = None
     escalated_to_id: int | None = None
     late_reason: str | None = None
+    withdrawn_on: date | None = None  # not a column: the complaint is closed as withdrawn
 
 
 def theme_ids(path: Path = THEMES_FILE) -> list[str]:
@@ -564,46 +577,63 @@ class Complaints:
         self.states[state] = self.states.get(state, 0) + 1
 
     def stage(self, procedure: str, number: int, received: date, escalate_to: int) -> Stage:
-        """A stage received on ``received``: answered in time or late, or still open."""
+        """A stage received on ``received``: withdrawn, answered in time or late, or open and
+        not yet due."""
         rng, last = self.rng, self.last
         days, longest = TIMESCALES[procedure][number]
-        extension = (
-            rng.randint(1, longest - days)
-            if longest > days and (rng.random() < EXTENDED_SHARE)
-            else 0
-        )
+        extended = longest > days and rng.random() < EXTENDED_SHARE
+        extension = rng.randint(1, longest - days) if extended else 0
         due = add_working_days(received, days + extension)
         stage = Stage(number, received, due, extension)
-        recent = (TODAY - received).days <= RECENT_DAYS
-        if rng.random() < (OPEN_RECENT if recent else OPEN_OLD):
-            letter = None
-        elif rng.random() < LATE_SHARE:
+        withdrawn = received + timedelta(days=rng.randint(2, 30))
+        if rng.random() < WITHDRAWN_SHARE and withdrawn <= last:
+            stage.withdrawn_on = withdrawn
+            return stage
+        if rng.random() < LATE_SHARE:
             letter = due + timedelta(days=rng.randint(1, 30))
         else:
             letter = add_working_days(received, rng.randint(1, days + extension))
-        if letter is None or letter > last:  # still open
+        if due >= TODAY and (letter > last or rng.random() < OPEN_SHARE):  # open, not yet due
             if rng.random() < LETTER_OUTSTANDING_SHARE:
-                stage.responded_on = min(received + timedelta(days=rng.randint(0, 15)), last)
-            if due < last and rng.random() < ESCALATED_SHARE:
-                stage.escalated_on = min(due + timedelta(days=rng.randint(1, 5)), last)
-                stage.escalated_to_id = escalate_to
+                stage.responded_on = min(received + timedelta(days=rng.randint(0, 5)), last)
             return stage
+        if letter > last:  # only the fixed set is overdue: this one was answered by yesterday
+            letter = due + timedelta(days=rng.randint(0, (last - due).days))
         stage.letter_on = letter
-        stage.responded_on = (
-            letter
-            if rng.random() < 0.8
-            else max(received, letter - timedelta(days=rng.randint(1, 5)))
+        stage.responded_on = (  # resolved first, the letter following weeks later
+            max(received, letter - timedelta(days=rng.randint(1, 20)))
+            if rng.random() < LETTER_OUTSTANDING_SHARE
+            else letter
         )
-        if letter > due + timedelta(days=1) and rng.random() < ESCALATED_SHARE / 2:
+        if letter > due + timedelta(days=1) and rng.random() < ESCALATED_SHARE:
             stage.escalated_on = due + timedelta(days=rng.randint(1, (letter - due).days - 1))
             stage.escalated_to_id = escalate_to
         return stage
 
+    def overdue_stages(self, n: int, received: date, escalate_to: int) -> list[Stage]:
+        """The ``n``-th fixed overdue complaint (statutory): its stages."""
+        stages: list[Stage] = []
+        number, start = 1, received
+        if n == 0:  # stage 1 answered in time, stage 2 asked for, unanswered
+            letter = add_working_days(received, 8)
+            stages.append(Stage(1, received, add_working_days(received, 10), 0, letter, letter))
+            number, start = 2, add_working_days(letter, 5)
+        stage = Stage(number, start, add_working_days(start, TIMESCALES["statutory"][number][0]))
+        if stage.due >= self.last:
+            raise SystemExit(f"the overdue complaint received {received} is not overdue")
+        if n % 3 == 0:
+            stage.responded_on = start + timedelta(days=3)
+        if n % 2 == 0:
+            stage.escalated_on = stage.due + timedelta(days=1)
+            stage.escalated_to_id = escalate_to
+        return [*stages, stage]
+
     def complaint(
-        self, received: date
+        self, received: date, overdue: int | None
     ) -> tuple[str, int | None, str, str, list[str], list[Stage], str | None, date | None]:
-        """Procedure, case id, relationship, summary, themes, stages, outcome, closed on."""
-        rng, last = self.rng, self.last
+        """Procedure, case id, relationship, summary, themes, stages, outcome, closed on; the
+        ``overdue``-th fixed overdue complaint unless None."""
+        rng = self.rng
         procedure = rng.choices(PROCEDURES, weights=PROCEDURE_WEIGHTS)[0]
         if rng.random() < NO_CASE_SHARE:
             case_id, escalate_to = None, self.qa_lead
@@ -612,32 +642,49 @@ class Complaints:
             case_id, escalate_to = self.case_ids[i], self.heads.get(self.team[i], self.qa_lead)
         relationship = rng.choices(RELATIONSHIPS, weights=RELATIONSHIP_WEIGHTS)[0]
         themes = rng.sample(self.themes, rng.choice((1, 1, 1, 2, 2, 3)))
+        summary = rng.choice(SUMMARIES)
+        if overdue is not None:
+            stages = self.overdue_stages(overdue, received, escalate_to)
+            outcome, closed_on = None, None
+            procedure = "statutory"
+        else:
+            stages, outcome, closed_on = self.stages(procedure, received, escalate_to)
+        for stage in stages:
+            if stage.withdrawn_on is not None:
+                self.count(f"stage {stage.number} withdrawn")
+            elif stage.letter_on is None:
+                overdue_now = stage.due < TODAY
+                self.count(f"stage {stage.number} {'overdue' if overdue_now else 'open'}")
+            else:
+                late = stage.letter_on > stage.due
+                self.count(f"stage {stage.number} answered {'late' if late else 'in time'}")
+            if stage.extension_days:
+                self.count("extended")
+            if stage.escalated_on:
+                self.count("escalated")
+        final = stages[-1]
+        if final.letter_on is None and final.responded_on is not None and outcome is None:
+            self.count("open, letter outstanding")
+        elif final.letter_on is not None and outcome is None:
+            self.count("answered, not closed")
+        self.count(f"closed {outcome}" if outcome else "open")
+        return procedure, case_id, relationship, summary, themes, stages, outcome, closed_on
+
+    def stages(
+        self, procedure: str, received: date, escalate_to: int
+    ) -> tuple[list[Stage], str | None, date | None]:
+        """A complaint's stages, its outcome and closing date."""
+        rng, last = self.rng, self.last
         stages: list[Stage] = []
-        outcome: str | None = None
-        closed_on: date | None = None
         number, start, late_reason = 1, received, None
         while True:
             stage = self.stage(procedure, number, start, escalate_to)
             stage.late_reason = late_reason
             stages.append(stage)
-            self.count(
-                f"stage {number} answered late"
-                if stage.letter_on and stage.letter_on > stage.due
-                else f"stage {number} answered in time"
-                if stage.letter_on
-                else f"stage {number} open"
-            )
-            if stage.extension_days:
-                self.count("extended")
-            if stage.escalated_on:
-                self.count("escalated")
+            if stage.withdrawn_on is not None:
+                return stages, "withdrawn", stage.withdrawn_on
             if stage.letter_on is None:
-                withdrawn = start + timedelta(days=rng.randint(5, 40))
-                if withdrawn <= last and rng.random() < WITHDRAWN_SHARE:
-                    outcome, closed_on = "withdrawn", withdrawn
-                elif stage.responded_on is not None:
-                    self.count("open, letter outstanding")
-                break
+                return stages, None, None
             if number + 1 in TIMESCALES[procedure] and rng.random() < NEXT_STAGE_SHARE:
                 if rng.random() < LATE_REQUEST_SHARE:
                     offset = NEXT_STAGE_DAYS + rng.randint(1, 20)
@@ -650,13 +697,8 @@ class Complaints:
                     continue
             close = stage.letter_on + timedelta(days=rng.randint(0, 14))
             if close <= last and rng.random() < 0.97:
-                outcome, closed_on = rng.choices(OUTCOMES, weights=OUTCOME_WEIGHTS)[0], close
-            else:
-                self.count("answered, not closed")
-            break
-        self.count(f"closed {outcome}" if outcome else "open")
-        summary = rng.choice(SUMMARIES)
-        return procedure, case_id, relationship, summary, themes, stages, outcome, closed_on
+                return stages, rng.choices(OUTCOMES, weights=OUTCOME_WEIGHTS)[0], close
+            return stages, None, None
 
 
 def build_complaints(db: Path, complaints: int, seed: int) -> dict[str, Any]:
@@ -668,15 +710,19 @@ def build_complaints(db: Path, complaints: int, seed: int) -> dict[str, Any]:
             raise SystemExit(f"{db} already has complaints")
         gen = Complaints(conn, seed)
         first, last = FIRST_COMPLAINT.toordinal(), gen.last.toordinal()
-        days = sorted(gen.rng.randint(first, last) for _ in range(complaints))
+        fixed = [(d.toordinal(), n) for n, d in enumerate(OVERDUE_COMPLAINTS)]
+        drawn = [(gen.rng.randint(first, last), None) for _ in range(complaints - len(fixed))]
+        days: list[tuple[int, int | None]] = sorted(
+            [*fixed, *drawn], key=lambda d: (d[0], d[1] is None)
+        )
         rows: list[tuple[Any, ...]] = []
         stage_rows: list[tuple[Any, ...]] = []
         numbers: dict[int, int] = {}  # year -> last ref number
-        for complaint_id, ordinal in enumerate(days, start=1):
+        for complaint_id, (ordinal, overdue) in enumerate(days, start=1):
             received = date.fromordinal(ordinal)
             numbers[received.year] = number = numbers.get(received.year, 0) + 1
             procedure, case_id, relationship, summary, themes, stages, outcome, closed_on = (
-                gen.complaint(received)
+                gen.complaint(received, overdue)
             )
             rows.append(
                 (
@@ -729,17 +775,25 @@ def build_complaints(db: Path, complaints: int, seed: int) -> dict[str, Any]:
             "SELECT count(*) FROM complaints WHERE received BETWEEN ? AND ?",
             (FINANCIAL_YEAR[0].isoformat(), FINANCIAL_YEAR[1].isoformat()),
         ).fetchone()[0]
+        overdue = conn.execute(  # as qaudit overdue counts them: the current stage unanswered
+            "SELECT count(*) FROM complaints c JOIN complaint_stages s "
+            "ON s.complaint_id = c.id AND s.stage = c.stage "
+            "WHERE c.closed_on IS NULL AND s.letter_on IS NULL AND s.due < ?",
+            (TODAY.isoformat(),),
+        ).fetchone()[0]
+        if overdue != len(OVERDUE_COMPLAINTS):
+            raise SystemExit(
+                f"{overdue} complaints are overdue, expected {len(OVERDUE_COMPLAINTS)}"
+            )
     finally:
         conn.close()
     return {
         "complaints": len(rows),
         "complaint_stages": len(stage_rows),
         "received_2025_26": in_year,
+        "overdue": overdue,
         "states": dict(sorted(gen.states.items())),
     }
-
-
-FINANCIAL_YEAR = (date(2025, 4, 1), date(2026, 3, 31))  # 2025/26, the report benchmark's period
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -752,6 +806,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = build_history(args.store, args.audits, args.seed)
     if args.complaints:
         summary["complaints"] = build_complaints(args.store, args.complaints, args.seed)
+        summary["overdue"]["complaint"] = summary["complaints"]["overdue"]
     print(json.dumps(summary))
     return 0
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from qaudit.domain.complaints import working_days_taken
 from qaudit.domain.periods import Period
@@ -81,7 +81,7 @@ class ComplaintStats:
         }
 
 
-def _rows(store: Store, end: date) -> list[_StageRow]:
+def _rows(store: Store, start: date, end: date) -> list[_StageRow]:
     stage = ComplaintStage.__table__  # type: ignore[attr-defined]
     complaint = Complaint.__table__  # type: ignore[attr-defined]
     case = Case.__table__  # type: ignore[attr-defined]
@@ -103,7 +103,13 @@ def _rows(store: Store, end: date) -> list[_StageRow]:
         .join(complaint, complaint.c.id == stage.c.complaint_id)
         .outerjoin(case, case.c.id == complaint.c.case_id)
         .outerjoin(team, team.c.id == case.c.team_id)
-        .where(stage.c.received <= end)
+        .where(
+            stage.c.received <= end,
+            # Stages answered and closed before the period cannot count in it: leave them in
+            # the database (a letter or a closure never predates its receipt).
+            or_(stage.c.letter_on.is_(None), stage.c.letter_on >= start),
+            or_(complaint.c.closed_on.is_(None), complaint.c.closed_on >= start),
+        )
     )
     with store.reading() as session:
         return [
@@ -164,6 +170,6 @@ def complaint_stats(
     """The period's figures, after those of each of its months or quarters when ``by`` is
     "month" or "quarter"."""
     cal = WorkingCalendar(ctx.policy.calendar.closure_days)
-    rows = _rows(store, period.end)
+    rows = _rows(store, period.start, period.end)
     parts = period.months() if by == "month" else period.quarters() if by == "quarter" else []
     return [*(_figures(rows, part, cal) for part in parts), _figures(rows, period, cal)]
