@@ -62,6 +62,9 @@ def test_the_board_report_has_every_section_and_balance(demo: Path) -> None:
     balance = next(s for s in data["sections"] if s["name"] == "balance")
     assert set(balance["lists"]) == {"What is working well", "Areas for development"}
     assert balance["lists"]["What is working well"] and balance["lists"]["Areas for development"]
+    strengths = balance["lists"]["What is working well"]
+    assert len(strengths) == len(set(strengths))  # each finding once...
+    assert any(s.endswith(" audits)") for s in strengths)  # ...with how many recorded it
 
 
 def test_report_figures_agree_with_the_complaints_command(demo: Path) -> None:

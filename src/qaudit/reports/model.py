@@ -37,7 +37,8 @@ class Table:
     columns: list[Column]
     rows: list[dict[str, Any]] = field(default_factory=list)
     note: str | None = None
-    chart: Literal["bar", "line"] | None = None  # for HTML: the first label and first number
+    chart: Literal["bar", "line"] | None = None  # for HTML: the first label against...
+    chart_value: str | None = None  # ...this column (default: the first number)
 
 
 @dataclass

@@ -403,7 +403,14 @@ class _Point:
 
 def _chart_points(table: Table) -> list[_Point] | None:
     label = next((c for c in table.columns if c.kind == "label"), None)
-    figure = next((c for c in table.columns if c.kind in NUMERIC_KINDS), None)
+    figure = next(
+        (
+            c
+            for c in table.columns
+            if (c.key == table.chart_value if table.chart_value else c.kind in NUMERIC_KINDS)
+        ),
+        None,
+    )
     if label is None or figure is None:
         return None
     points = []

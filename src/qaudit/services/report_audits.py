@@ -4,6 +4,7 @@ and the balance of what is working well against areas for development."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -198,6 +199,7 @@ def _trend(conn: Connection, period: Period, team: str | None) -> Table:
         ],
         rows=rows,
         chart="line",
+        chart_value="good_or_better_pct",
     )
 
 
@@ -440,6 +442,20 @@ def _band(grade: str) -> str:
     return BANDS[1] if grade == Grade.REQUIRES_IMPROVEMENT.slug else BANDS[2]
 
 
+def _tally(texts: Iterable[str | None]) -> list[str]:
+    """Each finding once, newest first, with how many audits recorded it when more than one:
+    a board reads themes, not the same sentence thirty times."""
+    counts: Counter[str] = Counter()
+    order: list[str] = []
+    for text in texts:
+        if text and text.strip():
+            key = " ".join(text.split())
+            if key not in counts:
+                order.append(key)
+            counts[key] += 1
+    return [key if counts[key] == 1 else f"{key} ({counts[key]} audits)" for key in order]
+
+
 def balance_section(*, store: Store, period: Period, team: str | None = None) -> Section:
     """What is working well beside the areas for development, with the audits by grade band."""
     texts = (
@@ -457,8 +473,8 @@ def balance_section(*, store: Store, period: Period, team: str | None = None) ->
         bands[_band(grade)] += n
     # Both lists always: a report never shows strengths without development, or the reverse.
     lists = {
-        STRENGTHS: [s.strip() for s, _ in rows if s and s.strip()],
-        DEVELOPMENT: [d.strip() for _, d in rows if d and d.strip()],
+        STRENGTHS: _tally(s for s, _ in rows),
+        DEVELOPMENT: _tally(d for _, d in rows),
     }
     table = Table(
         name="balance",
