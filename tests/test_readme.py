@@ -65,5 +65,7 @@ def test_the_walkthrough_runs(tmp_path: Path) -> None:
     assert "Wrote the board report for 2026/27-Q3 to board-2026-27-Q3.html" in result.stderr
     assert (tmp_path / "board-2026-27-Q3.html").read_text().count("<svg") >= 2
     assert (tmp_path / "committee.xlsx").exists()
+    assert "The store and its change log are sound" in result.stderr
+    assert (tmp_path / "qaudit-backup.db").exists()
     assert (tmp_path / "cp-cases.csv").read_text().startswith("case_ref,team,worker,category")
     assert (tmp_path / "walkthrough.db").exists()

@@ -14,6 +14,7 @@ from qaudit.cli import (
     cases,
     changes,
     complaints,
+    db,
     demo,
     report,
     scrutiny,
@@ -114,6 +115,7 @@ app.add_typer(survey.app, name="survey")
 app.add_typer(advocacy.app, name="advocacy")
 app.add_typer(scrutiny.app, name="scrutiny")
 app.add_typer(report.app)
+app.add_typer(db.app, name="db")
 app.add_typer(staff.app, name="staff")
 app.add_typer(changes.app)
 app.add_typer(demo.app)

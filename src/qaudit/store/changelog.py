@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -63,6 +64,43 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+GENESIS = "0" * 64  # the previous hash of the first event
+
+
+def _moment(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def event_hash(
+    prev_hash: str,
+    *,
+    recorded_at: datetime,
+    as_of: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_ref: str | None,
+    before: str | None,
+    after: str | None,
+    detail: str | None,
+) -> str:
+    """SHA-256 over the previous event's hash and this event's content, the JSON columns as
+    the very text stored: change a byte of any event, or their order, and the chain breaks."""
+    parts = [
+        prev_hash,
+        _moment(recorded_at),
+        _moment(as_of),
+        actor,
+        action,
+        entity,
+        entity_ref or "",
+        before or "",
+        after or "",
+        detail or "",
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
 def record_change(
     session: Session,
     *,
@@ -76,59 +114,58 @@ def record_change(
     after: dict[str, Any] | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event. ``before``/``after`` hold the changed fields' values."""
-    if detail is not None and _holds_reflist(detail):
-        _record_raw(
-            session,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_ref=entity_ref,
-            recorded_at=recorded_at,
-            as_of=as_of,
-            before=before,
-            after=after,
-            detail=detail,
-        )
-        return
-    event = ChangeLog(
-        recorded_at=_utc(recorded_at),
-        as_of=_utc(as_of),
+    """Append one event, chained to the one before by its hash, in the caller's transaction.
+
+    ``before``/``after`` hold the changed fields' values. The JSON is written as text qaudit
+    serialises itself, so the hash covers exactly what is stored.
+    """
+    from sqlalchemy import JSON, String, bindparam, cast, insert, null, select, text
+
+    session.flush()
+    conn = session.connection()
+    table = ChangeLog.__table__  # type: ignore[attr-defined]
+    if conn.dialect.name != "sqlite":
+        # SQLite's BEGIN IMMEDIATE already makes writers take turns; PostgreSQL needs a lock,
+        # or two transactions could both chain to the same previous event.
+        conn.execute(text("SELECT pg_advisory_xact_lock(7346121)"))
+    prev = conn.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
+    texts = {
+        key: _dumps(value) if value is not None else None
+        for key, value in (("before", before), ("after", after), ("detail", detail))
+    }
+    at, effective = _utc(recorded_at), _utc(as_of)
+    digest = event_hash(
+        prev or GENESIS,
+        recorded_at=at,
+        as_of=effective,
         actor=actor,
         action=action,
         entity=entity,
         entity_ref=entity_ref,
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
-        detail=_jsonable(detail) if detail is not None else None,
+        **texts,
     )
-    session.add(event)
-    session.flush()
 
+    def stored(key: str) -> Any:
+        value = texts[key]
+        if value is None:
+            return null()  # SQL NULL: the JSON type would store None as the text 'null'
 
-def _holds_reflist(value: Any) -> bool:
-    if isinstance(value, RefList):
-        return True
-    return isinstance(value, dict) and any(_holds_reflist(v) for v in value.values())
+        param = bindparam(f"{key}_text", value, type_=String())
+        # SQLite keeps JSON as text; PostgreSQL wants the text cast to json (which keeps it).
+        return param if conn.dialect.name == "sqlite" else cast(param, JSON)
 
-
-def _record_raw(session: Session, *, detail: dict[str, Any], **fields: Any) -> None:
-    """Insert with ``detail`` as ready-made JSON text, bypassing the JSON type's encoder."""
-    from sqlalchemy import JSON, String, bindparam, cast, insert
-
-    table = ChangeLog.__table__  # type: ignore[attr-defined]
-    conn = session.connection()
-    text = bindparam("detail_text", _dumps(detail), type_=String())
-    values: dict[str, Any] = {
-        "recorded_at": _utc(fields["recorded_at"]),
-        "as_of": _utc(fields["as_of"]),
-        "actor": fields["actor"],
-        "action": fields["action"],
-        "entity": fields["entity"],
-        "entity_ref": fields["entity_ref"],
-        "before": _jsonable(fields["before"]) if fields["before"] is not None else None,
-        "after": _jsonable(fields["after"]) if fields["after"] is not None else None,
-        # SQLite keeps JSON as text; PostgreSQL wants the text cast to json.
-        "detail": text if conn.dialect.name == "sqlite" else cast(text, JSON),
-    }
-    conn.execute(insert(table).values(values))
+    conn.execute(
+        insert(table).values(
+            recorded_at=at,
+            as_of=effective,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_ref=entity_ref,
+            before=stored("before"),
+            after=stored("after"),
+            detail=stored("detail"),
+            prev_hash=prev or GENESIS,
+            hash=digest,
+        )
+    )

@@ -346,3 +346,7 @@ class ChangeLog(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # The tamper-evident chain (store.changelog.event_hash): each event carries the hash of
+    # the one before and its own.
+    prev_hash: str | None = None
+    hash: str | None = None

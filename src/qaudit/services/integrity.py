@@ -1,0 +1,182 @@
+"""Checking the store and its change log, taking consistent backups, and restoring one."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Text, cast, select
+from sqlalchemy.engine import Connection
+
+from qaudit.errors import RuleError, StoreError
+from qaudit.services.context import Context
+from qaudit.store.changelog import GENESIS, event_hash
+from qaudit.store.engine import Store
+from qaudit.store.models import ChangeLog
+
+
+@dataclass
+class Verification:
+    events: int
+    head: str | None  # the hash of the newest event: keep it elsewhere to compare later
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def check_chain(conn: Connection) -> tuple[int, str | None, str | None]:
+    """Walk the change log in order: (events, head hash, the first broken link or None)."""
+    log = ChangeLog.__table__  # type: ignore[attr-defined]
+    rows = conn.execute(
+        select(
+            log.c.id,
+            log.c.prev_hash,
+            log.c.hash,
+            log.c.recorded_at,
+            log.c.as_of,
+            log.c.actor,
+            log.c.action,
+            log.c.entity,
+            log.c.entity_ref,
+            cast(log.c.before, Text),
+            cast(log.c.after, Text),
+            cast(log.c.detail, Text),
+        ).order_by(log.c.id)
+    )
+    expected = GENESIS
+    count = 0
+    for id_, prev, digest, at, as_of, actor, action, entity, ref, before, after, detail in rows:
+        count += 1
+        if prev != expected:
+            return (
+                count,
+                None,
+                (
+                    f"event {id_} does not follow the event before it: an event was removed, "
+                    "inserted or reordered"
+                ),
+            )
+        again = event_hash(
+            prev,
+            recorded_at=_aware(at),
+            as_of=_aware(as_of),
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_ref=ref,
+            before=before,
+            after=after,
+            detail=detail,
+        )
+        if again != digest:
+            return count, None, f"event {id_} ({action}) was changed after it was written"
+        expected = digest
+    return count, (expected if count else None), None
+
+
+def verify_store(*, store: Store, expect: str | None = None) -> Verification:
+    """The database's own integrity checks (SQLite) and the change log's hash chain; with
+    ``expect``, the head hash must be the one kept from a report or backup."""
+    with store.reading() as session:
+        conn = session.connection()
+        problems: list[str] = []
+        if store.is_sqlite:
+            result = conn.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+            if result != ["ok"]:
+                problems.append("integrity_check: " + "; ".join(map(str, result[:5])))
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                problems.append(f"foreign_key_check: {len(broken)} rows refer to nothing")
+        events, head, problem = check_chain(conn)
+    if problem:
+        problems.append(problem)
+    if expect is not None and head != expect:
+        problems.append(
+            f"the newest event's hash is {head}, not the {expect} kept elsewhere: the log "
+            "was rewritten or cut short"
+        )
+    return Verification(events=events, head=head, problems=problems)
+
+
+def _sqlite_path(store: Store, what: str) -> Path:
+    if not store.is_sqlite or store.path is None:
+        raise StoreError(
+            f"qaudit {what} works on a SQLite store; for PostgreSQL use pg_dump and pg_restore"
+        )
+    if not store.path.exists():
+        raise StoreError(f"no case store at {store.describe()}")
+    return store.path
+
+
+def _copy(source: Path, target: Path) -> None:
+    """SQLite's online backup: a consistent copy even while others write. The copy is 0600."""
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def backup_store(*, store: Store, target: Path, force: bool = False) -> Verification:
+    """Copy the store to ``target`` and check the copy; an existing file needs ``force``."""
+    source = _sqlite_path(store, "db backup")
+    if target.exists():
+        if not force:
+            raise RuleError(f"{target} exists: give --force to replace it")
+        target.unlink()
+    _copy(source, target)
+    copy = Store(f"sqlite:///{target}")
+    try:
+        checked = verify_store(store=copy)
+    finally:
+        copy.dispose()
+    if not checked.ok:
+        target.unlink(missing_ok=True)
+        raise StoreError(f"the copy failed its checks ({checked.problems[0]}); nothing kept")
+    return checked
+
+
+@dataclass(frozen=True)
+class Restored:
+    kept_aside: Path
+    checked: Verification
+
+
+def restore_store(*, store: Store, backup: Path, ctx: Context) -> Restored:
+    """Replace the store with a checked backup, keeping the current one aside."""
+    path = _sqlite_path(store, "db restore")
+    if not backup.is_file():
+        raise RuleError(f"{backup}: no such backup")
+    candidate = Store(f"sqlite:///{backup}")
+    try:
+        checked = verify_store(store=candidate)
+    finally:
+        candidate.dispose()
+    if not checked.ok:
+        raise RuleError(f"{backup} failed its checks ({checked.problems[0]}): not restored")
+    store.dispose()
+    # Fold the WAL into the file so the store set aside is whole on its own.
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    stamp = ctx.recorded_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.before-restore-{stamp}")
+    path.replace(aside)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _copy(backup, path)
+    return Restored(kept_aside=aside, checked=checked)
