@@ -83,3 +83,24 @@ def restore(
         f"Restored {path} ({done.checked.events} events; head {done.checked.head}); the "
         f"previous store is kept as {done.kept_aside}"
     )
+
+
+@app.command()
+def erase(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="The case ref.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (the log records it).")],
+) -> None:
+    """Erase a case's personal details (date of birth, worker, the free text of its audits and
+    complaints); the log records who, when and why, not what. The figures stay.
+
+    Example: `qaudit db erase C100002 --reason "Subject access request SAR-2026-017"`
+    """
+    from qaudit.services.integrity import erase_case
+
+    st = state(ctx)
+    done = erase_case(store=st.store, ctx=st.context(), case_ref=case, reason=reason)
+    say(
+        f"Erased the personal details of {done.case_ref} ({done.audits} audits, "
+        f"{done.complaints} complaints)."
+    )

@@ -180,3 +180,66 @@ def restore_store(*, store: Store, backup: Path, ctx: Context) -> Restored:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     _copy(backup, path)
     return Restored(kept_aside=aside, checked=checked)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    case_ref: str
+    audits: int
+    complaints: int
+
+
+def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Erasure:
+    """Remove a case's personal details: date of birth, worker, and the free text of its
+    audits and complaints. The log says who erased it, when and why, never what was erased;
+    the freed space is overwritten and the WAL truncated, so the values leave the file."""
+    from sqlalchemy import update
+
+    from qaudit.services.records import case_with_ref
+    from qaudit.services.transaction import write_transaction
+    from qaudit.store.changelog import record_change
+    from qaudit.store.models import Audit, Case, Complaint
+
+    if not reason.strip():
+        raise RuleError("an erasure needs a reason (--reason)")
+    if store.is_sqlite:
+        # Zero the freed bytes instead of leaving them in free pages.
+        store.engine.pool.dispose()
+        from sqlalchemy import event
+
+        event.listen(store.engine, "connect", _secure_delete)
+    with write_transaction(store, ctx) as session:
+        case = case_with_ref(session, case_ref)
+        conn = session.connection()
+        audit = Audit.__table__  # type: ignore[attr-defined]
+        complaint = Complaint.__table__  # type: ignore[attr-defined]
+        cases = Case.__table__  # type: ignore[attr-defined]
+        conn.execute(
+            update(cases).where(cases.c.id == case.id).values(date_of_birth=None, worker_id=None)
+        )
+        audits = conn.execute(
+            update(audit)
+            .where(audit.c.case_id == case.id)
+            .values(strengths=None, development=None, family_feedback=None, answers=None)
+        ).rowcount
+        complaints = conn.execute(
+            update(complaint).where(complaint.c.case_id == case.id).values(summary=None)
+        ).rowcount
+        record_change(
+            session,
+            actor=ctx.user,
+            action="case.erase",
+            entity="case",
+            entity_ref=case.case_ref,
+            recorded_at=ctx.recorded_at,
+            as_of=ctx.now,
+            detail={"reason": reason.strip(), "audits": audits, "complaints": complaints},
+        )
+    if store.is_sqlite:
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return Erasure(case_ref=case.case_ref, audits=audits, complaints=complaints)
+
+
+def _secure_delete(dbapi_connection: object, _record: object) -> None:
+    dbapi_connection.execute("PRAGMA secure_delete = ON")  # type: ignore[attr-defined]

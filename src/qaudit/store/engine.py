@@ -148,6 +148,7 @@ class Store:
         else:
             from qaudit.store.migrations.runner import upgrade_to_head
 
+            self.backup_before_migration(current)
             upgrade_to_head(conn, current)
         if on_migrate is not None:
             on_migrate(conn, current)
@@ -239,6 +240,33 @@ class Store:
             with conn.begin(), Session(bind=conn) as session:
                 self.check_schema(conn)
                 yield session
+
+    def backup_before_migration(self, current: str | None) -> Path | None:
+        """A copy of a SQLite store as it was, next to it, before its schema changes.
+
+        Taken through SQLite's backup API on a second connection: this command holds the write
+        lock, so the copy is the last committed state, and no one can change it meanwhile.
+        """
+        if not self.is_sqlite or self.path is None or current is None:
+            return None
+        import sqlite3
+
+        target = self.path.with_name(f"{self.path.name}.before-schema-{HEAD}.backup")
+        number = 1
+        while target.exists():
+            number += 1
+            target = self.path.with_name(f"{self.path.name}.before-schema-{HEAD}.{number}.backup")
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+        source = sqlite3.connect(self.path)
+        copy = sqlite3.connect(target)
+        try:
+            with copy:
+                source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        return target
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -1,0 +1,79 @@
+"""Erasing a case's personal details leaves no trace in the file; migrations back up first."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from conftest import write_csv
+from qaudit.cli import app
+from qaudit.store.migrations import HEAD
+
+
+def _run(db: Path, *args: str, today: str = "2026-12-01") -> object:
+    result = CliRunner().invoke(app, ["--db", str(db), "--today", today, *args])
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def test_erasure_removes_the_values_from_the_file(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    staff = [["name", "role", "team"], ["Ann Auditor", "auditor", "QA"]]
+    cases = [
+        ["case_ref", "team", "worker", "category", "open_date", "close_date", "date_of_birth"],
+        ["K1", "Team A", "Wendy Worker", "CIN", "2025-01-01", "", "2013-07-19"],
+        ["K2", "Team A", "Other Worker", "CIN", "2025-01-01", "", "2014-02-02"],
+    ]
+    _run(db, "staff", "import", str(write_csv(tmp_path / "s.csv", staff)))
+    _run(db, "cases", "import", str(write_csv(tmp_path / "c.csv", cases)))
+    secret = "Zebra-Quokka disclosed at school"
+    _run(
+        db,
+        "grade",
+        "K1",
+        "--grade",
+        "good",
+        "--adhoc",
+        "--auditor",
+        "Ann Auditor",
+        "--family-feedback",
+        secret,
+    )
+    _run(db, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    blob = b"".join(p.read_bytes() for p in tmp_path.glob("store.db*"))
+    assert secret.encode() not in blob
+    assert b"2013-07-19" not in blob
+    assert b"2014-02-02" in blob  # another case's details stay
+    listed = CliRunner().invoke(
+        app, ["--db", str(db), "log", "--action", "case.erase", "--format", "json"]
+    )
+    assert '"reason": "SAR-2026-017"' in listed.stdout
+    assert secret not in listed.stdout
+    assert "sound" in CliRunner().invoke(app, ["--db", str(db), "db", "verify"]).stderr
+
+
+def test_a_schema_upgrade_backs_the_store_up_first(tmp_path: Path) -> None:
+    from alembic import command
+
+    from qaudit.store.migrations.runner import alembic_config
+
+    db = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0004")
+        conn.execute(text("INSERT INTO teams (name) VALUES ('Team A')"))
+    engine.dispose()
+    _run(db, "init")
+    backup = tmp_path / f"old.db.before-schema-{HEAD}.backup"
+    assert backup.exists()
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    old = create_engine(f"sqlite:///{backup}")
+    with old.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert conn.execute(text("SELECT name FROM teams")).scalar() == "Team A"
+    old.dispose()
+    _run(db, "init")  # up to date: no second backup
+    assert len(list(tmp_path.glob("old.db.before-schema-*"))) == 1
