@@ -56,7 +56,13 @@ class InputError(QauditError):
             if self.column_name:
                 col += f" ({self.column_name})"
             where.append(col)
-        return f"{', '.join(where)}: {self.problem}"
+        return f"{', '.join(where)}: {_one_line(self.problem)}"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """A message quoting a cell stays one line and readable: the cell may hold anything."""
+    flat = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _input_error(

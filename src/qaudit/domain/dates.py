@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
 
-_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2}))?$")
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# ASCII digits only: "\d" alone would take Arabic-Indic or full-width digits as dates.
+_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2}))?$", re.ASCII)
+_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
+# Exactly YYYY-MM-DD: fromisoformat alone also reads week dates (2026-W01-1) and YYYYMMDD.
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def parse_moment(text: str) -> datetime:
@@ -31,7 +34,7 @@ def parse_moment(text: str) -> datetime:
 def parse_date(text: str) -> date:
     """An ISO date ``YYYY-MM-DD``; raises ValueError naming the accepted form."""
     try:
-        if len(text) != 10:
+        if not _ISO.match(text):
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
@@ -45,9 +48,8 @@ def parse_file_date(text: str) -> str:
     Raises ValueError.
     """
     value = text.strip()
-    if len(value) == 10 and value[4] == "-":
-        # fromisoformat checks the day exists; the length check refuses 2026-1-5 forms.
-        return date.fromisoformat(value).isoformat()
+    if _ISO.match(value):
+        return date.fromisoformat(value).isoformat()  # which checks the day exists
     match = _UK.match(value)
     if match:
         day, month, year = (int(g) for g in match.groups())

@@ -70,8 +70,10 @@ class ReportPolicy:
 
 @dataclass(frozen=True)
 class ImportPolicy:
-    # Files larger than this are refused before reading (a guard against zip bombs and mistakes).
+    # Files larger than this are refused before reading (a guard against mistakes)...
     max_file_bytes: int = 2 * 1024**3
+    # ...and workbooks that would unpack to more than this (a guard against zip bombs).
+    max_unpacked_bytes: int = 100 * 1024**2
 
 
 @dataclass(frozen=True)

@@ -158,8 +158,20 @@ def read_annex_a(path: Path, *, today: date, batch_size: int = 5000) -> CaseFile
         children, warnings = _read_lists(workbook, file)
     except InputError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, OSError) as exc:
-        # Read-only mode reads each sheet lazily: a damaged sheet shows only now.
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        SyntaxError,
+        OSError,
+        ValueError,
+        IndexError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:
+        # Read-only mode reads each sheet lazily: a damaged sheet shows only now, as whatever
+        # openpyxl happens to raise.
         raise InputError(f"not a readable Excel workbook ({_why(exc)})", file=file) from None
     finally:
         workbook.close()

@@ -96,3 +96,20 @@ def read_small_csv(path: Path) -> list[tuple[int, list[str]]]:
         ) from None
     except csv.Error as exc:
         raise InputError(f"not a readable CSV ({exc})", file=name) from None
+
+
+def check_unpacked_size(path: Path, *, max_bytes: int) -> None:
+    """Refuse a workbook whose parts would unpack to more than ``max_bytes`` (a zip bomb)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # not a readable zip: the workbook reader says so, with its own message
+    if total > max_bytes:
+        raise InputError(
+            f"the workbook would unpack to {total:,} bytes, over the policy's limit of "
+            f"{max_bytes:,} (imports.max_unpacked_bytes)",
+            file=str(path),
+        )

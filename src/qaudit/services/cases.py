@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from qaudit.errors import InputError
 from qaudit.importers.child_reader import CHILD_MIN_BYTES, read_in_child
-from qaudit.importers.files import detect_kind, open_check, sha256_of
+from qaudit.importers.files import check_unpacked_size, detect_kind, open_check, sha256_of
 from qaudit.importers.rows import CaseFile, RowTuple
 from qaudit.services.context import Context
 from qaudit.services.transaction import write_transaction
@@ -61,6 +61,7 @@ def read_case_file(path: Path, *, ctx: Context) -> Callable[[], CaseFile]:
     if kind == "xlsx":
         from qaudit.importers.annex_a import read_annex_a
 
+        check_unpacked_size(path, max_bytes=ctx.policy.imports.max_unpacked_bytes)
         return lambda: read_annex_a(path, today=ctx.today)
     from qaudit.importers.case_csv import read_case_csv
 
