@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from qaudit.store.engine import Store
+from qaudit.store.engine import WRITER_LOCK, Store
 
 pytestmark = pytest.mark.slow
 
@@ -214,13 +214,13 @@ def test_two_loggers_in_step_on_postgresql_get_two_refs(pg_url: str) -> None:
     store = Store(pg_url)
     try:
         with store.engine.connect() as holder, ThreadPoolExecutor(2) as pool:
-            holder.execute(text("SELECT pg_advisory_lock(7346121)"))
+            holder.execute(text(f"SELECT pg_advisory_lock({WRITER_LOCK})"))
             holder.commit()
             one = pool.submit(_log, pg_url, "first")
             _wait_for_waiters(store, 1)
             two = pool.submit(_log, pg_url, "second")
             _wait_for_waiters(store, 2)
-            holder.execute(text("SELECT pg_advisory_unlock(7346121)"))
+            holder.execute(text(f"SELECT pg_advisory_unlock({WRITER_LOCK})"))
             holder.commit()
             outcomes = [one.result(), two.result()]
     finally:

@@ -119,15 +119,13 @@ def record_change(
     ``before``/``after`` hold the changed fields' values. The JSON is written as text qaudit
     serialises itself, so the hash covers exactly what is stored.
     """
-    from sqlalchemy import JSON, String, bindparam, cast, insert, null, select, text
+    from sqlalchemy import JSON, String, bindparam, cast, insert, null, select
 
     session.flush()
     conn = session.connection()
     table = ChangeLog.__table__  # type: ignore[attr-defined]
-    if conn.dialect.name != "sqlite":
-        # SQLite's BEGIN IMMEDIATE already makes writers take turns; PostgreSQL needs a lock,
-        # or two transactions could both chain to the same previous event.
-        conn.execute(text("SELECT pg_advisory_xact_lock(7346121)"))
+    # Events are appended inside a write transaction, which holds the writer lock
+    # (Store.writing): no other transaction can chain to the same previous event.
     prev = conn.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
     texts = {
         key: _dumps(value) if value is not None else None

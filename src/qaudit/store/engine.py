@@ -132,16 +132,11 @@ class Store:
         A store already at head costs one query and no Alembic import. Because the migration
         shares the command's transaction, a command that fails leaves the old schema.
         """
+        # The caller holds the writer lock (BEGIN IMMEDIATE, or PostgreSQL's advisory lock), so
+        # no other command can be migrating between this check and the upgrade.
         current = self.revision(conn)
         if current == HEAD:
             return
-        if not self.is_sqlite:
-            # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs a lock so
-            # that two first commands do not both create the schema.
-            conn.execute(text("SELECT pg_advisory_xact_lock(7346120)"))
-            current = self.revision(conn)
-            if current == HEAD:
-                return
         from qaudit.store.fresh import create_schema, is_empty
 
         if current is None and is_empty(conn):
