@@ -18,11 +18,11 @@ from qaudit.domain.workdays import WorkingCalendar
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.audits import OverdueItem
 from qaudit.services.context import Context
-from qaudit.services.records import case_with_ref, refuse_future
+from qaudit.services.records import case_with_ref, head_of_service_name, refuse_future
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
-from qaudit.store.models import Advocacy, Case, HeadOfService, Staff, Team
+from qaudit.store.models import Advocacy, Case, Team
 
 STATUSES: tuple[str, ...] = ("not-offered", "not-requested", "provided", "awaiting", "not-met")
 
@@ -346,13 +346,15 @@ def overdue_advocacy(conn: Connection, today: date, cal: WorkingCalendar) -> lis
     """Requests with no advocate provided once the conference day has ended."""
     adv = Advocacy.__table__  # type: ignore[attr-defined]
     case = Case.__table__  # type: ignore[attr-defined]
-    head_link = HeadOfService.__table__.alias("head_link")  # type: ignore[attr-defined]
-    head = Staff.__table__.alias("head")  # type: ignore[attr-defined]
     rows = conn.execute(
-        select(adv.c.id, case.c.case_ref, adv.c.conference_date, adv.c.recorded_by, head.c.name)
+        select(
+            adv.c.id,
+            case.c.case_ref,
+            adv.c.conference_date,
+            adv.c.recorded_by,
+            head_of_service_name(case.c.team_id),
+        )
         .join(case, case.c.id == adv.c.case_id)
-        .outerjoin(head_link, head_link.c.team_id == case.c.team_id)
-        .outerjoin(head, head.c.id == head_link.c.staff_id)
         .where(
             adv.c.requested.is_(True),
             adv.c.provided_on.is_(None),

@@ -15,14 +15,18 @@ from qaudit.domain.grades import Grade, grade_change
 from qaudit.domain.workdays import WorkingCalendar, month_bounds
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
-from qaudit.services.records import case_with_ref, staff_named
+from qaudit.services.records import (
+    case_with_ref,
+    head_of_service_name,
+    head_of_team,
+    staff_named,
+)
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
 from qaudit.store.models import (
     Audit,
     Case,
-    HeadOfService,
     Moderation,
     Reaudit,
     Sample,
@@ -36,13 +40,6 @@ GRADING_ROLES = ("auditor", "team_manager", "qa_lead")
 
 def calendar(ctx: Context) -> WorkingCalendar:
     return WorkingCalendar(ctx.policy.calendar.closure_days)
-
-
-def _head_of(session: Session, team_id: int | None) -> Staff | None:
-    if team_id is None:
-        return None
-    head = session.get(HeadOfService, team_id)
-    return session.get(Staff, head.staff_id) if head is not None else None
 
 
 def _open_on(case: Case, day: date) -> bool:
@@ -176,7 +173,7 @@ def record_grade(*, store: Store, ctx: Context, entry: GradeInput) -> GradeResul
         moderation_due = reaudit_due = None
         owner = None
         if entry.grade is Grade.INADEQUATE:
-            head = _head_of(session, case.team_id)
+            head = head_of_team(session, case.team_id)
             owner = head.name if head else None
             moderation_due = cal.add_working_days(
                 entry.audit_date, ctx.policy.audit.moderation_working_days
@@ -525,25 +522,22 @@ class OverdueItem:
         }
 
 
-def _heads() -> tuple[Any, Any]:
-    head_link = HeadOfService.__table__.alias("head_link")  # type: ignore[attr-defined]
-    head = Staff.__table__.alias("head")  # type: ignore[attr-defined]
-    return head_link, head
-
-
 def overdue_audits(conn: Connection, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
     item = SampleItem.__table__  # type: ignore[attr-defined]
     sample = Sample.__table__  # type: ignore[attr-defined]
     case = Case.__table__  # type: ignore[attr-defined]
     auditor = Staff.__table__.alias("auditor")  # type: ignore[attr-defined]
-    head_link, head = _heads()
     rows = conn.execute(
-        select(sample.c.month, case.c.case_ref, item.c.due, auditor.c.name, head.c.name)
+        select(
+            sample.c.month,
+            case.c.case_ref,
+            item.c.due,
+            auditor.c.name,
+            head_of_service_name(case.c.team_id),
+        )
         .join(sample, sample.c.id == item.c.sample_id)
         .join(case, case.c.id == item.c.case_id)
         .outerjoin(auditor, auditor.c.id == item.c.auditor_id)
-        .outerjoin(head_link, head_link.c.team_id == case.c.team_id)
-        .outerjoin(head, head.c.id == head_link.c.staff_id)
         .where(item.c.status == "open", item.c.due < today)
     )
     return [
@@ -608,13 +602,16 @@ def overdue_reaudits(conn: Connection, today: date, cal: WorkingCalendar) -> lis
     re = Reaudit.__table__  # type: ignore[attr-defined]
     case = Case.__table__  # type: ignore[attr-defined]
     auditor = Staff.__table__.alias("auditor")  # type: ignore[attr-defined]
-    head_link, head = _heads()
     rows = conn.execute(
-        select(re.c.audit_id, case.c.case_ref, re.c.due, auditor.c.name, head.c.name)
+        select(
+            re.c.audit_id,
+            case.c.case_ref,
+            re.c.due,
+            auditor.c.name,
+            head_of_service_name(case.c.team_id),
+        )
         .join(case, case.c.id == re.c.case_id)
         .outerjoin(auditor, auditor.c.id == re.c.auditor_id)
-        .outerjoin(head_link, head_link.c.team_id == case.c.team_id)
-        .outerjoin(head, head.c.id == head_link.c.staff_id)
         .where(re.c.status == "pending", re.c.due < today)
     )
     return [

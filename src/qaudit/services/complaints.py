@@ -24,7 +24,12 @@ from qaudit.domain.complaints import (
 from qaudit.domain.workdays import WorkingCalendar
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
-from qaudit.services.records import case_with_ref, refuse_future
+from qaudit.services.records import (
+    case_with_ref,
+    head_of_service_name,
+    head_of_team,
+    refuse_future,
+)
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
@@ -32,7 +37,6 @@ from qaudit.store.models import (
     Case,
     Complaint,
     ComplaintStage,
-    HeadOfService,
     Staff,
     Team,
 )
@@ -321,10 +325,7 @@ def _head_for(session: Session, complaint: Complaint) -> Staff | None:
     if complaint.case_id is None:
         return None
     case = session.get(Case, complaint.case_id)
-    if case is None or case.team_id is None:
-        return None
-    head = session.get(HeadOfService, case.team_id)
-    return session.get(Staff, head.staff_id) if head is not None else None
+    return head_of_team(session, case.team_id if case is not None else None)
 
 
 def _qa_lead(session: Session) -> Staff | None:
@@ -540,8 +541,6 @@ def overdue_complaints(
     stage = ComplaintStage.__table__  # type: ignore[attr-defined]
     complaint = Complaint.__table__  # type: ignore[attr-defined]
     case = Case.__table__  # type: ignore[attr-defined]
-    link = HeadOfService.__table__.alias("head_link")  # type: ignore[attr-defined]
-    head = Staff.__table__.alias("head")  # type: ignore[attr-defined]
     rows = conn.execute(
         select(
             complaint.c.ref,
@@ -550,15 +549,13 @@ def overdue_complaints(
             stage.c.stage,
             stage.c.responded_on,
             stage.c.escalated_on,
-            head.c.name,
+            head_of_service_name(case.c.team_id),
             complaint.c.logged_by,
         )
         .join(
             stage, (stage.c.complaint_id == complaint.c.id) & (stage.c.stage == complaint.c.stage)
         )
         .outerjoin(case, case.c.id == complaint.c.case_id)
-        .outerjoin(link, link.c.team_id == case.c.team_id)
-        .outerjoin(head, head.c.id == link.c.staff_id)
         .where(complaint.c.closed_on.is_(None), stage.c.letter_on.is_(None), stage.c.due < today)
     )
     out = []

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from sqlalchemy import ColumnElement, ScalarSelect, select
 from sqlmodel import Session
 from sqlmodel import select as orm_select
 
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
-from qaudit.store.models import Case, Staff
+from qaudit.store.models import Case, HeadOfService, Staff
 
 
 def staff_named(session: Session, name: str) -> Staff:
@@ -30,3 +32,24 @@ def refuse_future(ctx: Context, day: date, what: str) -> None:
     """Records are of what has happened: a date after today is refused."""
     if day > ctx.today:
         raise RuleError(f"the {what} {day} is after today ({ctx.today})")
+
+
+def head_of_team(session: Session, team_id: int | None) -> Staff | None:
+    """The head of service who answers for a team, if the staff list names one."""
+    if team_id is None:
+        return None
+    head = session.get(HeadOfService, team_id)
+    return session.get(Staff, head.staff_id) if head is not None else None
+
+
+def head_of_service_name(team_id: ColumnElement[Any]) -> ScalarSelect[Any]:
+    """A column for queries: the name of the head of service of the team ``team_id`` holds
+    (NULL when none is known). Everything overdue escalates to them."""
+    link = HeadOfService.__table__  # type: ignore[attr-defined]
+    staff = Staff.__table__  # type: ignore[attr-defined]
+    return (
+        select(staff.c.name)
+        .join(link, link.c.staff_id == staff.c.id)
+        .where(link.c.team_id == team_id)
+        .scalar_subquery()
+    )
