@@ -196,10 +196,7 @@ def _why(exc: BaseException) -> str:
         return "not an .xlsx file, or damaged or cut short"
     if isinstance(exc, KeyError | SyntaxError):
         return "a part of the workbook is missing or damaged"
-    name = type(exc).__name__
-    if name == "InvalidFileException":
-        return "not an .xlsx file: save it from Excel as an .xlsx workbook"
-    return name
+    return type(exc).__name__
 
 
 def _batches(rows: list[CaseRow], size: int) -> Iterator[list[CaseRow]]:
