@@ -6,12 +6,11 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from conftest import make_context
-from qaudit.domain.sampling import draw_key
 from qaudit.services.changes import init_store
 from qaudit.store.engine import Store
 from qaudit.store.migrations import HEAD
@@ -78,28 +77,3 @@ def test_a_new_store_equals_one_built_by_every_migration(store: Store, db_url: s
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
     assert migrated == fresh
-
-
-def test_a_first_release_store_upgrades_keeping_every_case(store: Store, db_url: str) -> None:
-    """A store at schema 0001 (the case store alone) upgrades to head; each case gets the draw
-    key a fresh import would give it."""
-    engine = create_engine(db_url)
-    with engine.begin() as conn:
-        from alembic import command
-
-        from qaudit.store.migrations.runner import alembic_config
-
-        command.upgrade(alembic_config(conn), "0001")
-        conn.execute(text("INSERT INTO teams (name) VALUES ('Team A')"))
-        conn.execute(
-            text(
-                "INSERT INTO cases (case_ref, category, team_id, open_date) "
-                "VALUES ('C1', 'CIN', 1, '2026-01-01'), ('C2', 'CP', NULL, NULL)"
-            )
-        )
-    engine.dispose()
-    init_store(store=store, ctx=make_context())
-    with store.engine.connect() as conn:
-        rows = conn.execute(text("SELECT case_ref, draw_key FROM cases ORDER BY case_ref")).all()
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
-    assert rows == [("C1", draw_key("C1")), ("C2", draw_key("C2"))]

@@ -1,0 +1,160 @@
+"""A store written by each released schema upgrades to head with every row kept.
+
+The stores in ``tests/fixtures/stores/`` were written by the releases themselves (see
+``scripts/make_store_fixtures.py``). On PostgreSQL the same rows are loaded into a schema
+built to the release's revision, then upgraded the way a user's would be: by ``qaudit init``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import JSON, MetaData, String, Table, bindparam, cast, create_engine, insert
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
+
+from conftest import FIXTURES, Cli
+from qaudit.domain.sampling import draw_key
+from qaudit.store.migrations import HEAD
+
+RELEASES = sorted((FIXTURES / "stores").glob("schema-*.db"))
+Rows = dict[str, list[dict[str, Any]]]
+
+
+def _revision_of(fixture: Path) -> str:
+    return fixture.stem.removeprefix("schema-")
+
+
+def test_a_fixture_is_kept_for_every_released_schema() -> None:
+    """A new migration needs its release's store kept here (scripts/make_store_fixtures.py):
+    every revision before head has one."""
+    from alembic.script import ScriptDirectory
+
+    from qaudit.store.migrations.runner import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    released = {rev.revision for rev in script.walk_revisions()} - {HEAD}
+    assert {_revision_of(f) for f in RELEASES} >= released
+    assert {_revision_of(f) for f in RELEASES} <= released | {HEAD}
+
+
+def _tables(conn: Connection) -> dict[str, Table]:
+    meta = MetaData()
+    meta.reflect(conn)
+    return {t.name: t for t in meta.sorted_tables if t.name != "alembic_version"}
+
+
+def _read(conn: Connection, *, json_as_text: bool = False) -> Rows:
+    """Every row of every table, in key order, typed by the database's own column types."""
+    rows: Rows = {}
+    for name, table in _tables(conn).items():
+        columns = [
+            cast(c, String()).label(c.name) if json_as_text and isinstance(c.type, JSON) else c
+            for c in table.columns
+        ]
+        query = sa_select(*columns).order_by(*table.primary_key.columns)
+        rows[name] = [dict(r._mapping) for r in conn.execute(query)]
+    return rows
+
+
+def _load_into_postgres(url: str, fixture: Path) -> None:
+    """The release's schema built on PostgreSQL, holding exactly the fixture's rows (the JSON
+    as the very text stored, so the change log's hashes still hold)."""
+    from alembic import command
+
+    from qaudit.store.migrations.runner import alembic_config
+
+    source = create_engine(f"sqlite:///{fixture}")
+    target = create_engine(url)
+    try:
+        with source.connect() as src:
+            rows = _read(src, json_as_text=True)
+        with target.begin() as conn:
+            command.upgrade(alembic_config(conn), _revision_of(fixture))
+            for name, table in _tables(conn).items():
+                if not rows[name]:
+                    continue
+                values: dict[str, Any] = {}
+                for column in table.columns:
+                    if isinstance(column.type, JSON):
+                        values[column.name] = cast(
+                            bindparam(f"p_{column.name}", type_=String()), JSON
+                        )
+                    else:
+                        values[column.name] = bindparam(f"p_{column.name}", type_=column.type)
+                conn.execute(
+                    insert(table).values(values),
+                    [{f"p_{k}": v for k, v in row.items()} for row in rows[name]],
+                )
+                if "id" in table.c and table.c.id.primary_key:
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                        f"(SELECT max(id) FROM {name}))"
+                    )
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def _store_from(fixture: Path, url: str) -> None:
+    if url.startswith("sqlite"):
+        shutil.copy(fixture, url.removeprefix("sqlite:///"))
+    else:
+        _load_into_postgres(url, fixture)
+
+
+def _rows(url: str) -> Rows:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return _read(conn)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("fixture", RELEASES, ids=lambda f: f.stem)
+def test_a_released_store_upgrades_to_head_keeping_every_row(
+    fixture: Path, db_url: str, cli: Cli, tmp_path: Path
+) -> None:
+    _store_from(fixture, db_url)
+    before = _rows(db_url)
+    assert before["cases"], "the fixture holds cases"
+
+    done = cli("init")
+
+    assert done.exit_code == 0, done.stderr
+    after = _rows(db_url)
+    for table, old_rows in before.items():
+        assert len(after[table]) >= len(old_rows), table
+        # Every row kept, each of its columns as it was; the upgrade may add columns, and the
+        # change log gains the upgrade's own event at the end.
+        kept = [{k: row[k] for k in old} for row, old in zip(after[table], old_rows, strict=False)]
+        assert kept == old_rows, table
+        if table != "change_log":
+            assert len(after[table]) == len(old_rows), table
+    upgraded = _revision_of(fixture) != HEAD
+    migrated = after["change_log"][len(before["change_log"]) :]
+    assert [(e["action"], e["after"]) for e in migrated] == (
+        [("store.migrate", {"revision": HEAD})] if upgraded else []
+    )
+    # Cases from before the draw key have the key a fresh import gives them.
+    assert all(case["draw_key"] == draw_key(case["case_ref"]) for case in after["cases"])
+
+    verified = cli("db", "verify")
+    assert verified.exit_code == 0, verified.stderr
+    assert f"{len(after['change_log'])} events" in verified.stderr
+    assert cli("overdue").exit_code == 0
+    if upgraded and db_url.startswith("sqlite"):
+        # The store as the release left it was backed up beside it before the upgrade.
+        backup = tmp_path / f"store.db.before-schema-{HEAD}.backup"
+        copy = sqlite3.connect(backup)
+        try:
+            revision = copy.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        finally:
+            copy.close()
+        assert revision == _revision_of(fixture)
+        assert _rows(f"sqlite:///{backup}") == before
