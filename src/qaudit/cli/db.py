@@ -23,7 +23,8 @@ def verify(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
-    """Check the store's integrity and walk the change log's hash chain; print the head hash.
+    """Check the store's integrity, walk the change log's hash chain and check that no record
+    was added or removed without an event; print the head hash.
 
     Example: `qaudit db verify --expect 3f5c…`
     """

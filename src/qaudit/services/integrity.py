@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from qaudit.errors import RuleError, StoreError
 from qaudit.services.context import Context
-from qaudit.store.changelog import GENESIS, event_hash
+from qaudit.store.changelog import GENESIS, Extents, event_hash, table_extents
 from qaudit.store.engine import Store
 from qaudit.store.models import ChangeLog
 
@@ -50,11 +51,26 @@ def check_chain(conn: Connection) -> tuple[int, str | None, str | None]:
             cast(log.c.before, Text),
             cast(log.c.after, Text),
             cast(log.c.detail, Text),
+            cast(log.c.row_counts, Text),
         ).order_by(log.c.id)
     )
     expected = GENESIS
     count = 0
-    for id_, prev, digest, at, as_of, actor, action, entity, ref, before, after, detail in rows:
+    for (
+        id_,
+        prev,
+        digest,
+        at,
+        as_of,
+        actor,
+        action,
+        entity,
+        ref,
+        before,
+        after,
+        detail,
+        row_counts,
+    ) in rows:
         count += 1
         if prev != expected:
             return (
@@ -76,6 +92,7 @@ def check_chain(conn: Connection) -> tuple[int, str | None, str | None]:
             before=before,
             after=after,
             detail=detail,
+            row_counts=row_counts,
         )
         if again != digest:
             return count, None, f"event {id_} ({action}) was changed after it was written"
@@ -83,9 +100,56 @@ def check_chain(conn: Connection) -> tuple[int, str | None, str | None]:
     return count, (expected if count else None), None
 
 
+def _gap(held: Extents, found: Extents) -> str:
+    """The tables whose records differ between two extents, e.g. "cases 240 → 241"."""
+    changed = []
+    for table in sorted(held.keys() | found.keys()):
+        was, now = held.get(table, [0, 0]), found.get(table, [0, 0])
+        if was != now:
+            newest = f" (newest id {was[1]} → {now[1]})" if was[0] == now[0] else ""
+            changed.append(f"{table} {was[0]} → {now[0]}{newest}")
+    return ", ".join(changed)
+
+
+def check_records(conn: Connection) -> str | None:
+    """Every record added or removed has its event: each event's "before" is what the one
+    before it left, and the tables now hold what the newest event left. The first problem,
+    or None. (Events from before schema 0006 record no extents; the upgrade's event is the
+    first that does.)"""
+    log = ChangeLog.__table__  # type: ignore[attr-defined]
+    rows = conn.execute(
+        select(log.c.id, log.c.action, cast(log.c.row_counts, Text))
+        .where(log.c.row_counts.is_not(None))
+        .order_by(log.c.id)
+    )
+    left: Extents | None = None
+    previous = 0
+    for id_, action, text in rows:
+        extents = json.loads(text)
+        before = extents["before"]
+        if before is None:
+            if action != "store.migrate":
+                return f"event {id_} ({action}) does not record what the store held before it"
+        elif left is not None and before != left:
+            return (
+                f"records changed between event {previous} and event {id_} without an event "
+                f"of their own: {_gap(left, before)}"
+            )
+        left, previous = extents["after"], id_
+    if left is not None:
+        now = table_extents(conn)
+        if now != left:
+            return (
+                f"records changed since the newest event ({previous}) without an event of "
+                f"their own: {_gap(left, now)}"
+            )
+    return None
+
+
 def verify_store(*, store: Store, expect: str | None = None) -> Verification:
-    """The database's own integrity checks (SQLite) and the change log's hash chain; with
-    ``expect``, the head hash must be the one kept from a report or backup."""
+    """The database's own integrity checks (SQLite), the change log's hash chain, and that no
+    record was added or removed without an event; with ``expect``, the head hash must be the
+    one kept from a report or backup."""
     with store.reading() as session:
         conn = session.connection()
         problems: list[str] = []
@@ -97,8 +161,11 @@ def verify_store(*, store: Store, expect: str | None = None) -> Verification:
             if broken:
                 problems.append(f"foreign_key_check: {len(broken)} rows refer to nothing")
         events, head, problem = check_chain(conn)
+        unlogged = check_records(conn)
     if problem:
         problems.append(problem)
+    if unlogged:
+        problems.append(unlogged)
     if expect is not None and head != expect:
         problems.append(
             f"the newest event's hash is {head}, not the {expect} kept elsewhere: the log "

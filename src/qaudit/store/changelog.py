@@ -6,9 +6,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import CompoundSelect
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, SQLModel
 
 from qaudit.store.models import ChangeLog
 
@@ -66,6 +69,41 @@ def _utc(moment: datetime) -> datetime:
 
 GENESIS = "0" * 64  # the previous hash of the first event
 
+# Where a write transaction keeps what the tables held after its newest event (or when it
+# began): on the connection, set by Store.writing for each transaction.
+EXTENTS_KEY = "qaudit_table_extents"
+
+Extents = dict[str, list[int]]
+
+
+def table_extents(conn: Connection) -> Extents:
+    """How many records each table (the change log aside) holds, and its newest key: one
+    query, cheap on a million rows (count(*) reads the smallest index; max() one entry)."""
+    return {
+        name: [int(records), int(newest)]
+        for name, records, newest in conn.execute(_extents_query())
+    }
+
+
+@cache
+def _extents_query() -> CompoundSelect[str, int, int]:
+    """Built once: a fresh statement per call costs more than the query on a small store."""
+    from sqlalchemy import func, literal, select, union_all
+
+    parts = []
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name == ChangeLog.__tablename__:
+            continue
+        key = next(iter(table.primary_key.columns))
+        parts.append(
+            select(
+                literal(table.name).label("name"),
+                select(func.count()).select_from(table).scalar_subquery().label("records"),
+                select(func.coalesce(func.max(key), 0)).scalar_subquery().label("newest"),
+            )
+        )
+    return union_all(*parts)
+
 
 def _moment(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
@@ -83,6 +121,7 @@ def event_hash(
     before: str | None,
     after: str | None,
     detail: str | None,
+    row_counts: str | None = None,
 ) -> str:
     """SHA-256 over the previous event's hash and this event's content, the JSON columns as
     the very text stored: change a byte of any event, or their order, and the chain breaks."""
@@ -98,6 +137,8 @@ def event_hash(
         after or "",
         detail or "",
     ]
+    if row_counts is not None:  # events from before schema 0006 have none
+        parts.append(row_counts)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -117,7 +158,9 @@ def record_change(
     """Append one event, chained to the one before by its hash, in the caller's transaction.
 
     ``before``/``after`` hold the changed fields' values. The JSON is written as text qaudit
-    serialises itself, so the hash covers exactly what is stored.
+    serialises itself, so the hash covers exactly what is stored. The event also records what
+    the tables held when the previous event of this transaction was written (or when the
+    transaction began) and what they hold now, so a change made without an event shows.
     """
     from sqlalchemy import JSON, String, bindparam, cast, insert, null, select
 
@@ -127,9 +170,17 @@ def record_change(
     # Events are appended inside a write transaction, which holds the writer lock
     # (Store.writing): no other transaction can chain to the same previous event.
     prev = conn.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
+    now = table_extents(conn)
+    extents = {"before": conn.info.get(EXTENTS_KEY), "after": now}
+    conn.info[EXTENTS_KEY] = now
     texts = {
         key: _dumps(value) if value is not None else None
-        for key, value in (("before", before), ("after", after), ("detail", detail))
+        for key, value in (
+            ("before", before),
+            ("after", after),
+            ("detail", detail),
+            ("row_counts", extents),
+        )
     }
     at, effective = _utc(recorded_at), _utc(as_of)
     digest = event_hash(
@@ -163,6 +214,7 @@ def record_change(
             before=stored("before"),
             after=stored("after"),
             detail=stored("detail"),
+            row_counts=stored("row_counts"),
             prev_hash=prev or GENESIS,
             hash=digest,
         )

@@ -126,8 +126,8 @@ class Store:
             return None
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
-    def _migrate(self, conn: Connection, on_migrate: MigrationHook | None) -> None:
-        """Bring the schema to head inside the caller's write transaction.
+    def _migrate(self, conn: Connection, on_migrate: MigrationHook | None) -> bool:
+        """Bring the schema to head inside the caller's write transaction; True if it was not.
 
         A store already at head costs one query and no Alembic import. Because the migration
         shares the command's transaction, a command that fails leaves the old schema.
@@ -136,7 +136,7 @@ class Store:
         # no other command can be migrating between this check and the upgrade.
         current = self.revision(conn)
         if current == HEAD:
-            return
+            return False
         from qaudit.store.fresh import create_schema, is_empty
 
         if current is None and is_empty(conn):
@@ -148,6 +148,7 @@ class Store:
             upgrade_to_head(conn, current)
         if on_migrate is not None:
             on_migrate(conn, current)
+        return True
 
     def check_schema(self, conn: Connection) -> None:
         current = self.revision(conn)
@@ -198,10 +199,24 @@ class Store:
                     # (complaint refs), one sample a month and the log's hash chain rely on it.
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{BUSY_TIMEOUT_MS}ms'")
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+                from qaudit.store.changelog import EXTENTS_KEY, table_extents
+
                 try:
-                    self._migrate(conn, on_migrate)
+                    # What the tables hold as the transaction begins: its first event records
+                    # it, so a change made between two commands, without one, shows as a gap.
+                    # (An upgrade's event starts afresh: the old schema's tables differ.)
+                    conn.info[EXTENTS_KEY] = None
+                    if not self._migrate(conn, on_migrate):
+                        conn.info[EXTENTS_KEY] = table_extents(conn)
                     yield session
                     session.flush()
+                    logged = conn.info[EXTENTS_KEY]
+                    # (A dry run is rolled back, and logs nothing.)
+                    if not dry_run and logged is not None and table_extents(conn) != logged:
+                        raise StoreError(
+                            "this command changed records after its last change-log event "
+                            "(a fault in qaudit): nothing was saved"
+                        )
                     if dry_run:
                         conn.rollback()
                     else:
@@ -209,6 +224,8 @@ class Store:
                 except BaseException:
                     conn.rollback()
                     raise
+                finally:
+                    conn.info.pop(EXTENTS_KEY, None)
         except BaseException:
             if creating:
                 self._remove_created_file()

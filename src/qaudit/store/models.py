@@ -350,3 +350,6 @@ class ChangeLog(SQLModel, table=True):
     # the one before and its own.
     prev_hash: str | None = None
     hash: str | None = None
+    # What every other table held before and after the event, {table: [records, newest id]}:
+    # a record added or removed without an event leaves a gap (store.changelog.table_extents).
+    row_counts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
