@@ -127,7 +127,7 @@ class Store:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
     def _migrate(self, conn: Connection, on_migrate: MigrationHook | None) -> bool:
-        """Bring the schema to head inside the caller's write transaction; True if it was not.
+        """Bring the schema to head inside the caller's write transaction; True if it had to.
 
         A store already at head costs one query and no Alembic import. Because the migration
         shares the command's transaction, a command that fails leaves the old schema.
