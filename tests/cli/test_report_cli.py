@@ -55,6 +55,27 @@ def test_every_report_in_every_text_format(demo: Path, kind: str, fmt: str) -> N
         assert "What is working well" in out and "Areas for development" in out
 
 
+@pytest.mark.parametrize("fmt", ["table", "md", "csv", "json", "html", "xlsx"])
+def test_every_report_gives_the_change_log_head(demo: Path, tmp_path: Path, fmt: str) -> None:
+    """The head hash to keep, and later check the store against with db verify --expect."""
+    head = json.loads(_run(demo, "db", "verify", "--format", "json").stdout)["head"]
+    assert len(head) == 64
+    out = ["--out", str(tmp_path / f"r.{fmt}")] if fmt == "xlsx" else []
+    result = _run(demo, "report", "audits", "--period", "2026/27-Q3", "-f", fmt, *out)
+    assert result.stderr.endswith(f"hange log head {head}\n")
+    if fmt in ("md", "json", "html"):
+        assert head in result.stdout
+    if fmt == "json":
+        assert json.loads(result.stdout)["log_head"] == head
+    if fmt == "xlsx":
+        import openpyxl
+
+        about = openpyxl.load_workbook(tmp_path / "r.xlsx")["About"]
+        facts = {row[0].value: row[1].value for row in about.iter_rows() if row[0].value}
+        assert facts["Change log head"] == head
+    assert _run(demo, "db", "verify", "--expect", head).exit_code == 0
+
+
 def test_the_board_report_has_every_section_and_balance(demo: Path) -> None:
     data = json.loads(_run(demo, "report", "board", "--period", "2026/27-Q3", "-f", "json").stdout)
     names = [s["name"] for s in data["sections"]]

@@ -115,8 +115,10 @@ def report(
     built = build_report(
         store=st.store, ctx=run, kind=kind.value, period=chosen, team=team, publish=publish
     )
+    head = f"change log head {built.log_head or 'none'}"
     if fmt is ReportFormat.table:
         _print_table(built)
+        say(head.capitalize())
         return
     data: str | bytes
     if fmt is ReportFormat.md:
@@ -132,10 +134,12 @@ def report(
     if out is None:
         assert isinstance(data, str)
         sys.stdout.write(data if data.endswith("\n") else data + "\n")
+        say(head.capitalize())
         return
     path = render.expand_out_path(out, chosen.file_label)
     render.write_atomically(path, data)
     say(
         f"Wrote the {kind.value} report for {chosen.label} to {path}"
         + (" (published: small numbers suppressed)" if publish else "")
+        + f"; {head}"
     )

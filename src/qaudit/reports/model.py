@@ -62,3 +62,6 @@ class Report:
     team: str | None = None
     sections: list[Section] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The change log's newest hash when the figures were read: keep it, and `qaudit db verify
+    # --expect` shows whether the history behind them was rewritten since.
+    log_head: str | None = None

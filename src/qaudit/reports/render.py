@@ -132,7 +132,8 @@ def to_markdown(report: Report) -> str:
     if report.team:
         lines.append(f"**Team:** {_md_line(report.team)}  ")
     lines.append(f"**Generated:** {_iso(report.generated_on)}  ")
-    lines.append(f"**Published:** {'yes' if report.published else 'no (internal)'}")
+    lines.append(f"**Published:** {'yes' if report.published else 'no (internal)'}  ")
+    lines.append(f"**Change log head:** `{report.log_head or 'none'}`")
     lines.append("")
     for note in report.notes:
         lines.append(f"- {_md_line(note)}")
@@ -227,6 +228,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "generated_on": _iso(report.generated_on),
         "published": report.published,
         "team": report.team,
+        "log_head": report.log_head,
         "notes": list(report.notes),
         "sections": [
             {
@@ -329,6 +331,7 @@ def to_xlsx(report: Report) -> bytes:
         ("Team", report.team),
         ("Generated", report.generated_on),
         ("Published", "yes" if report.published else "no (internal)"),
+        ("Change log head", report.log_head),
     ]
     for label, value in facts:
         about.put(1, label).font = bold
@@ -653,6 +656,9 @@ y2="{{ c.axis_y }}"></line>
 </section>
 {% endfor %}
 </main>
+<footer class="meta">Change log head when the figures were read:
+<code>{{ r.log_head or "none" }}</code>
+(check it with <code>qaudit db verify --expect</code>)</footer>
 </body>
 </html>
 """

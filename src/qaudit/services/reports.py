@@ -6,6 +6,7 @@ from qaudit.domain.periods import Period
 from qaudit.errors import RuleError
 from qaudit.reports.model import Column, Report, Section, Table
 from qaudit.services.context import Context
+from qaudit.store.changelog import head_hash
 from qaudit.store.engine import Store
 
 KINDS = ("audits", "complaints", "voice", "board")
@@ -245,6 +246,8 @@ def _build(
         report.sections.append(voice_section(store=store, ctx=ctx, period=period))
     if kind == "board" and team is None:
         report.sections.append(scrutiny_section(store=store, period=period))
+    with store.reading() as session:  # the same snapshot as the figures
+        report.log_head = head_hash(session.connection())
     if publish:
         from qaudit.reports.publish import publish as suppress
 

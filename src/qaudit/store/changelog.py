@@ -105,6 +105,17 @@ def _extents_query() -> CompoundSelect[str, int, int]:
     return union_all(*parts)
 
 
+def head_hash(conn: Connection) -> str | None:
+    """The newest event's hash (None for an empty log)."""
+    from sqlalchemy import select
+
+    table = ChangeLog.__table__  # type: ignore[attr-defined]
+    head: str | None = conn.execute(
+        select(table.c.hash).order_by(table.c.id.desc()).limit(1)
+    ).scalar()
+    return head
+
+
 def _moment(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
@@ -162,14 +173,14 @@ def record_change(
     the tables held when the previous event of this transaction was written (or when the
     transaction began) and what they hold now, so a change made without an event shows.
     """
-    from sqlalchemy import JSON, String, bindparam, cast, insert, null, select
+    from sqlalchemy import JSON, String, bindparam, cast, insert, null
 
     session.flush()
     conn = session.connection()
     table = ChangeLog.__table__  # type: ignore[attr-defined]
     # Events are appended inside a write transaction, which holds the writer lock
     # (Store.writing): no other transaction can chain to the same previous event.
-    prev = conn.execute(select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
+    prev = head_hash(conn)
     now = table_extents(conn)
     extents = {"before": conn.info.get(EXTENTS_KEY), "after": now}
     conn.info[EXTENTS_KEY] = now
