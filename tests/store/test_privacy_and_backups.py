@@ -77,3 +77,31 @@ def test_a_schema_upgrade_backs_the_store_up_first(tmp_path: Path) -> None:
     old.dispose()
     _run(db, "init")  # up to date: no second backup
     assert len(list(tmp_path.glob("old.db.before-schema-*"))) == 1
+
+
+def test_a_fault_in_qaudit_shows_no_local_variables(tmp_path: Path) -> None:
+    """Should qaudit itself fail, its traceback names the fault but shows no local values:
+    a row's content in a local variable never reaches the terminal or a cron mail."""
+    import subprocess
+    import sys
+
+    program = (
+        "import qaudit.services.cases as cases\n"
+        "def faulty(**kwargs):\n"
+        "    row_content = 'Child-Name-Secret 2014-02-02'\n"
+        "    raise RuntimeError('a fault')\n"
+        "cases.import_cases = faulty\n"
+        "from qaudit.cli import main\n"
+        "main()\n"
+    )
+    path = write_csv(tmp_path / "c.csv", [["case_ref", "category"], ["K1", "CIN"]])
+    done = subprocess.run(
+        [sys.executable, "-c", program, "--db", str(tmp_path / "s.db"), "cases", "import", path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "100", "QAUDIT_USER": "tester"},
+    )
+    assert done.returncode == 1
+    assert "RuntimeError: a fault" in done.stderr
+    assert "Child-Name-Secret" not in done.stderr + done.stdout
