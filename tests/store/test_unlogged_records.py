@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,9 @@ def test_a_record_without_an_event_is_found(
     store: Store, cli: Cli, tmp_path: Path, statements: list[str], gap: str
 ) -> None:
     _import(store, tmp_path, "C1", "C2", "C3")
-    assert cli("db", "verify").exit_code == 0
+    sound = cli("db", "verify", "--format", "json")
+    assert sound.exit_code == 0
+    head = json.loads(sound.stdout)["head"]
 
     _behind_qaudits_back(store, *statements)
     before = snapshot(store.url)
@@ -74,6 +77,12 @@ def test_a_record_without_an_event_is_found(
     assert later.stderr == (
         f"Error: records changed between event 2 and event 3 without an event of their own: {gap}\n"
     )
+    # Against the head kept from before, every problem is named, on one line.
+    both = cli("db", "verify", "--expect", head)
+    assert both.exit_code == 1
+    assert both.stderr.startswith("Error: records changed between event 2 and event 3")
+    assert f"not the {head} kept elsewhere" in both.stderr
+    assert len(both.stderr.splitlines()) == 1
 
 
 def test_a_write_that_logs_nothing_is_refused(store: Store, tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ def verify(
             }
         )
     if not result.ok:
-        raise QauditError(result.problems[0])
+        raise QauditError("; ".join(result.problems))
     say(f"The store and its change log are sound: {result.events} events; head {result.head}")
 
 
