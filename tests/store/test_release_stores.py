@@ -127,6 +127,15 @@ def test_a_released_store_upgrades_to_head_keeping_every_row(
     done = cli("init")
 
     assert done.exit_code == 0, done.stderr
+    upgraded = _revision_of(fixture) != HEAD
+    if upgraded:
+        assert done.stderr.startswith("Upgraded ")
+        assert f" from schema {_revision_of(fixture)} to {HEAD}" in done.stderr
+        if db_url.startswith("sqlite"):
+            backup = tmp_path / f"store.db.before-schema-{HEAD}.backup"
+            assert done.stderr.endswith(f"; the store as it was is kept as {backup}\n")
+    else:
+        assert done.stderr.startswith("Store up to date: ")
     after = _rows(db_url)
     for table, old_rows in before.items():
         assert len(after[table]) >= len(old_rows), table
@@ -136,7 +145,6 @@ def test_a_released_store_upgrades_to_head_keeping_every_row(
         assert kept == old_rows, table
         if table != "change_log":
             assert len(after[table]) == len(old_rows), table
-    upgraded = _revision_of(fixture) != HEAD
     migrated = after["change_log"][len(before["change_log"]) :]
     assert [(e["action"], e["after"]) for e in migrated] == (
         [("store.migrate", {"revision": HEAD})] if upgraded else []

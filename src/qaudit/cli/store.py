@@ -19,5 +19,11 @@ def init(ctx: typer.Context) -> None:
 
     st = state(ctx)
     result = init_store(store=st.store, ctx=st.context())
+    if result.upgraded_from is not None:
+        kept = f"; the store as it was is kept as {result.backup}" if result.backup else ""
+        say(
+            f"Upgraded {result.store} from schema {result.upgraded_from} to {result.revision}{kept}"
+        )
+        return
     verb = "Created" if result.created else "Store up to date:"
     say(f"{verb} {result.store} (schema {result.revision})")

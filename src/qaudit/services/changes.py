@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
@@ -21,14 +22,23 @@ class InitResult:
     store: str
     revision: str
     created: bool
+    upgraded_from: str | None = None  # the schema an upgrade started from
+    backup: Path | None = None  # the copy of a SQLite store taken before its upgrade
 
 
 def init_store(*, store: Store, ctx: Context) -> InitResult:
     """Create the store, or upgrade its schema; doing it again changes nothing."""
     created = not store.exists()
+    store.upgraded_from = store.upgrade_backup = None
     with write_transaction(store, ctx):
         pass
-    return InitResult(store=store.describe(), revision=HEAD, created=created)
+    return InitResult(
+        store=store.describe(),
+        revision=HEAD,
+        created=created,
+        upgraded_from=store.upgraded_from,
+        backup=store.upgrade_backup,
+    )
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,9 @@ class Store:
         )
         self._engine: Engine | None = None
         self._pinned: Connection | None = None
+        # The schema an upgrade in this process started from, and the copy taken before it.
+        self.upgraded_from: str | None = None
+        self.upgrade_backup: Path | None = None
 
     @classmethod
     def from_options(cls, *, db: Path, database_url: str | None) -> Store:
@@ -144,8 +147,9 @@ class Store:
         else:
             from qaudit.store.migrations.runner import upgrade_to_head
 
-            self.backup_before_migration(current)
+            backup = self.backup_before_migration(current)
             upgrade_to_head(conn, current)
+            self.upgraded_from, self.upgrade_backup = current, backup
         if on_migrate is not None:
             on_migrate(conn, current)
         return True
