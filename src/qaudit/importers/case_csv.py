@@ -13,7 +13,7 @@ from typing import Any
 
 from qaudit.domain.dates import parse_file_date as _other_date
 from qaudit.errors import InputError
-from qaudit.importers.files import first_bad_utf8, header_key
+from qaudit.importers.files import first_bad_utf8, header_positions
 from qaudit.importers.rows import CATEGORIES, CaseFile, RowTuple
 
 REQUIRED = ("case_ref", "team", "worker", "category", "open_date", "close_date")
@@ -40,29 +40,9 @@ def read_case_csv(path: Path, *, batch_size: int = 20_000) -> CaseFile:
         if header is None:
             raise InputError("the file has no header row and no cases", file=name)
         header_line = reader.line_num
-        positions: dict[str, int] = {}
-        unknown: list[str] = []
-        for index, cell in enumerate(header):
-            key = header_key(cell)
-            if key in positions:
-                raise InputError(
-                    f"the column '{cell.strip()}' appears twice",
-                    file=name,
-                    line=header_line,
-                    column=index + 1,
-                )
-            if key in REQUIRED or key in OPTIONAL:
-                positions[key] = index
-            elif cell.strip():
-                unknown.append(cell.strip())
-        missing = [c for c in REQUIRED if c not in positions]
-        if missing:
-            raise InputError(
-                f"missing required column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)} (the header must have {','.join(REQUIRED)})",
-                file=name,
-                line=header_line,
-            )
+        positions, unknown = header_positions(
+            header, required=REQUIRED, optional=OPTIONAL, file=name, line=header_line
+        )
     except BaseException:
         handle.close()
         raise

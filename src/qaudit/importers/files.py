@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from qaudit.errors import InputError
@@ -72,6 +73,39 @@ def first_bad_utf8(path: Path) -> tuple[int, int]:
 def header_key(cell: str) -> str:
     """A header cell as a field name, whatever its case and spacing: " Open Date" -> open_date."""
     return "_".join(cell.strip().lower().replace("-", " ").split())
+
+
+def header_positions(
+    header: list[str],
+    *,
+    required: Sequence[str],
+    optional: Collection[str] = (),
+    file: str,
+    line: int,
+) -> tuple[dict[str, int], list[str]]:
+    """Where each known column is, and the columns qaudit does not use. A column named twice,
+    or a required one missing, is refused with its place."""
+    positions: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(header):
+        key = header_key(cell)
+        if key in positions:
+            raise InputError(
+                f"the column '{cell.strip()}' appears twice", file=file, line=line, column=index + 1
+            )
+        if key in required or key in optional:
+            positions[key] = index
+        elif cell.strip():
+            unknown.append(cell.strip())
+    missing = [c for c in required if c not in positions]
+    if missing:
+        raise InputError(
+            f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"(the header must have {','.join(required)})",
+            file=file,
+            line=line,
+        )
+    return positions, unknown
 
 
 def read_small_csv(path: Path) -> list[tuple[int, list[str]]]:

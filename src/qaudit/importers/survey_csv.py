@@ -13,7 +13,7 @@ from typing import Any
 
 from qaudit.domain.dates import LONDON
 from qaudit.errors import InputError
-from qaudit.importers.files import header_key, read_small_csv
+from qaudit.importers.files import header_positions, read_small_csv
 
 SURVEYS: tuple[str, ...] = ("your-life-your-care", "your-life-beyond-care")
 SURVEY_LABELS: dict[str, str] = {
@@ -164,29 +164,7 @@ def read_survey_csv(path: Path) -> SurveyFile:
     if not rows:
         raise InputError("the file has no header row and no responses", file=name)
     header_line, header = rows[0]
-    positions: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, cell in enumerate(header):
-        key = header_key(cell)
-        if key in positions:
-            raise InputError(
-                f"the column '{cell.strip()}' appears twice",
-                file=name,
-                line=header_line,
-                column=index + 1,
-            )
-        if key in REQUIRED:
-            positions[key] = index
-        elif cell.strip():
-            ignored.append(cell.strip())
-    missing = [c for c in REQUIRED if c not in positions]
-    if missing:
-        raise InputError(
-            f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(the header must have {','.join(REQUIRED)})",
-            file=name,
-            line=header_line,
-        )
+    positions, ignored = header_positions(header, required=REQUIRED, file=name, line=header_line)
     columns = {key: (index + 1, header[index].strip()) for key, index in positions.items()}
     found = _Reader(name, len(header), positions)
     for line, row in rows[1:]:
