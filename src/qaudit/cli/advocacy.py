@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.output import emit_object, emit_record, emit_rows
 from qaudit.cli.params import date_option, period_option
-from qaudit.cli.state import Format, say, state
+from qaudit.cli.state import Format, state
 
 if TYPE_CHECKING:
     from qaudit.services.advocacy import AdvocacyView
@@ -33,11 +33,7 @@ PERIOD_HELP = "YYYY-MM, YYYY/YY-Qn, YYYY/YY, DATE..DATE, last-quarter…"
 
 
 def _report(view: AdvocacyView, fmt: Format, message: str) -> None:
-    if fmt is Format.json:
-        emit_object(view.as_dict())
-    elif fmt is Format.csv:
-        emit_rows([view.as_dict()], fmt=fmt, columns=COLUMNS)
-    say(message)
+    emit_record(view.as_dict(), fmt=fmt, columns=COLUMNS, message=message)
 
 
 def _state_of(view: AdvocacyView) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.output import emit_object, emit_record, emit_rows
 from qaudit.cli.params import date_option, period_option
 from qaudit.cli.state import Format, say, state
 from qaudit.errors import RuleError
@@ -51,11 +51,7 @@ class Breakdown(StrEnum):
 
 
 def _report(view: ComplaintView, fmt: Format, message: str) -> None:
-    if fmt is Format.json:
-        emit_object(view.as_dict())
-    elif fmt is Format.csv:
-        emit_rows([view.as_dict()], fmt=fmt, columns=COLUMNS)
-    say(message)
+    emit_record(view.as_dict(), fmt=fmt, columns=COLUMNS, message=message)
 
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f")]

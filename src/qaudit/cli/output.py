@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from qaudit.cli.state import Format, out_console
+from qaudit.cli.state import Format, out_console, say
 
 
 def _json_default(value: Any) -> Any:
@@ -72,3 +72,15 @@ def emit_rows(
 
 def emit_object(value: Mapping[str, Any]) -> None:
     sys.stdout.write(to_json(dict(value)) + "\n")
+
+
+def emit_record(
+    record: Mapping[str, Any], *, fmt: Format, columns: Sequence[tuple[str, str]], message: str
+) -> None:
+    """One record a command wrote: as JSON or a CSV row on stdout for a script, and always
+    ``message`` for people on stderr (the table format shows the message alone)."""
+    if fmt is Format.json:
+        emit_object(record)
+    elif fmt is Format.csv:
+        emit_rows([record], fmt=fmt, columns=columns)
+    say(message)
