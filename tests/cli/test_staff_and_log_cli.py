@@ -78,8 +78,11 @@ def test_staff_reimport_changes_nothing_and_a_later_list_updates(cli: Cli, tmp_p
         ([["name", "role", "team"], [" ", "auditor", "T1"]],
          "line 2, column 1 (name): the name is blank"),
         ([["name", "role", "team"]], "the file has a header but no staff"),
+        ([["name", "role", "team", " Role"], ["A", "auditor", "T1", "qa_lead"]],
+         "line 1, column 4: the column 'Role' appears twice"),
     ],
-    ids=["missing-column", "unknown-role", "several-teams", "conflict", "blank-name", "no-rows"],
+    ids=["missing-column", "unknown-role", "several-teams", "conflict", "blank-name", "no-rows",
+         "column-twice"],
 )  # fmt: skip
 def test_bad_staff_files_are_refused(
     cli: Cli, tmp_path: Path, rows: list[list[str]], message: str

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qaudit.errors import InputError
-from qaudit.importers.files import header_key, read_small_csv
+from qaudit.importers.files import header_key, header_positions, read_small_csv
 
 ROLES = ("auditor", "team_manager", "head_of_service", "qa_lead", "social_worker")
 REQUIRED = ("name", "role", "team")
@@ -27,22 +27,7 @@ def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
     header_line, header = rows[0] if rows else (0, [])
     if not header:
         raise InputError("the file has no header row and no staff", file=name)
-    positions: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, cell in enumerate(header):
-        key = header_key(cell)
-        if key in REQUIRED and key not in positions:
-            positions[key] = index
-        elif cell.strip():
-            ignored.append(cell.strip())
-    missing = [c for c in REQUIRED if c not in positions]
-    if missing:
-        raise InputError(
-            f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(the header must have {','.join(REQUIRED)})",
-            file=name,
-            line=header_line,
-        )
+    positions, ignored = header_positions(header, required=REQUIRED, file=name, line=header_line)
     staff: list[StaffRow] = []
     seen: dict[str, StaffRow] = {}
     for line, row in rows[1:]:
