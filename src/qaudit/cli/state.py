@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -98,7 +98,3 @@ def say(message: str) -> None:
 
 def warn(message: str) -> None:
     err_console().print(f"[yellow]Warning:[/yellow] {message}", markup=True)
-
-
-def any_value(value: Any) -> str:
-    return "" if value is None else str(value)

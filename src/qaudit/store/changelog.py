@@ -35,10 +35,6 @@ class RefList:
     def to_json(self) -> str:
         return "[" + ",".join(self._parts) + "]"
 
-    def to_list(self) -> list[str]:
-        refs: list[str] = json.loads(self.to_json())
-        return refs
-
 
 def _dumps(value: Any) -> str:
     """JSON text of a detail dict whose values may include RefLists (spliced in as they are)."""
