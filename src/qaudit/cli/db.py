@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -15,22 +16,42 @@ from qaudit.errors import QauditError, RuleError
 app = typer.Typer(help="The store itself: verify, back up, restore.")
 
 
+def _hash_shape(value: str | None) -> str | None:
+    """A kept head hash is 64 hexadecimal digits (SHA-256), as reports and backups print it."""
+    if value is None:
+        return None
+    digest = value.strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise typer.BadParameter(
+            f"{value!r} is not a change-log hash: 64 hexadecimal digits, as a report or "
+            "backup gives its head"
+        )
+    return digest
+
+
 @app.command()
 def verify(
     ctx: typer.Context,
     expect: Annotated[
-        str | None, typer.Option("--expect", help="The head hash kept from a backup or report.")
+        str | None,
+        typer.Option(
+            "--expect",
+            help="A head hash kept from a backup or report: it must still be in the log.",
+            callback=_hash_shape,
+        ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """Check the store's integrity, walk the change log's hash chain and check that no record
-    was added or removed without an event; print the head hash.
+    was added or removed without an event; print the head hash. With --expect, the hash kept
+    from a report or backup must be one of the log's events (later writes follow it); say which.
 
     Example: `qaudit db verify --expect 3f5c…`
     """
     from qaudit.services.integrity import verify_store
 
     result = verify_store(store=state(ctx).store, expect=expect)
+    kept = result.kept
     if fmt is Format.json:
         emit_object(
             {
@@ -38,11 +59,32 @@ def verify(
                 "events": result.events,
                 "head": result.head,
                 "problems": result.problems,
+                "expect": (
+                    None
+                    if expect is None
+                    else {
+                        "hash": expect,
+                        "event": kept.id if kept else None,
+                        "action": kept.action if kept else None,
+                        "recorded_at": _when(kept.recorded_at) if kept else None,
+                        "events_since": kept.events_since if kept else None,
+                    }
+                ),
             }
         )
     if not result.ok:
         raise QauditError("; ".join(result.problems))
     say(f"The store and its change log are sound: {result.events} events; head {result.head}")
+    if kept is not None:
+        since = "event" if kept.events_since == 1 else "events"
+        say(
+            f"The hash kept is event {kept.id} ({kept.action}, {_when(kept.recorded_at)}); "
+            f"{kept.events_since} {since} since."
+        )
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @app.command()

@@ -19,11 +19,22 @@ from qaudit.store.engine import Store
 from qaudit.store.models import ChangeLog
 
 
+@dataclass(frozen=True)
+class KeptEvent:
+    """The event whose hash was kept elsewhere (a report's or backup's head), found in the log."""
+
+    id: int
+    action: str
+    recorded_at: datetime
+    events_since: int  # events written after it: honest later writes
+
+
 @dataclass
 class Verification:
     events: int
     head: str | None  # the hash of the newest event: keep it elsewhere to compare later
     problems: list[str] = field(default_factory=list)
+    kept: KeptEvent | None = None  # with ``expect``: the event it names, when in the chain
 
     @property
     def ok(self) -> bool:
@@ -34,8 +45,17 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def check_chain(conn: Connection) -> tuple[int, str | None, str | None]:
-    """Walk the change log in order: (events, head hash, the first broken link or None)."""
+@dataclass(frozen=True)
+class ChainWalk:
+    events: int
+    head: str | None  # None when the chain is broken or the log empty
+    broken: str | None  # the first broken link
+    kept: KeptEvent | None  # the event whose stored hash is ``expect``
+
+
+def check_chain(conn: Connection, expect: str | None = None) -> ChainWalk:
+    """Walk the change log in order: its events, head hash, the first broken link, and the
+    event (if any) whose hash is ``expect``."""
     log = ChangeLog.__table__  # type: ignore[attr-defined]
     rows = conn.execute(
         select(
@@ -56,6 +76,8 @@ def check_chain(conn: Connection) -> tuple[int, str | None, str | None]:
     )
     expected = GENESIS
     count = 0
+    broken: str | None = None
+    found: tuple[int, str, datetime, int] | None = None
     for (
         id_,
         prev,
@@ -72,15 +94,16 @@ def check_chain(conn: Connection) -> tuple[int, str | None, str | None]:
         row_counts,
     ) in rows:
         count += 1
+        if expect is not None and found is None and digest == expect:
+            found = (id_, action, _aware(at), count)
+        if broken is not None:
+            continue  # only counting, and looking for the kept hash
         if prev != expected:
-            return (
-                count,
-                None,
-                (
-                    f"event {id_} does not follow the event before it: an event was removed, "
-                    "inserted or reordered"
-                ),
+            broken = (
+                f"event {id_} does not follow the event before it: an event was removed, "
+                "inserted or reordered"
             )
+            continue
         again = event_hash(
             prev,
             recorded_at=_aware(at),
@@ -95,9 +118,15 @@ def check_chain(conn: Connection) -> tuple[int, str | None, str | None]:
             row_counts=row_counts,
         )
         if again != digest:
-            return count, None, f"event {id_} ({action}) was changed after it was written"
+            broken = f"event {id_} ({action}) was changed after it was written"
+            continue
         expected = digest
-    return count, (expected if count else None), None
+    kept = None
+    if found is not None:
+        id_, action, at, place = found
+        kept = KeptEvent(id=id_, action=action, recorded_at=at, events_since=count - place)
+    head = expected if count and broken is None else None
+    return ChainWalk(events=count, head=head, broken=broken, kept=kept)
 
 
 def _gap(held: Extents, found: Extents) -> str:
@@ -148,8 +177,9 @@ def check_records(conn: Connection) -> str | None:
 
 def verify_store(*, store: Store, expect: str | None = None) -> Verification:
     """The database's own integrity checks (SQLite), the change log's hash chain, and that no
-    record was added or removed without an event; with ``expect``, the head hash must be the
-    one kept from a report or backup."""
+    record was added or removed without an event; with ``expect`` (a head hash kept from a
+    report or backup), that hash must be one of the log's events: later honest writes follow
+    it, a rewritten or shortened log no longer holds it."""
     with store.reading() as session:
         conn = session.connection()
         problems: list[str] = []
@@ -160,18 +190,18 @@ def verify_store(*, store: Store, expect: str | None = None) -> Verification:
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
             if broken:
                 problems.append(f"foreign_key_check: {len(broken)} rows refer to nothing")
-        events, head, problem = check_chain(conn)
+        walk = check_chain(conn, expect)
         unlogged = check_records(conn)
-    if problem:
-        problems.append(problem)
+    if walk.broken:
+        problems.append(walk.broken)
     if unlogged:
         problems.append(unlogged)
-    if expect is not None and head != expect:
+    if expect is not None and walk.kept is None:
         problems.append(
-            f"the newest event's hash is {head}, not the {expect} kept elsewhere: the log "
-            "was rewritten or cut short"
+            f"{expect} is not the hash of any event in the change log: the log was rewritten "
+            "or cut short"
         )
-    return Verification(events=events, head=head, problems=problems)
+    return Verification(events=walk.events, head=walk.head, problems=problems, kept=walk.kept)
 
 
 def _sqlite_path(store: Store, what: str) -> Path:
