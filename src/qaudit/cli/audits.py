@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import date_option
 from qaudit.cli.state import Format, say, state, warn
@@ -434,8 +435,11 @@ def list_(
     grade_: Annotated[str | None, typer.Option("--grade")] = None,
     status: Annotated[AuditStatus | None, typer.Option("--status")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    limit: LimitOption = None,
+    every: AllOption = False,
 ) -> None:
     """Audits recorded (graded, moderation-due, moderated) and still to do (due, overdue).
+    A table shows the first 1,000 unless --limit N or --all.
 
     Example: `qaudit audits list --month 2026-12 --status overdue`
     """
@@ -451,9 +455,12 @@ def list_(
         grade=_grade(grade_) if grade_ else None,
         status=status.value if status else None,
     )
-    emit_rows(
+    emit_limited(
         (line.as_dict() for line in lines),
         fmt=fmt,
         columns=AUDIT_COLUMNS,
         title="Audits",
+        limit=row_limit(fmt, limit, every),
+        total=lambda: len(lines),
+        noun="audits",
     )

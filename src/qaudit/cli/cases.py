@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from qaudit.cli.output import emit_object, emit_rows
+from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.output import emit_object
 from qaudit.cli.params import date_option
 from qaudit.cli.progress import row_progress
 from qaudit.cli.state import Format, say, state, warn
@@ -113,22 +114,30 @@ def list_(
         typer.Option("--category", case_sensitive=False, help="Only cases of this category."),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    limit: LimitOption = None,
+    every: AllOption = False,
 ) -> None:
-    """Every case, closed ones too, unless filtered.
+    """Every case, closed ones too, unless filtered. CSV and JSON stream every case; a table
+    shows the first 1,000 unless --limit N or --all.
 
     Example: `qaudit cases list --open-on 2026-12-01 --format csv`
     """
-    from qaudit.services.cases import iter_cases
+    from qaudit.services.cases import count_cases, iter_cases
 
-    rows = (
-        case.as_dict()
-        for case in iter_cases(
-            store=state(ctx).store,
-            open_on=date_option(open_on, "--open-on"),
-            team=team,
-            category=category.value if category else None,
-        )
+    most = row_limit(fmt, limit, every)
+    store = state(ctx).store
+    on = date_option(open_on, "--open-on")
+    kind = category.value if category else None
+    cases = iter_cases(store=store, open_on=on, team=team, category=kind, limit=most)
+    rows = (case.as_dict() for case in cases)
+    count, hidden = emit_limited(
+        rows,
+        fmt=fmt,
+        columns=CASE_COLUMNS,
+        title="Cases",
+        limit=most,
+        total=lambda: count_cases(store=store, open_on=on, team=team, category=kind),
+        noun="cases",
     )
-    count = emit_rows(rows, fmt=fmt, columns=CASE_COLUMNS, title="Cases")
-    if fmt is Format.table:
+    if fmt is Format.table and not hidden:
         say(f"{count:,} case{'s' if count != 1 else ''}")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_record, emit_rows
 from qaudit.cli.params import date_option, period_option
 from qaudit.cli.state import Format, say, state
@@ -282,12 +283,23 @@ def list_(
     ctx: typer.Context,
     open_only: Annotated[bool, typer.Option("--open", help="Only those not closed.")] = False,
     fmt: FormatOption = Format.table,
+    limit: LimitOption = None,
+    every: AllOption = False,
 ) -> None:
-    """Every complaint, answered and closed ones too, unless --open."""
+    """Every complaint, answered and closed ones too, unless --open. A table shows the first
+    1,000 unless --limit N or --all."""
     from qaudit.services.complaints import list_complaints
 
     views = list_complaints(store=state(ctx).store, open_only=open_only)
-    emit_rows((v.as_dict() for v in views), fmt=fmt, columns=COLUMNS, title="Complaints")
+    emit_limited(
+        (v.as_dict() for v in views),
+        fmt=fmt,
+        columns=COLUMNS,
+        title="Complaints",
+        limit=row_limit(fmt, limit, every),
+        total=lambda: len(views),
+        noun="complaints",
+    )
 
 
 @app.command()

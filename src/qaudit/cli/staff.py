@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qaudit.cli.output import emit_rows
+from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.state import Format, say, state, warn
 
 app = typer.Typer(help="Staff: auditors, team managers, heads of service, the QA lead.")
@@ -44,14 +44,20 @@ def list_(
     ctx: typer.Context,
     role: Annotated[str | None, typer.Option("--role", help="Only this role.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    limit: LimitOption = None,
+    every: AllOption = False,
 ) -> None:
-    """Everyone known to the store, with role, team and the teams a head of service heads."""
+    """Everyone known to the store, with role, team and the teams a head of service heads.
+    A table shows the first 1,000 unless --limit N or --all."""
     from qaudit.services.staff import list_staff
 
-    rows = (s.as_dict() for s in list_staff(store=state(ctx).store, role=role))
-    emit_rows(
-        rows,
+    people = list_staff(store=state(ctx).store, role=role)
+    emit_limited(
+        (s.as_dict() for s in people),
         fmt=fmt,
         columns=[("name", "Name"), ("role", "Role"), ("team", "Team"), ("heads", "Heads")],
         title="Staff",
+        limit=row_limit(fmt, limit, every),
+        total=lambda: len(people),
+        noun="staff",
     )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import period_option
 from qaudit.cli.state import Format, say, state, warn
@@ -182,8 +183,11 @@ def list_(
         bool, typer.Option("--unreviewed", help="Only those not yet reviewed.")
     ] = False,
     fmt: FormatOption = Format.table,
+    limit: LimitOption = None,
+    every: AllOption = False,
 ) -> None:
-    """Every response, oldest first, with its review deadline and status.
+    """Every response, oldest first, with its review deadline and status. A table shows the
+    first 1,000 unless --limit N or --all.
 
     Status: due, overdue, reviewed (in time) or reviewed late; times on the London clock.
 
@@ -193,8 +197,14 @@ def list_(
 
     st = state(ctx)
     views = list_responses(store=st.store, unreviewed=unreviewed, ctx=st.context())
-    emit_rows(
-        (v.as_dict() for v in views), fmt=fmt, columns=RESPONSE_COLUMNS, title="Survey responses"
+    emit_limited(
+        (v.as_dict() for v in views),
+        fmt=fmt,
+        columns=RESPONSE_COLUMNS,
+        title="Survey responses",
+        limit=row_limit(fmt, limit, every),
+        total=lambda: len(views),
+        noun="responses",
     )
 
 

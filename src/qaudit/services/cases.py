@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -190,14 +190,7 @@ class CaseView:
         }
 
 
-def iter_cases(
-    *,
-    store: Store,
-    open_on: date | None = None,
-    team: str | None = None,
-    category: str | None = None,
-) -> Iterator[CaseView]:
-    """Every case matching the filters, in case ref order, streamed from one snapshot."""
+def _case_query(open_on: date | None, team: str | None, category: str | None) -> Any:
     worker = aliased(Staff)
     query = (
         select(
@@ -210,7 +203,6 @@ def iter_cases(
         )
         .outerjoin(Team, col(Team.id) == col(Case.team_id))
         .outerjoin(worker, col(worker.id) == col(Case.worker_id))
-        .order_by(col(Case.case_ref))
     )
     if open_on is not None:
         query = query.where(
@@ -221,6 +213,35 @@ def iter_cases(
         query = query.where(col(Team.name) == team)
     if category is not None:
         query = query.where(col(Case.category) == category.upper())
+    return query
+
+
+def iter_cases(
+    *,
+    store: Store,
+    open_on: date | None = None,
+    team: str | None = None,
+    category: str | None = None,
+    limit: int | None = None,
+) -> Iterator[CaseView]:
+    """Every case matching the filters (the first ``limit``), in case ref order, streamed from
+    one snapshot a few thousand rows at a time: never all of them in memory."""
+    query = _case_query(open_on, team, category).order_by(col(Case.case_ref))
+    if limit is not None:
+        query = query.limit(limit)
     with store.reading() as session:
         for row in session.connection().execute(query.execution_options(yield_per=5000)):
             yield CaseView(*row)
+
+
+def count_cases(
+    *,
+    store: Store,
+    open_on: date | None = None,
+    team: str | None = None,
+    category: str | None = None,
+) -> int:
+    """How many cases match the filters (those ``iter_cases`` would give without a limit)."""
+    counted = _case_query(open_on, team, category).with_only_columns(func.count(col(Case.id)))
+    with store.reading() as session:
+        return int(session.connection().execute(counted).scalar_one())

@@ -1,0 +1,72 @@
+"""How many rows a list command shows: a table for people shows the first 1,000 (laying out a
+table costs time and memory for every row), CSV and JSON stream every row; ``--limit N`` and
+``--all`` say otherwise. When rows are left out, a line on stderr says how many and how to get
+them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import islice
+from typing import Annotated, Any
+
+import typer
+
+from qaudit.cli.output import emit_rows
+from qaudit.cli.state import Format, say
+
+TABLE_ROWS = 1_000  # what a table shows unless --limit or --all
+
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        min=1,
+        help=f"At most N rows (a table shows the first {TABLE_ROWS:,} unless --all).",
+        show_default=False,
+    ),
+]
+AllOption = Annotated[
+    bool,
+    typer.Option(
+        "--all",
+        help="Every row, even in a table (slow for many thousands: --format csv streams them).",
+    ),
+]
+
+
+def row_limit(fmt: Format, limit: int | None, every: bool) -> int | None:
+    """The most rows to show, or None for all of them."""
+    if every and limit is not None:
+        raise typer.BadParameter("give --limit N or --all, not both", param_hint="'--all'")
+    if every:
+        return None
+    if limit is not None:
+        return limit
+    return TABLE_ROWS if fmt is Format.table else None
+
+
+def emit_limited(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    fmt: Format,
+    columns: Sequence[tuple[str, str]],
+    limit: int | None,
+    total: Callable[[], int],
+    noun: str,
+    title: str | None = None,
+) -> tuple[int, int]:
+    """Emit at most ``limit`` rows; when that many were shown, ask ``total`` how many there
+    are and say on stderr how to get the rest. (rows shown, rows left out)."""
+    if limit is not None:
+        rows = islice(rows, limit)
+    shown = emit_rows(rows, fmt=fmt, columns=columns, title=title)
+    if limit is None or shown < limit:
+        return shown, 0
+    every = total()
+    hidden = max(every - shown, 0)
+    if hidden:
+        say(
+            f"Showed the first {shown:,} of {every:,} {noun}; {hidden:,} more not shown. "
+            "For every one: --format csv (or json), or --all; or --limit N for more."
+        )
+    return shown, hidden
