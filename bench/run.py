@@ -2,7 +2,8 @@
 
 Benchmarks: ``import`` (``qaudit cases import`` against the sqlite3 shell's ``.import``), ``help``,
 ``sample``, ``overdue`` and ``report`` (a store of ``--rows`` cases against one of 1,000; see
-bench/stores.py).
+bench/stores.py), and ``list`` (``cases list --format csv`` on the store of ``--rows`` cases:
+its peak RSS).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 
 IMPORT_RATIO_TARGET = 1.5  # qaudit cases import ≤ 1.5 × the sqlite3 shell's .import
 IMPORT_RSS_TARGET_MB = 200.0  # peak RSS of qaudit cases import
+LIST_RSS_TARGET_MB = 200.0  # peak RSS of qaudit cases list --format csv on the big store
 HEAVY_MODULES = ("pandas", "sqlalchemy", "alembic", "openpyxl", "matplotlib")
 
 SCALING_TARGET = 1.3  # sample, overdue: big store ≤ 1.3 × small store, whole command
@@ -107,28 +109,36 @@ class Options:
 # --- running children -------------------------------------------------------------------------
 
 
-def run_child(argv: Sequence[str], *, env: dict[str, str] | None = None) -> Run:
+def run_child(
+    argv: Sequence[str], *, env: dict[str, str] | None = None, stdout_to: Path | None = None
+) -> Run:
     """Run one command; time it and read its own peak RSS from ``wait4``.
 
     Output goes to files, not pipes, so the child cannot block on a full pipe while we wait.
     Linux counts the parent's RSS at spawn into the child's ``ru_maxrss``, which is why the
-    CSV is generated in a separate process: this process stays small.
+    CSV is generated in a separate process: this process stays small. ``stdout_to``: keep a
+    big output in that file rather than read it into this process (``Run.stdout`` is empty).
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait again
-        out.seek(0)
-        err.seek(0)
-        return Run(
-            seconds=seconds,
-            peak_rss_kib=usage.ru_maxrss,  # KiB on Linux
-            returncode=proc.returncode,
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
-        )
+    with tempfile.TemporaryFile() as spare, tempfile.TemporaryFile() as err:
+        out = stdout_to.open("w+b") if stdout_to is not None else spare
+        try:
+            start = time.perf_counter()
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
+            out.seek(0)
+            err.seek(0)
+            return Run(
+                seconds=seconds,
+                peak_rss_kib=usage.ru_maxrss,  # KiB on Linux
+                returncode=proc.returncode,
+                stdout="" if stdout_to is not None else out.read().decode("utf-8", "replace"),
+                stderr=err.read().decode("utf-8", "replace"),
+            )
+        finally:
+            if stdout_to is not None:
+                out.close()
 
 
 def check_ok(run: Run, what: str) -> None:
@@ -822,12 +832,58 @@ def bench_help(opts: Options) -> list[Result]:
     ]
 
 
+def list_argv(qaudit: str, store: Path) -> list[str]:
+    return [qaudit, "--db", str(store), "--today", BENCH_TODAY, "cases", "list", "--format", "csv"]
+
+
+def bench_list(opts: Options) -> list[Result]:
+    """``qaudit cases list --format csv`` on the big store: every case streamed to a file, in
+    bounded memory; the time is reported, the peak RSS has a target."""
+    _, big = bench_stores(opts)
+    qaudit = venv_tool("qaudit")
+    print(f"cases list: {shlex.join(list_argv(qaudit, Path('STORE.db')))} > OUT.csv")
+    warm_page_cache(big.path)
+    env = qaudit_env()
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(dir=BENCH_DIR, prefix="list-") as scratch:
+        out = Path(scratch) / "cases.csv"
+        for i in range(opts.repeat):
+            run = run_child(list_argv(qaudit, big.path), env=env, stdout_to=out)
+            check_ok(run, "qaudit cases list --format csv")
+            with out.open("rb") as handle:
+                header = handle.readline().decode("utf-8").strip()
+                lines = 1 + sum(1 for _ in handle)
+            if header != "case_ref,team,worker,category,open_date,close_date":
+                raise BenchError(f"qaudit cases list --format csv began {header!r}")
+            if lines != big.cases + 1:
+                raise BenchError(
+                    f"qaudit cases list --format csv wrote {lines - 1:,} cases, "
+                    f"expected {big.cases:,}"
+                )
+            runs.append(run)
+            progress(
+                f"run {i + 1}/{opts.repeat}: cases list --format csv {run.seconds:.2f} s, "
+                f"peak RSS {mb(run.peak_rss_kib):.0f} MB"
+            )
+    seconds = statistics.median(r.seconds for r in runs)
+    peak_kib = max(r.peak_rss_kib for r in runs)
+    return [
+        Result(
+            name=f"cases list --format csv, {big.cases:,} cases",
+            measured=f"{seconds:.2f} s, peak RSS {peak_text(peak_kib)}",
+            target=f"target ≤ {LIST_RSS_TARGET_MB:.0f} MB",
+            passed=mb(peak_kib) <= LIST_RSS_TARGET_MB,
+        )
+    ]
+
+
 BENCHMARKS: dict[str, Callable[[Options], list[Result]]] = {
     "import": bench_import,
     "help": bench_help,
     "sample": bench_sample,
     "overdue": bench_overdue,
     "report": bench_report,
+    "list": bench_list,
 }
 
 
