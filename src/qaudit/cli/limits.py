@@ -57,9 +57,12 @@ def emit_limited(
 ) -> tuple[int, int]:
     """Emit at most ``limit`` rows; when that many were shown, ask ``total`` how many there
     are and say on stderr how to get the rest. (rows shown, rows left out)."""
-    if limit is not None:
-        rows = islice(rows, limit)
-    shown = emit_rows(rows, fmt=fmt, columns=columns, title=title)
+    shown = emit_rows(
+        rows if limit is None else islice(rows, limit), fmt=fmt, columns=columns, title=title
+    )
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()  # end a streamed read before asking for the total
     if limit is None or shown < limit:
         return shown, 0
     every = total()
