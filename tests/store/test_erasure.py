@@ -154,6 +154,18 @@ def test_sqlite_erase_leaves_no_trace_in_the_files(tmp_path: Path) -> None:
     assert b"2014-02-02" in blob  # another case's details stay
 
 
+def test_sqlite_zeroes_what_it_frees_on_every_connection(tmp_path: Path) -> None:
+    """Not only in an erase: an earlier version of a note, overwritten by an ordinary command,
+    must not stay in the file's free space either. (Debian's SQLite has this on by default,
+    others do not.)"""
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    finally:
+        store.dispose()
+
+
 def test_an_old_event_holding_the_text_is_counted_honestly(cli: Cli, tmp_path: Path) -> None:
     """Before events kept references, a late reason went into the log as text; the chain
     seals such an event, so erase leaves it and says so."""

@@ -35,6 +35,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = FULL")
+    # Deleted and overwritten content is zeroed, not left in free space: an erased value, or an
+    # earlier version of a note, must not linger in the file (some SQLite builds default to off).
+    cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
 
 
