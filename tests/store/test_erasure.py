@@ -207,7 +207,7 @@ def test_an_erased_case_stays_erased_across_imports_until_unerased(
     assert "0 updated" in again.stderr
     assert (
         "Warning: 1 erased case kept erased: the date of birth and worker the file gives for "
-        "them were not stored"
+        "it were not stored"
     ) in " ".join(again.stderr.split())
     assert _personal(cli.url)["case"] == (None, None)
     listed = _ok(cli, "cases", "list", "--format", "json").json()

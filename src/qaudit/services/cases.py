@@ -137,11 +137,11 @@ def import_cases(
             kept_erased=result.kept_erased,
         )
         if result.kept_erased:
+            one = result.kept_erased == 1
             summary.warnings.append(
-                f"{result.kept_erased:,} erased "
-                f"{'case' if result.kept_erased == 1 else 'cases'} kept erased: the date of "
-                "birth and worker the file gives for them were not stored (lift an erasure "
-                "with qaudit db unerase)"
+                f"{result.kept_erased:,} erased {'case' if one else 'cases'} kept erased: the "
+                f"date of birth and worker the file gives for {'it' if one else 'them'} were "
+                "not stored (lift an erasure with qaudit db unerase)"
             )
         if summary.changed and not dry_run:
             record_change(
