@@ -117,8 +117,8 @@ def test_erase_removes_every_free_text_field(cli: Cli, tmp_path: Path) -> None:
         assert secret not in log, name
     erased = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
     assert erased.stderr.startswith(
-        "Erased the personal details of K1 (1 audit, 1 moderation note, 1 complaint, "
-        "1 complaint stage late reason); later case imports keep it erased."
+        "Erased the personal details of K1 (1 audit, 1 moderation, 1 complaint, "
+        "2 complaint stages); later case imports keep it erased."
     )
     assert "older change-log event" not in erased.stderr
     assert _personal(cli.url) == {
@@ -326,3 +326,37 @@ def test_postgres_erase_leaves_no_trace_in_the_table_files(
     for name, secret in SECRETS.items():
         assert secret.encode() not in files, name
     assert "sound" in _ok(cli, "db", "verify").stderr
+
+
+@pytest.mark.postgres
+def test_postgres_says_when_an_older_transaction_keeps_the_old_rows(
+    own_pg_database: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    cli = Cli(own_pg_database, CliRunner())
+    _case_with_everything(cli, tmp_path)
+    reader = create_engine(own_pg_database)
+    try:
+        with reader.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                conn.execute(text("SELECT count(*) FROM audits")).scalar()  # takes a snapshot
+                erased = cli("db", "erase", "K1", "--reason", "SAR-2026-017")
+    finally:
+        reader.dispose()
+    assert erased.exit_code == 0, erased.stderr
+    said = " ".join(erased.stderr.split())
+    assert (
+        "Warning: 1 other database session(s) may hold a transaction that began before the "
+        "erase, so PostgreSQL may keep the old row versions of cases, audits, moderations, "
+        "complaints, complaint_stages in its table files until they end. Run this erase again "
+        "then to remove them from the files."
+    ) in said
+    assert "From the files" not in said
+    assert _personal(cli.url)["case"] == (None, None)
+    again = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017 (files)")
+    assert "Warning" not in again.stderr
+    files = _table_files(own_pg_database)
+    for name, secret in SECRETS.items():
+        assert secret.encode() not in files, name

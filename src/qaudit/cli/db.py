@@ -109,9 +109,9 @@ def erase(
         raise
     say(
         f"Erased the personal details of {done.case_ref} ({_count(done.audits, 'audit')}, "
-        f"{_count(done.moderations, 'moderation note')}, "
+        f"{_count(done.moderations, 'moderation')}, "
         f"{_count(done.complaints, 'complaint')}, "
-        f"{_count(done.complaint_stages, 'complaint stage late reason')}); later case "
+        f"{_count(done.complaint_stages, 'complaint stage')}); later case "
         "imports keep it erased."
     )
     if done.cleaned:
