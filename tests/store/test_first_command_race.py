@@ -116,3 +116,31 @@ def test_a_dry_run_on_a_new_store_creates_no_file(tmp_path: Path, ctx: Context) 
     assert result is not None
     assert not created
     assert not path.exists()
+
+
+@pytest.mark.slow
+def test_two_first_commands_in_two_processes(tmp_path: Path) -> None:
+    """The race as users meet it: two `qaudit cases import` on a new store at once, one of
+    them refused. Whichever order they run in, what the good one reported added is kept.
+    (Before the fix this lost the good import's store in about half the tries.)"""
+    import os
+    import subprocess
+    import sys
+
+    import qaudit
+
+    source = str(Path(qaudit.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    good = write_csv(tmp_path / "good.csv", GOOD)
+    bad = write_csv(tmp_path / "bad.csv", BAD)
+    for attempt in range(4):
+        db = tmp_path / f"race{attempt}.db"
+        command = [sys.executable, "-m", "qaudit", "--db", str(db), "cases", "import"]
+        runs = [
+            subprocess.Popen([*command, str(path)], env=env, stderr=subprocess.PIPE, text=True)
+            for path in (good, bad)
+        ]
+        (good_code, good_err), (bad_code, _) = [(p.wait(60), p.communicate()[1]) for p in runs]
+        assert (good_code, bad_code) == (0, 1), good_err
+        cases = snapshot(f"sqlite:///{db}")["cases"]
+        assert isinstance(cases, tuple) and cases[0] == 2, f"attempt {attempt}: lost {cases}"
