@@ -66,3 +66,81 @@ def test_a_reader_that_dies_is_an_error_not_a_hang() -> None:
 
     with pytest.raises(QauditError, match="stopped unexpectedly; nothing was written"):
         _all(read_in_child(dies))
+
+
+# The reader dies with the command: a killed import leaves no process reading the file.
+
+_CHILD_HEADER = ["case_ref", "team", "worker", "category", "open_date", "close_date"]
+
+
+def _big_csv(path: Path) -> Path:
+    from qaudit.importers.child_reader import CHILD_MIN_BYTES
+
+    line = "K{:07d},Children in Need Team {:02d},Social Worker {:04d},CIN,2026-01-05,\n"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(",".join(_CHILD_HEADER) + "\n")
+        n = 0
+        while out.tell() < CHILD_MIN_BYTES + 1024 * 1024:
+            out.write(line.format(n, n % 20, n % 300))
+            n += 1
+    return path
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGTERM"])
+def test_the_reader_dies_with_a_killed_import(tmp_path: Path, signal_name: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    big = _big_csv(tmp_path / "big.csv")
+    command = [sys.executable, "-m", "qaudit", "--db", str(tmp_path / "s.db"), "--today",
+               "2026-12-01", "cases", "import", str(big)]  # fmt: skip
+    import qaudit
+
+    source = str(Path(qaudit.__file__).parents[1])  # this checkout, whatever the cwd
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    parent = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    try:
+        deadline = time.monotonic() + 60
+        children: list[int] = []
+        while not children:
+            assert parent.poll() is None, "the import ended before its reader was seen"
+            assert time.monotonic() < deadline, "no reader process started"
+            children = [c for c in _children(parent.pid) if _alive(c)]
+            time.sleep(0.005)
+        os.kill(parent.pid, getattr(signal, signal_name))
+        parent.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while any(map(_alive, children)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [c for c in children if _alive(c)]
+        for pid in left:  # clean up after a failing run
+            os.kill(pid, signal.SIGKILL)
+        assert not left, f"the reader outlived the killed import ({signal_name})"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from qaudit.cli.output import emit_object
-from qaudit.cli.state import Format, say, state
+from qaudit.cli.state import Format, say, state, warn
 from qaudit.errors import QauditError, RuleError
 
 app = typer.Typer(help="The store itself: verify, back up, restore.")
@@ -134,16 +134,67 @@ def erase(
     case: Annotated[str, typer.Argument(help="The case ref.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (the log records it).")],
 ) -> None:
-    """Erase a case's personal details (date of birth, worker, the free text of its audits and
-    complaints); the log records who, when and why, not what. The figures stay.
+    """Erase a case's personal details: date of birth, worker, and the free text of its
+    audits, moderations, complaints and complaint stages; the log records who, when and why,
+    not what. The figures stay. Later case imports keep it erased until `qaudit db unerase`.
 
     Example: `qaudit db erase C100002 --reason "Subject access request SAR-2026-017"`
     """
-    from qaudit.services.integrity import erase_case
+    from qaudit.services.erasure import erase_case
 
     st = state(ctx)
-    done = erase_case(store=st.store, ctx=st.context(), case_ref=case, reason=reason)
+    try:
+        done = erase_case(store=st.store, ctx=st.context(), case_ref=case, reason=reason)
+    except RuleError as exc:
+        if "needs a reason" in str(exc):
+            raise RuleError(f"{exc} (--reason)") from None
+        raise
     say(
-        f"Erased the personal details of {done.case_ref} ({done.audits} audits, "
-        f"{done.complaints} complaints)."
+        f"Erased the personal details of {done.case_ref} ({_count(done.audits, 'audit')}, "
+        f"{_count(done.moderations, 'moderation')}, "
+        f"{_count(done.complaints, 'complaint')}, "
+        f"{_count(done.complaint_stages, 'complaint stage')}); later case "
+        "imports keep it erased."
     )
+    if done.cleaned:
+        say(f"From the files: {done.cleaned}.")
+    if done.incomplete:
+        warn(f"{done.incomplete}. Run this erase again then to remove them from the files.")
+    if done.sealed_events:
+        one = done.sealed_events == 1
+        warn(
+            f"{_count(done.sealed_events, 'older change-log event')} still "
+            f"{'holds' if one else 'hold'} text about this case: the hash chain seals "
+            f"{'it' if one else 'them'}, so {'it stays' if one else 'they stay'} (events "
+            "written now keep no such text)."
+        )
+
+
+@app.command()
+def unerase(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="The case ref.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (the log records it).")],
+) -> None:
+    """Lift a case's erasure, deliberately: the next case import may store its date of birth
+    and worker again. Nothing erased comes back; the log records who, when and why.
+
+    Example: `qaudit db unerase C100002 --reason "Erased in error, ticket QA-118"`
+    """
+    from qaudit.services.erasure import unerase_case
+
+    st = state(ctx)
+    try:
+        done = unerase_case(store=st.store, ctx=st.context(), case_ref=case, reason=reason)
+    except RuleError as exc:
+        if "needs a reason" in str(exc):
+            raise RuleError(f"{exc} (--reason)") from None
+        raise
+    say(
+        f"Lifted the erasure of {done.case_ref}: the next case import may store its date of "
+        "birth and worker again."
+    )
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"

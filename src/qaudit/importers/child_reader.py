@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import pickle
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
@@ -21,6 +26,8 @@ from qaudit.importers.rows import CaseFile, RowTuple
 CHILD_MIN_BYTES = 8 * 1024 * 1024
 UNIT, RECORD = "\x1f", "\x1e"
 FIELDS = 8
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_WATCH_SECONDS = 0.5
 
 
 def _encode(batch: Sequence[RowTuple]) -> bytes:
@@ -61,7 +68,36 @@ def _decode(payload: bytes) -> list[RowTuple]:
     return out
 
 
-def _produce(make: Callable[[], CaseFile], channel: Connection) -> None:
+def _die_with(parent: int) -> None:
+    """Make this (forked) reader end when the command that started it ends, however it ends.
+
+    On Linux the kernel sends SIGKILL when the parent goes (PR_SET_PDEATHSIG); the parent may
+    have gone before that was set, so getppid() is checked after. Elsewhere, and as a second
+    guard, a thread watches getppid(). (A write to the pipe after the parent has gone fails
+    with EPIPE too: the child holds no copy of the pipe's read end.)
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="qaudit-reader-watchdog", daemon=True).start()
+
+
+def _produce(
+    make: Callable[[], CaseFile], channel: Connection, unused: Connection, parent: int
+) -> None:
+    unused.close()  # the parent's end: while the child held it, writes never saw EPIPE
+    _die_with(parent)
     try:
         for batch in make().batches:
             channel.send_bytes(_encode(batch))
@@ -87,7 +123,10 @@ def read_in_child(make: Callable[[], CaseFile]) -> Iterator[Sequence[RowTuple]]:
         return
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_produce, args=(make, sender), daemon=True, name="qaudit-reader"
+        target=_produce,
+        args=(make, sender, receiver, os.getpid()),
+        daemon=True,
+        name="qaudit-reader",
     )
     process.start()
     sender.close()

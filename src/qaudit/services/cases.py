@@ -46,6 +46,7 @@ class CaseImportSummary:
     workers_added: int
     dry_run: bool
     warnings: list[str] = field(default_factory=list)
+    kept_erased: int = 0  # erased cases whose personal fields in the file were not stored
 
     @property
     def changed(self) -> bool:
@@ -133,7 +134,15 @@ def import_cases(
             workers_added=len(result.workers_added),
             dry_run=dry_run,
             warnings=list(case_file.warnings),
+            kept_erased=result.kept_erased,
         )
+        if result.kept_erased:
+            one = result.kept_erased == 1
+            summary.warnings.append(
+                f"{result.kept_erased:,} erased {'case' if one else 'cases'} kept erased: the "
+                f"date of birth and worker the file gives for {'it' if one else 'them'} were "
+                "not stored (lift an erasure with qaudit db unerase)"
+            )
         if summary.changed and not dry_run:
             record_change(
                 session,

@@ -24,6 +24,7 @@ from qaudit.domain.complaints import (
 from qaudit.domain.workdays import WorkingCalendar
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
+from qaudit.services.erasure import logged_text
 from qaudit.services.records import (
     case_with_ref,
     head_of_service_name,
@@ -456,15 +457,14 @@ def next_stage(
                 f"{stage.due}); the next stage follows the response"
             )
         due = response_due(cal, requested, scale.days)
-        session.add(
-            ComplaintStage(
-                complaint_id=complaint.id,  # type: ignore[arg-type]
-                stage=following,
-                received=requested,
-                due=due,
-                late_reason=late_reason,
-            )
+        added = ComplaintStage(
+            complaint_id=complaint.id,  # type: ignore[arg-type]
+            stage=following,
+            received=requested,
+            due=due,
+            late_reason=late_reason,
         )
+        session.add(added)
         complaint.stage = following
         session.add(complaint)
         session.flush()
@@ -477,7 +477,8 @@ def next_stage(
                 "stage": following,
                 "requested": requested,
                 "due": due,
-                "late_reason": late_reason,
+                # The reason may be about the child: the log keeps a reference, not the text.
+                "late_reason": logged_text(late_reason, table="complaint_stages", row_id=added.id),
             },
         )
         return _view(session, complaint)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     and_,
@@ -35,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from qaudit.domain.sampling import draw_key
 from qaudit.importers.rows import RowTuple
 from qaudit.store.changelog import RefList
-from qaudit.store.models import Case, Staff, Team
+from qaudit.store.models import Case, ChangeLog, Staff, Team
 
 # Rows per multi-row INSERT: far fewer statements than one per row, well under SQLite's and
 # PostgreSQL's limits on bound parameters.
@@ -74,6 +75,30 @@ class CaseApplyResult:
     not_in_file_open: int = 0
     teams_added: list[str] = field(default_factory=list)
     workers_added: list[str] = field(default_factory=list)
+    kept_erased: int = 0  # erased cases whose date of birth or worker in the file was not stored
+
+
+ERASE_ACTION = "case.erase"
+UNERASE_ACTION = "case.unerase"
+
+
+def erased_case_refs() -> Select[Any]:
+    """The refs of erased cases (a SELECT): a ``case.erase`` event with no ``case.unerase``
+    after it. The change log is the record of a tombstone, so erasure needs no table of its
+    own: an erased case stays erased across imports until someone deliberately lifts it."""
+    log = ChangeLog.__table__  # type: ignore[attr-defined]
+    lifted = log.alias("lifted")
+    return select(log.c.entity_ref).where(
+        log.c.action == ERASE_ACTION,
+        log.c.entity == "case",
+        not_(
+            exists().where(
+                lifted.c.entity_ref == log.c.entity_ref,
+                lifted.c.action == UNERASE_ACTION,
+                lifted.c.id > log.c.id,
+            )
+        ),
+    )
 
 
 _stage_metadata = MetaData()
@@ -292,6 +317,7 @@ def _insert_staged(
     conn.exec_driver_sql(f"CREATE INDEX qaudit_import_stage_ref ON {stage.name} (case_ref, line)")
     _refuse_conflicting_duplicates(conn)
     _drop_identical_duplicates(conn)
+    result.kept_erased = _keep_erased(conn)
     _classify_and_apply(conn, result)
     stage.drop(conn)
 
@@ -322,6 +348,21 @@ def _drop_identical_duplicates(conn: Connection) -> None:
         return
     keep = select(func.min(_stage.c.line)).group_by(_stage.c.case_ref)
     conn.execute(_stage.delete().where(_stage.c.line.not_in(keep)))
+
+
+def _keep_erased(conn: Connection) -> int:
+    """Blank the personal fields the file gives for erased cases, so the comparison below
+    finds nothing to restore; how many rows had any."""
+    s = _stage
+    rowcount: int = conn.execute(
+        update(s)
+        .where(
+            s.c.case_ref.in_(erased_case_refs()),
+            or_(s.c.worker_id.is_not(None), s.c.date_of_birth.is_not(None)),
+        )
+        .values(worker_id=None, date_of_birth=None)
+    ).rowcount
+    return rowcount
 
 
 def _classify_and_apply(conn: Connection, result: CaseApplyResult) -> None:

@@ -35,6 +35,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = FULL")
+    # Deleted and overwritten content is zeroed, not left in free space: an erased value, or an
+    # earlier version of a note, must not linger in the file (some SQLite builds default to off).
+    cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
 
 
@@ -188,59 +191,58 @@ class Store:
         """One write transaction (BEGIN IMMEDIATE on SQLite), the schema brought to head in it.
 
         Commits when the block ends normally (rolls back instead for a dry run); rolls back on
-        any exception, and then removes a SQLite file this transaction created.
+        any exception. A SQLite file, once created, is never removed: another command may have
+        opened it, and committed to it, meanwhile. A command that fails leaves it without a
+        schema at most, which reads call "not a qaudit store yet" and the next write fills in.
+        A dry run on a store that does not exist yet runs on an empty in-memory store instead,
+        so it creates no file at all.
         """
-        creating = self.is_sqlite and self.path is not None and not self.path.exists()
-        try:
-            with (
-                self._translate_errors(),
-                self._connect(write=True) as conn,
-                Session(bind=conn) as session,
-            ):
-                conn.begin()
-                if not self.is_sqlite:
-                    # Writers take turns, as BEGIN IMMEDIATE makes them on SQLite: numbering
-                    # (complaint refs), one sample a month and the log's hash chain rely on it.
-                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{BUSY_TIMEOUT_MS}ms'")
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
-                from qaudit.store.changelog import EXTENTS_KEY, table_extents
-
-                try:
-                    # What the tables hold as the transaction begins: its first event records
-                    # it, so a change made between two commands, without one, shows as a gap.
-                    # (An upgrade's event starts afresh: the old schema's tables differ.)
-                    conn.info[EXTENTS_KEY] = None
-                    if not self._migrate(conn, on_migrate):
-                        conn.info[EXTENTS_KEY] = table_extents(conn)
+        if dry_run and self.is_sqlite and self.path is not None and not self.path.exists():
+            scratch = Store("sqlite://")
+            try:
+                with scratch.writing(dry_run=True, on_migrate=on_migrate) as session:
                     yield session
-                    session.flush()
-                    logged = conn.info[EXTENTS_KEY]
-                    # (A dry run is rolled back, and logs nothing.)
-                    if not dry_run and logged is not None and table_extents(conn) != logged:
-                        raise StoreError(
-                            "this command changed records after its last change-log event "
-                            "(a fault in qaudit): nothing was saved"
-                        )
-                    if dry_run:
-                        conn.rollback()
-                    else:
-                        conn.commit()
-                except BaseException:
-                    conn.rollback()
-                    raise
-                finally:
-                    conn.info.pop(EXTENTS_KEY, None)
-        except BaseException:
-            if creating:
-                self._remove_created_file()
-            raise
-        if creating and dry_run:
-            self._remove_created_file()
+            finally:
+                scratch.dispose()
+            return
+        with (
+            self._translate_errors(),
+            self._connect(write=True) as conn,
+            Session(bind=conn) as session,
+        ):
+            conn.begin()
+            if not self.is_sqlite:
+                # Writers take turns, as BEGIN IMMEDIATE makes them on SQLite: numbering
+                # (complaint refs), one sample a month and the log's hash chain rely on it.
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{BUSY_TIMEOUT_MS}ms'")
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+            from qaudit.store.changelog import EXTENTS_KEY, table_extents
 
-    def _remove_created_file(self) -> None:
-        self.dispose()
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            try:
+                # What the tables hold as the transaction begins: its first event records
+                # it, so a change made between two commands, without one, shows as a gap.
+                # (An upgrade's event starts afresh: the old schema's tables differ.)
+                conn.info[EXTENTS_KEY] = None
+                if not self._migrate(conn, on_migrate):
+                    conn.info[EXTENTS_KEY] = table_extents(conn)
+                yield session
+                session.flush()
+                logged = conn.info[EXTENTS_KEY]
+                # (A dry run is rolled back, and logs nothing.)
+                if not dry_run and logged is not None and table_extents(conn) != logged:
+                    raise StoreError(
+                        "this command changed records after its last change-log event "
+                        "(a fault in qaudit): nothing was saved"
+                    )
+                if dry_run:
+                    conn.rollback()
+                else:
+                    conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+            finally:
+                conn.info.pop(EXTENTS_KEY, None)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
