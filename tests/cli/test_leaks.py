@@ -381,3 +381,57 @@ def test_json_output_is_unchanged_by_escaping(cli: Cli) -> None:
     assert cli("scrutiny", "add", "--committee", CONTROLS, "--format", "json").exit_code == 0
     listed = cli("scrutiny", "list", "--format", "json")
     assert json.loads(listed.stdout)[0]["committee"] == CONTROLS
+
+
+def test_markup_typed_at_a_prompt_is_shown_in_the_refusal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rich.prompt import Prompt
+
+    from qaudit.cli import grade_prompts
+    from qaudit.importers.framework import Theme
+
+    replies = iter(["[/x]\x1b[2J", "planning"])
+    monkeypatch.setattr(Prompt, "ask", classmethod(lambda cls, *a, **k: next(replies)))
+    themes = (Theme("planning", "Planning"), Theme("[/y]", "[bold]odd"))
+    assert grade_prompts.ask_themes(themes) == ["planning"]
+    shown = capsys.readouterr().err
+    assert "Themes: planning, [/y]" in shown
+    assert "'[/x]\\x1b[2J' is not a theme" in shown
+    assert "\x1b" not in shown
+
+
+def test_a_report_table_shows_names_and_text_as_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import date
+
+    from qaudit.cli.report import _print_table
+    from qaudit.reports.model import Column, Report, Section, Table
+
+    table = Table(
+        name="t",
+        title="By team [/x]",
+        columns=[Column("team", "Team [bold]"), Column("n", "Audits", "count")],
+        rows=[{"team": CONTROLS, "n": 3}],
+        note="[/x] note",
+    )
+    section = Section(
+        name="audits", title="Audits", tables=[table], lists={"Strengths [/x]": ["[/x]\x1b[2J"]}
+    )
+    report = Report(
+        kind="audits",
+        title="Audits",
+        period_label="2026-11",
+        start=date(2026, 11, 1),
+        end=date(2026, 11, 30),
+        generated_on=date(2026, 12, 1),
+        sections=[section],
+        notes=["[/x]"],
+    )
+    _print_table(report)
+    shown = capsys.readouterr().out
+    assert "\x1b" not in shown and "\x07" not in shown
+    for text in ("By team [/x]", "Team [bold]", "[/x] note", "Strengths [/x]", "[/x]\\x1b[2J"):
+        assert text in shown
+    assert "Ann\\x1b[2J" in shown
