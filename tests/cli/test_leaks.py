@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import Cli, plain, snapshot, write_csv
@@ -457,3 +459,59 @@ def test_a_report_table_shows_names_and_text_as_written(
     for text in ("By team [/x]", "Team [bold]", "[/x] note", "Strengths [/x]", "[/x]\\x1b[2J"):
         assert text in shown
     assert "Ann\\x1b[2J" in shown
+
+
+# --- any text at all: never a crash, never a raw control character on the terminal ---------
+
+_FRAGMENTS = ["[/x]", "[bold]", "[link=https://e.example]", "[/]", ":smile:", "\x1b[2J"]
+_UNSAFE_SHOWN = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]} - {"\n", "\t"} | {
+    "\u202e",
+    "\u2028",
+}
+
+
+def _hostile_text() -> st.SearchStrategy[str]:
+    char = st.characters(
+        blacklist_categories=("Cs",), blacklist_characters="\x00", max_codepoint=0x206F
+    )
+    piece = st.one_of(st.sampled_from(_FRAGMENTS), st.text(char, min_size=1, max_size=6))
+    return st.lists(piece, min_size=1, max_size=6).map("".join)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=_hostile_text())
+def test_any_text_is_stored_as_given_and_shown_safely(tmp_path: Path, text: str) -> None:
+    db = tmp_path / "fuzz.db"
+    if not db.exists():
+        _sqlite_at(db)
+    url = f"sqlite:///{db}"
+    before = snapshot(url)
+    runner = CliRunner()
+    added = runner.invoke(app, ["--db", str(db), "scrutiny", "add", "--committee", text])
+    assert isinstance(added.exception, SystemExit | None), added.exception
+    assert added.exit_code in (0, 1, 2), added.stderr
+    assert "Traceback" not in added.stderr and "internal fault" not in added.stderr
+    assert not _UNSAFE_SHOWN & set(added.stderr)
+    if added.exit_code != 0:
+        assert snapshot(url) == before
+    else:
+        listed = runner.invoke(app, ["--db", str(db), "scrutiny", "list"])
+        assert isinstance(listed.exception, SystemExit | None), listed.exception
+        assert listed.exit_code == 0
+        assert not _UNSAFE_SHOWN & set(listed.stdout)
+    user = runner.invoke(app, ["--db", str(db), "--user", text, "scrutiny", "list"])
+    assert isinstance(user.exception, SystemExit | None), user.exception
+    assert user.exit_code in (0, 2)
+    assert not _UNSAFE_SHOWN & set(user.stderr)
+    missing = runner.invoke(app, ["--db", str(db), "complaints", "show", text])
+    assert isinstance(missing.exception, SystemExit | None), missing.exception
+    assert missing.exit_code in (1, 2)
+    assert not _UNSAFE_SHOWN & set(missing.stderr)
+
+
+def _sqlite_at(db: Path) -> None:
+    assert CliRunner().invoke(app, ["--db", str(db), "init"]).exit_code == 0
