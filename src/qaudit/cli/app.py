@@ -71,10 +71,13 @@ class QauditGroup(TyperGroup):
             from qaudit.cli.faults import debug_from_environment, report_fault
 
             state = getattr(self._root, "obj", None)
-            if isinstance(state, State):
-                report_fault(exc, store_path=state.store_path(), debug=state.debug)
-            else:
-                report_fault(exc, store_path=None, debug=debug_from_environment())
+            try:
+                if isinstance(state, State):
+                    report_fault(exc, store_path=state.store_path(), debug=state.debug)
+                else:
+                    report_fault(exc, store_path=None, debug=debug_from_environment())
+            except Exception:  # reporting failed too: still one line, still no value
+                sys.stderr.write(f"Error: internal fault ({type(exc).__name__})\n")
             sys.exit(1)
 
 

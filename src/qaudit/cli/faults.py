@@ -111,4 +111,5 @@ def report_fault(exc: BaseException, *, store_path: Path | None, debug: bool) ->
             f"Error: {summary}; no report could be written: run again with --debug to see it\n"
         )
     else:
-        sys.stderr.write(f"Error: {summary}; a full report is in {one_line(str(path))}\n")
+        shown_path = one_line(str(path.absolute()))
+        sys.stderr.write(f"Error: {summary}; a full report is in {shown_path}\n")
