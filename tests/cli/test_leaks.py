@@ -25,6 +25,11 @@ SECRET = "Zebra-Quokka disclosed at school"
 CASES_HEADER = ["case_ref", "team", "worker", "category", "open_date", "close_date"]
 
 
+@pytest.fixture(autouse=True)
+def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QAUDIT_DEBUG", raising=False)  # a developer's own setting
+
+
 def _sqlite(tmp_path: Path) -> Path:
     db = tmp_path / "store.db"
     result = CliRunner().invoke(app, ["--db", str(db), "init"])
