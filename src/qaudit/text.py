@@ -22,6 +22,7 @@ _UNSAFE = frozenset(
     + ["\u2028", "\u2029"]
     + list(_BIDI)
 )
+_UNSAFE_RE = re.compile("[" + "".join(f"\\u{ord(c):04x}" for c in sorted(_UNSAFE)) + "]")
 _BREAKS = re.compile("[ \t]*[\r\n\u2028\u2029\x0b\x0c\x85]+[ \t]*")
 
 
@@ -38,11 +39,7 @@ def _escaped(char: str) -> str:
 def visible(text: str, *, keep: str = "\t\n") -> str:
     """``text`` safe to show at a terminal: each control character (but those in ``keep``)
     shown as its escape, ``\\x1b`` for ESC, so it is seen rather than obeyed."""
-    if not any(char in _UNSAFE for char in text):  # the common case, quickly
-        return text
-    return "".join(
-        _escaped(char) if char in _UNSAFE and char not in keep else char for char in text
-    )
+    return _UNSAFE_RE.sub(lambda m: m[0] if m[0] in keep else _escaped(m[0]), text)
 
 
 def one_line(text: str) -> str:

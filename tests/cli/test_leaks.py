@@ -520,3 +520,12 @@ def test_any_text_is_stored_as_given_and_shown_safely(tmp_path: Path, text: str)
 
 def _sqlite_at(db: Path) -> None:
     assert CliRunner().invoke(app, ["--db", str(db), "init"]).exit_code == 0
+
+
+def test_visible_and_one_line() -> None:
+    from qaudit.text import one_line, visible
+
+    shown = "a\\x1b[2J\tb\nc\\u202e\\x9b\\x7f\\u2028"
+    assert visible("a\x1b[2J\tb\nc\u202e\x9b\x7f\u2028") == shown
+    assert visible("Zoë O'Brien — Team A") == "Zoë O'Brien — Team A"
+    assert one_line("a\x1b\tb \r\n  c\u2029d") == "a\\x1b\tb c d"
