@@ -80,8 +80,9 @@ def test_a_schema_upgrade_backs_the_store_up_first(tmp_path: Path) -> None:
 
 
 def test_a_fault_in_qaudit_shows_no_local_variables(tmp_path: Path) -> None:
-    """Should qaudit itself fail, its traceback names the fault but shows no local values:
-    a row's content in a local variable never reaches the terminal or a cron mail."""
+    """Should qaudit itself fail, it names the fault in one line and writes the traceback to a
+    private file beside the store: no local value, in that file or on the terminal (a row's
+    content in a local variable never reaches the terminal, a cron mail or the report)."""
     import subprocess
     import sys
 
@@ -95,13 +96,34 @@ def test_a_fault_in_qaudit_shows_no_local_variables(tmp_path: Path) -> None:
         "main()\n"
     )
     path = write_csv(tmp_path / "c.csv", [["case_ref", "category"], ["K1", "CIN"]])
+    import qaudit
+
+    env = {"PATH": "/usr/bin:/bin", "COLUMNS": "100", "QAUDIT_USER": "tester"}
+    env["PYTHONPATH"] = str(Path(qaudit.__file__).parents[1])  # this checkout's qaudit
+    args = [sys.executable, "-c", program, "--db", str(tmp_path / "s.db")]
     done = subprocess.run(
-        [sys.executable, "-c", program, "--db", str(tmp_path / "s.db"), "cases", "import", path],
+        [*args, "cases", "import", path],
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "100", "QAUDIT_USER": "tester"},
+        env=env,
     )
     assert done.returncode == 1
-    assert "RuntimeError: a fault" in done.stderr
-    assert "Child-Name-Secret" not in done.stderr + done.stdout
+    [report] = tmp_path.glob("s.db.fault-*.txt")
+    assert done.stderr == (
+        "Error: internal fault (RuntimeError in qaudit.cli.cases:import_); "
+        f"a full report is in {report}\n"
+    )
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+    assert "RuntimeError: a fault" in report.read_text()
+    assert "Child-Name-Secret" not in done.stderr + done.stdout + report.read_text()
+    debug = subprocess.run(
+        [*args, "--debug", "cases", "import", path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert debug.returncode == 1
+    assert "RuntimeError: a fault" in debug.stderr
+    assert "Child-Name-Secret" not in debug.stderr + debug.stdout

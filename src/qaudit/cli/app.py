@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from qaudit.cli import (
@@ -22,23 +24,70 @@ from qaudit.cli import (
     store,
     survey,
 )
-from qaudit.cli.state import State, default_user
+from qaudit.cli.state import USER_RULE, State, default_user, valid_user
 from qaudit.domain.dates import parse_moment
 from qaudit.errors import QauditError
+from qaudit.text import one_line
 
 
 class QauditGroup(TyperGroup):
-    """Turns a refusal anywhere below into one ``Error: …`` line on stderr and exit code 1."""
+    """Turns a refusal anywhere below into one ``Error: …`` line on stderr and exit code 1, and
+    a fault in qaudit itself into one ``Error: internal fault …`` line (see cli/faults.py)."""
+
+    _root: Any = None
+
+    def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
+        try:
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except ClickException as exc:
+            _shown_safely(exc)
+            raise
+        if parent is None:
+            self._root = ctx  # for the fault report: the store's place and --debug
+        return ctx
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except QauditError as exc:
-            typer.echo(f"Error: {exc.message}", err=True)
+            _refuse(exc)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("Error: interrupted; nothing was written", err=True)
             raise typer.Exit(130) from None
+        except ClickException as exc:
+            _shown_safely(exc)
+            raise
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Around Click's own main, so a fault while the store is closed (after the command,
+        # ctx.call_on_close) is caught too.
+        try:
+            return super().main(*args, **kwargs)
+        except QauditError as exc:
+            _refuse(exc)
+            sys.exit(1)
+        except Exception as exc:
+            from qaudit.cli.faults import debug_from_environment, report_fault
+
+            state = getattr(self._root, "obj", None)
+            try:
+                if isinstance(state, State):
+                    report_fault(exc, store_path=state.store_path(), debug=state.debug)
+                else:
+                    report_fault(exc, store_path=None, debug=debug_from_environment())
+            except Exception:  # reporting failed too: still one line, still no value
+                sys.stderr.write(f"Error: internal fault ({type(exc).__name__})\n")
+            sys.exit(1)
+
+
+def _refuse(exc: QauditError) -> None:
+    typer.echo(f"Error: {one_line(exc.message)}", err=True)
+
+
+def _shown_safely(exc: ClickException) -> None:
+    """A usage error quotes the value given: shown, not obeyed, should it hold escapes."""
+    exc.message = one_line(exc.message)
 
 
 app = typer.Typer(
@@ -61,6 +110,15 @@ def _today(value: str | None) -> Any:
         return parse_moment(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+def _user(value: str | None) -> str | None:
+    if value is None:
+        return None
+    name = valid_user(value)
+    if name is None:
+        raise typer.BadParameter(f"'{one_line(value)}' is not a name: {USER_RULE}")
+    return name
 
 
 @app.callback()
@@ -88,13 +146,26 @@ def global_options(
     user: Annotated[
         str | None,
         typer.Option(
-            "--user", envvar="QAUDIT_USER", help="Who is acting (the change log records it)."
+            "--user",
+            envvar="QAUDIT_USER",
+            callback=_user,
+            help="Who is acting (the change log records it): a staff member's name or a "
+            "login name.",
         ),
     ] = None,
     config: Annotated[
         Path | None,
         typer.Option("--config", envvar="QAUDIT_CONFIG", help="Policy file (TOML)."),
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            envvar="QAUDIT_DEBUG",
+            help="Should qaudit itself fail, print the traceback (which may quote records) "
+            "rather than write it to a private file beside the store.",
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = State(
         db=db,
@@ -102,6 +173,7 @@ def global_options(
         today=_today(today),
         user=user or default_user(),
         config=config,
+        debug=debug,
     )
     ctx.call_on_close(ctx.obj.close)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qaudit.cli.state import err_console
+from qaudit.text import visible
 
 if TYPE_CHECKING:
     from qaudit.domain.grades import Grade
@@ -24,20 +25,23 @@ def _choices() -> tuple[dict[str, str], str]:
 def ask_answers(framework: Framework, given: dict[str, str]) -> dict[str, str]:
     """Each framework question not answered yet; Enter skips, n is not applicable."""
     from rich.prompt import Prompt
+    from rich.text import Text
 
     console = err_console()
     keys, legend = _choices()
     answers = dict(given)
-    console.print(f"Framework questions ({framework.name}). {legend}  `n` n/a, Enter to skip")
+    console.print(
+        Text(f"Framework questions ({visible(framework.name)}). {legend}  `n` n/a, Enter to skip")
+    )
     for area in framework.areas:
-        console.rule(area.title)
+        console.rule(Text(visible(area.title)))
         for question in area.questions:
             if question.id in answers:
                 continue
             if question.guidance:
-                console.print(f"[dim]{question.guidance}[/dim]")
+                console.print(Text(visible(question.guidance), style="dim"))
             reply = Prompt.ask(
-                question.text,
+                Text(visible(question.text)),
                 choices=[*keys, "n", SKIP],
                 show_choices=False,
                 default=SKIP,
@@ -74,11 +78,12 @@ def ask_text(label: str) -> str | None:
 
 def ask_themes(themes: tuple[Theme, ...]) -> list[str]:
     from rich.prompt import Prompt
+    from rich.text import Text
 
     from qaudit.importers.framework import parse_theme
 
     console = err_console()
-    console.print("Themes: " + ", ".join(t.id for t in themes))
+    console.print(Text(visible("Themes: " + ", ".join(t.id for t in themes))))
     while True:
         reply = Prompt.ask(
             "Themes, separated by commas (Enter for none)",
@@ -89,4 +94,4 @@ def ask_themes(themes: tuple[Theme, ...]) -> list[str]:
         try:
             return [parse_theme(p, themes).id for p in reply.split(",") if p.strip()]
         except ValueError as exc:
-            console.print(f"[red]{exc}[/red]")
+            console.print(Text(visible(str(exc)), style="red"))  # it quotes the reply

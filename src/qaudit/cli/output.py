@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from qaudit.cli.state import Format, out_console, say
+from qaudit.text import neutralise, visible
 
 
 def _json_default(value: Any) -> Any:
@@ -30,6 +31,12 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict | list):
         return to_json(value)
     return str(value)
+
+
+def _csv_cell(value: Any) -> str:
+    # Text a spreadsheet would run as a formula gets a leading quote, as in report CSVs;
+    # numbers (negative ones too) and dates are never text, so they stay as they are.
+    return neutralise(value) if isinstance(value, str) else _cell(value)
 
 
 def emit_rows(
@@ -53,18 +60,23 @@ def emit_rows(
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([key for key, _ in columns])
         for row in rows:
-            writer.writerow([_cell(row.get(key)) for key, _ in columns])
+            writer.writerow([_csv_cell(row.get(key)) for key, _ in columns])
             count += 1
         return count
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, title_justify="left", show_lines=False)
+    # Every value as plain text (no markup), control characters shown as escapes, not obeyed.
+    table = Table(
+        title=Text(visible(title)) if title is not None else None,
+        title_justify="left",
+        show_lines=False,
+    )
     for _, heading in columns:
         # Fold long values onto more lines rather than cut them with an ellipsis.
-        table.add_column(heading, overflow="fold")
+        table.add_column(Text(visible(heading)), overflow="fold")
     for row in rows:
-        table.add_row(*(Text(_cell(row.get(key))) for key, _ in columns))
+        table.add_row(*(Text(visible(_cell(row.get(key)))) for key, _ in columns))
         count += 1
     out_console().print(table)
     return count

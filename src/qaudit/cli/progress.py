@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from qaudit.cli.state import err_console, interactive
+from qaudit.text import visible
 
 
 @contextmanager
@@ -25,11 +26,11 @@ def row_progress(description: str) -> Iterator[Callable[[int], None] | None]:
 
     with Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # it names a file: shown as written
         TextColumn("{task.completed:,} rows"),
         RowsPerSecond(),
         console=err_console(),
         transient=True,
     ) as progress:
-        task = progress.add_task(description, total=None)
+        task = progress.add_task(visible(description), total=None)
         yield lambda rows: progress.update(task, completed=rows)

@@ -11,6 +11,7 @@ import typer
 from qaudit.cli.params import period_option
 from qaudit.cli.state import out_console, say, state
 from qaudit.errors import RuleError
+from qaudit.text import visible
 
 if TYPE_CHECKING:
     from qaudit.reports.model import Report
@@ -39,32 +40,40 @@ def _print_table(report: Report) -> None:
     from rich.text import Text
 
     console = out_console()
+    # Names, themes and free text are shown as written: no markup, control characters escaped.
     console.print(
-        f"[bold]{report.title}[/bold] — {report.period_label} ({report.start} to {report.end})"
+        Text.assemble(
+            (visible(report.title), "bold"),
+            f" — {report.period_label} ({report.start} to {report.end})",
+        )
     )
     for note in report.notes:
-        console.print(Text(note, style="dim"))
+        console.print(Text(visible(note), style="dim"))
     for section in report.sections:
         console.rule(section.title)
         for table in section.tables:
-            rich = RichTable(title=table.title, title_justify="left")
+            rich = RichTable(title=Text(visible(table.title)), title_justify="left")
             for column in table.columns:
                 right = column.kind in ("count", "pct", "number")
-                rich.add_column(column.title, justify="right" if right else "left", overflow="fold")
+                rich.add_column(
+                    Text(visible(column.title)),
+                    justify="right" if right else "left",
+                    overflow="fold",
+                )
             for row in table.rows:
                 rich.add_row(
                     *(
-                        Text("" if row.get(c.key) is None else str(row.get(c.key)))
+                        Text("" if row.get(c.key) is None else visible(str(row.get(c.key))))
                         for c in table.columns
                     )
                 )
             console.print(rich)
             if table.note:
-                console.print(Text(table.note, style="dim"))
+                console.print(Text(visible(table.note), style="dim"))
         for heading, items in section.lists.items():
-            console.print(f"[bold]{heading}[/bold]")
+            console.print(Text(visible(heading), style="bold"))
             for item in items or ["(none recorded)"]:
-                console.print(Text(f"  • {item}"))
+                console.print(Text(f"  • {visible(item)}"))
 
 
 @app.command()

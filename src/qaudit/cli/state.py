@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from qaudit.domain.dates import LONDON
+from qaudit.text import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,11 +30,43 @@ class Format(StrEnum):
     csv = "csv"
 
 
+USER_MAX = 100
+USER_RULE = (
+    "letters, digits, spaces and . - _ ' @ only, at most 100 characters "
+    "(a staff member's name or a login name)"
+)
+_USER_PUNCTUATION = frozenset(" .-_'@\u2019")  # and the typographic apostrophe (O\u2019Brien)
+
+
+def valid_user(value: str) -> str | None:
+    """``value`` as the change log records who acted: trimmed, spaces collapsed; or None when
+    it is not a plain name or identifier (a newline, a control character, markup, too long)."""
+    name = " ".join(part for part in value.split(" ") if part)
+    if not 1 <= len(name) <= USER_MAX:
+        return None
+    for char in name:
+        if char in _USER_PUNCTUATION or char.isalnum():
+            continue
+        if unicodedata.category(char).startswith("M"):  # a combining accent
+            continue
+        return None
+    return name
+
+
 def default_user() -> str:
+    """The OS login name, when it is a plain identifier (``unknown`` otherwise)."""
     try:
-        return getpass.getuser()
+        found = valid_user(getpass.getuser())  # LOGNAME, USER… first, then the password file
     except (KeyError, OSError):  # no login name (some containers)
-        return "unknown"
+        found = None
+    if found is None:
+        try:
+            import pwd
+
+            found = valid_user(pwd.getpwuid(os.getuid()).pw_name)
+        except (KeyError, OSError, ImportError):
+            found = None
+    return found or "unknown"
 
 
 @dataclass
@@ -42,7 +76,25 @@ class State:
     today: datetime | None
     user: str
     config: Path | None
+    debug: bool = False
     _store: Store | None = field(default=None, repr=False)
+
+    def store_path(self) -> Path | None:
+        """The SQLite file the store is (for a fault report beside it), if it is one."""
+        if not self.database_url:
+            return self.db
+        try:
+            from sqlalchemy.engine import make_url
+
+            url = make_url(self.database_url)
+        except Exception:  # not a URL: Store.from_options says so
+            return None
+        database = url.database or ""
+        if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+            return None
+        if database.startswith("file:"):  # a URI filename (?uri=true): file:PATH?mode=ro
+            database = database.removeprefix("file:").split("?")[0]
+        return Path(database)
 
     @property
     def store(self) -> Store:
@@ -92,9 +144,18 @@ def out_console() -> Console:
 
 
 def say(message: str) -> None:
-    """A message for people: stderr, never mixed into the data on stdout."""
-    err_console().print(message)
+    """A message for people: stderr, never mixed into the data on stdout.
+
+    Shown as written: no Rich markup, no emoji codes, and control characters escaped, so a
+    name or a note quoted in it can neither break the message (after a commit, too) nor drive
+    the terminal."""
+    from rich.text import Text
+
+    err_console().print(Text(visible(message)))
 
 
 def warn(message: str) -> None:
-    err_console().print(f"[yellow]Warning:[/yellow] {message}", markup=True)
+    """A warning for people on stderr, its text shown as written (as ``say``)."""
+    from rich.text import Text
+
+    err_console().print(Text.assemble(("Warning:", "yellow"), " ", visible(message)))

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from qaudit.reports.model import Kind, Report, Section, Table
+from qaudit.text import neutralise
 
-# A spreadsheet reads a cell starting with one of these as a formula (CSV/formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC_KINDS: frozenset[Kind] = frozenset({"count", "number", "pct"})
 SHEET_TITLE_MAX = 31
 SHEET_FORBIDDEN = set("[]:*?/\\")
@@ -28,11 +27,6 @@ XLSX_WIDTH_MAX = 60
 
 
 # --- values shared by every renderer -------------------------------------------------------
-
-
-def neutralise(text: str) -> str:
-    """``text`` with a leading quote when a spreadsheet would otherwise run it as a formula."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def _plain(value: Any) -> Any:

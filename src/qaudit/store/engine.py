@@ -7,6 +7,7 @@ its write transactions begin IMMEDIATE so two writers queue instead of failing h
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,6 +49,14 @@ def _sqlite_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def masked_url(url: str) -> str:
+    """``url`` fit to show in a message: its password, if any, as ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: mask whatever sits where a password would
+        return re.sub(r"(://[^/?#@:]*:).*@", r"\1***@", url)  # to the last @: overmask
+
+
 class Store:
     """A case store named by a SQLAlchemy URL: a SQLite file or a PostgreSQL database."""
 
@@ -68,9 +77,17 @@ class Store:
     def from_options(cls, *, db: Path, database_url: str | None) -> Store:
         if database_url:
             try:
-                return cls(database_url)
+                store = cls(database_url)
             except Exception:  # SQLAlchemy's ArgumentError and friends
-                raise StoreError(f"'{database_url}' is not a database URL") from None
+                raise StoreError(f"'{masked_url(database_url)}' is not a database URL") from None
+            try:
+                store.url.get_dialect().import_dbapi()
+            except Exception:  # NoSuchModuleError, ImportError: an unknown or missing driver
+                raise StoreError(
+                    f"'{masked_url(database_url)}' names a database qaudit cannot use: "
+                    "try sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
+                ) from None
+            return store
         return cls(URL.create("sqlite", database=str(db)))
 
     def describe(self) -> str:
@@ -90,10 +107,11 @@ class Store:
 
     def _create_engine(self) -> Engine:
         if not self.is_sqlite:
-            return create_engine(self.url, pool_pre_ping=False)
+            return create_engine(self.url, pool_pre_ping=False, hide_parameters=True)
         if self.path is not None and not self.path.exists():
             self._create_private_file(self.path)
-        kwargs: dict[str, Any] = {}
+        # Never quote a statement's values (a name, a comment) in an error message.
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         if self.path is None:
             kwargs["poolclass"] = StaticPool  # one shared in-memory database
         engine = create_engine(self.url, **kwargs)
