@@ -94,6 +94,8 @@ def test_init_after_a_failed_first_command(tmp_path: Path) -> None:
     assert runner.invoke(app, ["--db", str(path), "cases", "import", str(bad)]).exit_code == 1
     done = runner.invoke(app, ["--db", str(path), "init"])
     assert done.exit_code == 0, done.stderr
+    # The file was there, empty: init built the store in it, and says so.
+    assert done.stderr.startswith(f"Created {path} "), done.stderr
     verified = runner.invoke(app, ["--db", str(path), "db", "verify"])
     assert verified.exit_code == 0, verified.stderr
 

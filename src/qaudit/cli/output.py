@@ -12,6 +12,8 @@ from typing import Any
 from qaudit.cli.state import Format, out_console, say
 from qaudit.text import neutralise, visible
 
+TABLE_BLOCK = 1_000  # rows laid out and printed at a time in a table
+
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime | date):
@@ -66,19 +68,31 @@ def emit_rows(
     from rich.table import Table
     from rich.text import Text
 
-    # Every value as plain text (no markup), control characters shown as escapes, not obeyed.
-    table = Table(
-        title=Text(visible(title)) if title is not None else None,
-        title_justify="left",
-        show_lines=False,
-    )
-    for _, heading in columns:
-        # Fold long values onto more lines rather than cut them with an ellipsis.
-        table.add_column(Text(visible(heading)), overflow="fold")
+    console = out_console()
+
+    def new_table(first: bool) -> Table:
+        # Every value as plain text (no markup), control characters shown as escapes.
+        table = Table(
+            title=Text(visible(title)) if title is not None and first else None,
+            title_justify="left",
+            show_lines=False,
+        )
+        for _, heading in columns:
+            # Fold long values onto more lines rather than cut them with an ellipsis.
+            table.add_column(Text(visible(heading)), overflow="fold")
+        return table
+
+    # A table is laid out whole before it is printed, so a long list is printed a block of
+    # TABLE_BLOCK rows at a time: memory stays flat, whatever --all asks for.
+    table = new_table(first=True)
     for row in rows:
         table.add_row(*(Text(visible(_cell(row.get(key)))) for key, _ in columns))
         count += 1
-    out_console().print(table)
+        if count % TABLE_BLOCK == 0:
+            console.print(table)
+            table = new_table(first=False)
+    if count == 0 or count % TABLE_BLOCK:
+        console.print(table)
     return count
 
 

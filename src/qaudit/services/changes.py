@@ -28,14 +28,15 @@ class InitResult:
 
 def init_store(*, store: Store, ctx: Context) -> InitResult:
     """Create the store, or upgrade its schema; doing it again changes nothing."""
-    created = not store.exists()
     store.upgraded_from = store.upgrade_backup = None
+    store.created_schema = False
     with write_transaction(store, ctx):
         pass
     return InitResult(
         store=store.describe(),
         revision=HEAD,
-        created=created,
+        # (A file left empty by a first command that failed is created here too.)
+        created=store.created_schema,
         upgraded_from=store.upgraded_from,
         backup=store.upgrade_backup,
     )

@@ -72,7 +72,11 @@ def check_chain(conn: Connection, expect: str | None = None) -> ChainWalk:
             cast(log.c.after, Text),
             cast(log.c.detail, Text),
             cast(log.c.row_counts, Text),
-        ).order_by(log.c.id)
+        )
+        .order_by(log.c.id)
+        # Streamed: an import's event holds every ref it touched (~12 MB for a million), and
+        # psycopg's default cursor would otherwise hold the whole log in memory at once.
+        .execution_options(yield_per=100)
     )
     expected = GENESIS
     count = 0
@@ -150,6 +154,7 @@ def check_records(conn: Connection) -> str | None:
         select(log.c.id, log.c.action, cast(log.c.row_counts, Text))
         .where(log.c.row_counts.is_not(None))
         .order_by(log.c.id)
+        .execution_options(yield_per=1000)
     )
     left: Extents | None = None
     previous = 0

@@ -72,6 +72,8 @@ class Store:
         # The schema an upgrade in this process started from, and the copy taken before it.
         self.upgraded_from: str | None = None
         self.upgrade_backup: Path | None = None
+        # Whether a transaction in this process built the schema from nothing.
+        self.created_schema = False
 
     @classmethod
     def from_options(cls, *, db: Path, database_url: str | None) -> Store:
@@ -165,6 +167,7 @@ class Store:
 
         if current is None and is_empty(conn):
             create_schema(conn)
+            self.created_schema = True
         else:
             from qaudit.store.migrations.runner import upgrade_to_head
 
