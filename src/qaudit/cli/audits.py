@@ -61,13 +61,9 @@ def _grade(value: str) -> Grade:
 
 
 def _month(value: str) -> str:
-    from qaudit.domain.workdays import month_bounds
+    from qaudit.cli.params import month_option
 
-    try:
-        month_bounds(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--month'") from None
-    return value
+    return month_option(value, "--month")
 
 
 OVERDUE_COLUMNS = [

@@ -8,14 +8,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from qaudit.errors import InputError
 from qaudit.importers.child_reader import CHILD_MIN_BYTES, read_in_child
 from qaudit.importers.files import check_unpacked_size, detect_kind, open_check, sha256_of
-from qaudit.importers.rows import CaseFile, RowTuple
+from qaudit.importers.rows import (
+    CaseFile,
+    RowTuple,
+    RowWatch,
+    born_after,
+    cap_warnings,
+    variant_messages,
+)
 from qaudit.services.context import Context
 from qaudit.services.transaction import write_transaction
 from qaudit.store.case_bulk import (
@@ -65,7 +72,7 @@ def read_case_file(path: Path, *, ctx: Context) -> Callable[[], CaseFile]:
         return lambda: read_annex_a(path, today=ctx.today)
     from qaudit.importers.case_csv import read_case_csv
 
-    return lambda: read_case_csv(path)
+    return lambda: read_case_csv(path, today=ctx.today)
 
 
 def import_cases(
@@ -75,29 +82,38 @@ def import_cases(
     ctx: Context,
     dry_run: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    strict: bool = False,
 ) -> CaseImportSummary:
-    """Import a case CSV or Annex A workbook in one transaction: all of it or nothing."""
+    """Import a case CSV or Annex A workbook in one transaction: all of it or nothing.
+
+    Refs differing only in letter case, within the file or from a stored ref, are warned
+    about, or refused when ``strict``."""
     reader = read_case_file(path, ctx=ctx)
     case_file = reader()  # the header is checked before the store is touched
     large = case_file.kind == "csv" and path.stat().st_size >= CHILD_MIN_BYTES
 
+    # Annex A checks dates of birth itself, where it can name the sheet and row.
+    watch = RowWatch(births=case_file.kind == "csv")
+
     def batches(first: CaseFile | None = None) -> Iterator[Sequence[RowTuple]]:
         if not large:
-            return (first or reader()).batches
+            return watch.watch(iter((first or reader()).batches))
         if first is not None:
             _close(first)  # it was for the header check; the child reads the rows
-        return read_in_child(reader)
+        return watch.watch(read_in_child(reader))
 
     if dry_run and not store.exists():
         store = Store("sqlite://")  # validate against an empty store, create no file
     with write_transaction(store, ctx, dry_run=dry_run) as session:
         conn = session.connection()
+        has_cases = store_has_cases(conn)
+        watch.stored = _stored_with_lower_case(conn) if has_cases else {}
         try:
             try:
                 result = apply_case_file(
                     conn,
                     batches(case_file),
-                    into_empty_store=not store_has_cases(conn),
+                    into_empty_store=not has_cases,
                     on_progress=on_progress,
                 )
             except RepeatedRefs:
@@ -119,6 +135,17 @@ def import_cases(
             ) from None
         if result.rows == 0:
             raise InputError("the file has a header but no cases", file=str(path))
+        variants = _case_variants(conn, watch, reader, str(path))
+        if strict and variants:
+            line, problem = variants[0]
+            column = case_file.columns.get("case_ref")
+            raise InputError(
+                f"{problem} (--strict)",
+                file=str(path),
+                line=line,
+                column=column[0] if column else None,
+                column_name=column[1] if column else None,
+            )
         summary = CaseImportSummary(
             file=str(path),
             sha256=sha256_of(path),
@@ -132,7 +159,11 @@ def import_cases(
             teams_added=len(result.teams_added),
             workers_added=len(result.workers_added),
             dry_run=dry_run,
-            warnings=list(case_file.warnings),
+            warnings=[
+                *case_file.warnings,
+                *(f"{path}, line {line}: {problem}" for line, problem in variants),
+                *_born_after(str(path), watch),
+            ],
         )
         if summary.changed and not dry_run:
             record_change(
@@ -162,6 +193,41 @@ def import_cases(
                 },
             )
     return summary
+
+
+def _stored_with_lower_case(conn: Any) -> dict[str, str]:
+    """The store's refs holding a lower-case letter, by their upper-case form (few or none)."""
+    ref = col(Case.case_ref)
+    found = conn.execute(select(ref).where(ref != func.upper(ref)))
+    return {ref.upper(): ref for ref in found.scalars()}
+
+
+def _case_variants(
+    conn: Any, watch: RowWatch, reader: Callable[[], CaseFile], name: str
+) -> list[tuple[int, str]]:
+    """(line, problem) for each ref of the file differing only in letter case from another."""
+    groups: dict[str, dict[str, int]] = {}
+    stored: dict[str, set[str]] = {}
+    if watch.lower:
+        groups = watch.file_variants(iter(reader().batches))
+        keys = sorted(groups)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            ref_col = col(Case.case_ref)
+            for ref in conn.execute(select(ref_col).where(ref_col.in_(chunk))):
+                stored.setdefault(ref[0], set()).add(ref[0])
+        for key, ref in watch.stored.items():
+            if key in groups:
+                stored.setdefault(key, set()).add(ref)
+    return variant_messages(name, groups, stored, watch.clashes)
+
+
+def _born_after(name: str, watch: RowWatch) -> list[str]:
+    found = [
+        f"{name}, line {line}: {born_after(born, opened)}"
+        for line, born, opened in watch.born_after
+    ]
+    return cap_warnings(found, f"a date of birth after the open date in {name}")
 
 
 def _close(case_file: CaseFile) -> None:
