@@ -451,3 +451,46 @@ def test_a_survey_response_id_over_64_is_refused(loaded: Cli, tmp_path: Path) ->
         f"Error: {path}, line 2, column 1 (response_id): the response id is 9,000 characters "
         "long; the limit is 64"
     )
+
+
+# ------------------------------------------------------------------ text given as options
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("complaints", "log", "--summary", "late\x00visit"),
+            "Invalid value for '--summary': a NUL byte (\\x00) at character 5: qaudit does not "
+            "store NUL bytes",
+        ),
+        (
+            ("complaints", "log", "--case", "X1\x00"),
+            "Invalid value for '--case': a NUL byte (\\x00) at character 3",
+        ),
+        (("complaints", "show", "C\x00"), "Invalid value for 'REF': a NUL byte (\\x00)"),
+        (
+            ("scrutiny", "add", "--committee", "Corporate parenting", "--resolution", "a\x00"),
+            "Invalid value for '--resolution': a NUL byte (\\x00) at character 2",
+        ),
+        (
+            ("scrutiny", "add", "--committee", "c" * 201),
+            "Invalid value for '--committee': the value is 201 characters long; the limit is 200",
+        ),
+        (("survey", "review", "R0\x00"), "Invalid value for 'ID': a NUL byte (\\x00)"),
+        (
+            ("survey", "review", "R0", "--action", "called\x00"),
+            "Invalid value for '--action': a NUL byte (\\x00) at character 7",
+        ),
+        (("grade", "X1\x00", "--grade", "good"), "Invalid value for 'CASE': a NUL byte (\\x00)"),
+        (
+            ("grade", "X1", "--grade", "good", "--adhoc", "--strength", "kind\x00"),
+            "Invalid value for '--strength': a NUL byte (\\x00) at character 5",
+        ),
+    ],
+)
+def test_a_nul_or_an_overlong_name_in_an_option_is_a_usage_error(
+    loaded: Cli, args: tuple[str, ...], message: str
+) -> None:
+    shown = _refused(loaded, *args, code=2)
+    assert message in shown

@@ -108,38 +108,49 @@ def _range(today: date) -> str:
 
 
 def text_option(value: Any, option: str, *, limit: int | None = None) -> Any:
-    """Text to be stored, as given: refused (exit 2) if it holds a NUL byte or is longer than
-    ``limit`` characters. None and non-text values pass through."""
+    """Text to be stored or looked up, as given: refused (exit 2) if it holds a NUL byte
+    (PostgreSQL cannot hold one) or is longer than ``limit`` characters. Lists are checked
+    item by item; None and non-text values pass through."""
+    problem = _text_problem(value, limit)
+    if problem is not None:
+        raise _bad(problem, option)
+    return value
+
+
+def _text_problem(value: Any, limit: int | None) -> str | None:
     if isinstance(value, str):
         try:
             check_text(value, limit=limit)
         except ValueError as exc:
-            raise _bad(str(exc), option) from None
+            return str(exc)
     elif isinstance(value, list | tuple):
         for item in value:
-            text_option(item, option, limit=limit)
+            if (problem := _text_problem(item, limit)) is not None:
+                return problem
+    return None
+
+
+def _checked(param: typer.CallbackParam, value: Any, limit: int | None) -> Any:
+    problem = _text_problem(value, limit)
+    if problem is not None:
+        raise _bad(problem, _name(param))
     return value
 
 
 def checked_text(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
-    """A Typer ``callback=`` for an option whose text is stored: no NUL byte."""
-    return text_option(value, _name(param))
+    """A Typer ``callback=`` for text that is stored or looked up: no NUL byte."""
+    return _checked(param, value, None)
 
 
 def checked_name(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
     """A Typer ``callback=`` for a stored name or title: no NUL byte, at most 200 characters."""
     from qaudit.domain.text import NAME_LIMIT
 
-    return text_option(value, _name(param), limit=NAME_LIMIT)
-
-
-def checked_ref(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
-    """A Typer ``callback=`` for a stored reference: no NUL byte, at most 64 characters."""
-    from qaudit.domain.text import REF_LIMIT
-
-    return text_option(value, _name(param), limit=REF_LIMIT)
+    return _checked(param, value, NAME_LIMIT)
 
 
 def _name(param: typer.CallbackParam) -> str:
-    opts = getattr(param, "opts", None) or [param.name or "value"]
-    return str(max(opts, key=len))
+    """How Click names the parameter in a usage error: the long option, or the argument."""
+    if getattr(param, "param_type_name", "") == "option":
+        return str(max(param.opts, key=len))
+    return str(getattr(param, "metavar", None) or (param.name or "value").upper())
