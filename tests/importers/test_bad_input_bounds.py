@@ -494,3 +494,76 @@ def test_a_nul_or_an_overlong_name_in_an_option_is_a_usage_error(
 ) -> None:
     shown = _refused(loaded, *args, code=2)
     assert message in shown
+
+
+# ------------------------------------------------------------------ the same in an Annex A workbook
+
+ANNEX_CIN = [
+    "Child Unique ID",
+    "Date of Birth",
+    "CIN Start Date",
+    "CIN Closure Date",
+    "Allocated Team",
+    "Allocated Worker",
+]
+
+
+def _annex(path: Path, *rows: Sequence[object]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "List 6"
+    for row in (ANNEX_CIN, ["A1", datetime(2015, 1, 1), datetime(2026, 1, 5), None, "T", "W"]):
+        sheet.append(list(row))
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("row", "place", "problem"),
+    [
+        (
+            ["A2", None, "31/12/1899", None, "T", "W"],
+            "column C (CIN Start Date)",
+            f"'1899-12-31' is out of range: {RANGE}",
+        ),
+        (
+            ["A2", datetime(2032, 1, 1), datetime(2026, 1, 5), None, "T", "W"],
+            "column B (Date of Birth)",
+            f"'2032-01-01' is out of range: {RANGE}",
+        ),
+        (
+            ["R" * 65, None, datetime(2026, 1, 5), None, "T", "W"],
+            "column A (Child Unique ID)",
+            "the case ref is 65 characters long; the limit is 64",
+        ),
+        (
+            ["A2", None, datetime(2026, 1, 5), None, "T" * 9000, "W"],
+            "column E (Allocated Team)",
+            "the team is 9,000 characters long; the limit is 200",
+        ),
+    ],
+)
+def test_an_annex_a_cell_out_of_bounds_is_refused_at_its_place(
+    loaded: Cli, tmp_path: Path, row: list[object], place: str, problem: str
+) -> None:
+    path = _annex(tmp_path / "annex.xlsx", row)
+    message = _refused(loaded, "cases", "import", str(path))
+    assert message == f"Error: {path}, sheet 'List 6', row 3, {place}: {problem}"
+
+
+def test_an_annex_a_birth_after_the_case_opened_is_a_warning_naming_the_row(
+    loaded: Cli, tmp_path: Path
+) -> None:
+    path = _annex(
+        tmp_path / "annex.xlsx", ["A2", datetime(2026, 3, 1), datetime(2026, 1, 5), None, "T", "W"]
+    )
+    result = loaded("cases", "import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert f"Warning: {path}, sheet 'List 6', row 3: the date of birth 2026-03-01 is after " in (
+        result.stderr
+    )

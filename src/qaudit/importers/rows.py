@@ -80,9 +80,10 @@ class RowWatch:
                     if other is not None and other != ref:
                         self.clashes.append((ref, r[0], other))
             if self.births:
-                for r in batch:
-                    if r[7] is not None and r[5] is not None and r[7] > r[5]:
-                        self.born_after.append((r[0], r[7], r[5]))
+                # ISO dates compare as text; "" stands in for a missing one and is never later.
+                self.born_after += [
+                    (r[0], r[7], r[5]) for r in batch if r[5] and (r[7] or "") > r[5]
+                ]
             yield batch
 
     def file_variants(self, batches: Iterator[Sequence[RowTuple]]) -> dict[str, dict[str, int]]:

@@ -93,7 +93,7 @@ def import_cases(
     large = case_file.kind == "csv" and path.stat().st_size >= CHILD_MIN_BYTES
 
     # Annex A checks dates of birth itself, where it can name the sheet and row.
-    watch = RowWatch(births=case_file.kind == "csv")
+    watch = RowWatch(births=case_file.kind == "csv" and "date_of_birth" in case_file.columns)
 
     def batches(first: CaseFile | None = None) -> Iterator[Sequence[RowTuple]]:
         if not large:
