@@ -82,7 +82,7 @@ class RowWatch:
             if self.births:
                 # ISO dates compare as text; "" stands in for a missing one and is never later.
                 self.born_after += [
-                    (r[0], r[7], r[5]) for r in batch if r[5] and (r[7] or "") > r[5]
+                    (r[0], r[7] or "", r[5]) for r in batch if r[5] and (r[7] or "") > r[5]
                 ]
             yield batch
 
