@@ -388,6 +388,37 @@ def test_an_upper_case_ref_differing_from_a_stored_lower_case_one_is_warned(
     ]
 
 
+def test_twins_are_found_in_a_file_whose_refs_are_lower_case_by_convention(
+    loaded: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lower-case refs are too many to keep: the few upper-case ones are looked for instead."""
+    monkeypatch.setattr("qaudit.importers.rows.TRACKED", 3)
+    rows = [CASE_HEADER, *(_case(f"lc{i}") for i in range(6)), _case("LC4"), _case("x1")]
+    path = _write(tmp_path / "cases.csv", rows)
+    result = loaded("cases", "import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert _warnings(result.stderr) == [
+        f"Warning: {path}, line 8: case ref 'LC4' differs only in letter case from 'lc4' on "
+        "line 6: they would be two cases",
+        f"Warning: {path}, line 9: case ref 'x1' differs only in letter case from 'X1', already "
+        "in the store: they would be two cases",
+    ]
+
+
+def test_a_file_with_too_many_refs_of_both_cases_says_twins_were_not_looked_for(
+    loaded: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("qaudit.importers.rows.TRACKED", 3)
+    rows = [CASE_HEADER, *(_case(f"lc{i}") for i in range(5)), *(_case(f"UC{i}") for i in range(5))]
+    path = _write(tmp_path / "cases.csv", rows)
+    result = loaded("cases", "import", "--strict", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert _warnings(result.stderr) == [
+        f"Warning: {path}: more than 50,000 refs have lower-case letters and as many upper-case "
+        "ones: refs differing only in letter case were not looked for"
+    ]
+
+
 # ------------------------------------------------------------------ refs and names too long
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -42,14 +42,20 @@ class CaseFile:
     columns: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
+TRACKED = 50_000
+"""The most refs with lower-case (or upper-case) letters kept while watching a file."""
+
+
 class RowWatch:
     """What the rows going to the store say beyond their own validity, watched as they pass:
 
     - case refs that differ only in letter case (``X900001`` and ``x900001``): two cases to a
-      case-sensitive store, but nearly always one child typed twice. Only refs with a lower-case
-      letter are kept, so a million upper-case refs cost one ``upper()`` per batch;
+      case-sensitive store, but nearly always one child typed twice. Such a pair always has a
+      ref with a lower-case letter and one with an upper-case letter, so the refs of each kind
+      are kept, up to ``TRACKED`` of each: the rarer kind (in most files, refs with lower-case
+      letters: none) is what a second look at the file and the store starts from;
     - refs in the file that differ only in case from one already stored (``stored``: the
-      store's refs with a lower-case letter, by their upper-case form);
+      store's refs of the rarer kind, by their twin: ``{"X1": "x1"}`` for a stored ``x1``);
     - dates of birth after the case's open date (a warning: imported as written).
 
     Surrounding spaces never make two refs: every reader strips them.
@@ -61,7 +67,10 @@ class RowWatch:
         self.reset()
 
     def reset(self) -> None:
-        self.lower: dict[str, dict[str, int]] = {}  # upper-case form → {ref: first line}
+        # Refs with a lower-case / an upper-case letter and their first line; None once over
+        # TRACKED (the file's convention, not a few mistakes).
+        self.lower: dict[str, int] | None = {}
+        self.upper: dict[str, int] | None = {}
         self.clashes: list[tuple[str, int, str]] = []  # (ref in the file, its line, stored ref)
         self.born_after: list[tuple[int, str, str]] = []  # (line, date of birth, open date)
 
@@ -70,15 +79,17 @@ class RowWatch:
         stored = self.stored
         for batch in batches:
             refs = "\x1f".join([r[1] for r in batch])
-            if refs != refs.upper() or stored:
+            if self.lower is not None and refs != refs.upper():
+                self.lower = _keep(self.lower, batch, str.upper)
+            if self.upper is not None and refs != refs.lower():
+                self.upper = _keep(self.upper, batch, str.lower)
+            if stored:
                 for r in batch:
-                    ref = r[1]
-                    upper = ref.upper()
-                    if upper != ref:
-                        self.lower.setdefault(upper, {}).setdefault(ref, r[0])
-                    other = stored.get(upper)
-                    if other is not None and other != ref:
-                        self.clashes.append((ref, r[0], other))
+                    for twin in (r[1].upper(), r[1].lower()):
+                        other = stored.get(twin)
+                        if other is not None and other != r[1]:
+                            self.clashes.append((r[1], r[0], other))
+                            break
             if self.births:
                 # ISO dates compare as text; "" stands in for a missing one and is never later.
                 self.born_after += [
@@ -86,17 +97,37 @@ class RowWatch:
                 ]
             yield batch
 
-    def file_variants(self, batches: Iterator[Sequence[RowTuple]]) -> dict[str, dict[str, int]]:
-        """Every ref of the file sharing an upper-case form with a ref holding a lower-case
-        letter: upper-case form → {ref: first line}. A second pass, made only when such refs
-        were seen."""
-        found: dict[str, dict[str, int]] = {key: {} for key in self.lower}
+    def rarer(self) -> tuple[dict[str, int], Callable[[str], str], bool] | None:
+        """The refs of the rarer kind, the fold that makes a twin of each (``str.upper`` for
+        refs with lower-case letters), and whether the file holds refs of the other kind too
+        (else no two refs in it can be twins). None when both kinds were too many to keep."""
+        if self.lower is not None and (self.upper is None or len(self.lower) <= len(self.upper)):
+            return self.lower, str.upper, self.upper is None or bool(self.upper)
+        if self.upper is not None:
+            return self.upper, str.lower, self.lower is None or bool(self.lower)
+        return None
+
+    @staticmethod
+    def file_twins(
+        batches: Iterator[Sequence[RowTuple]], keys: set[str], fold: Callable[[str], str]
+    ) -> dict[str, dict[str, int]]:
+        """Every ref of the file whose fold is in ``keys``: fold → {ref: first line}."""
+        found: dict[str, dict[str, int]] = {key: {} for key in keys}
         for batch in batches:
             for r in batch:
-                group = found.get(r[1].upper())
+                group = found.get(fold(r[1]))
                 if group is not None:
                     group.setdefault(r[1], r[0])
         return found
+
+
+def _keep(
+    kept: dict[str, int], batch: Sequence[RowTuple], fold: Callable[[str], str]
+) -> dict[str, int] | None:
+    for r in batch:
+        if fold(r[1]) != r[1] and r[1] not in kept:
+            kept[r[1]] = r[0]
+    return kept if len(kept) <= TRACKED else None
 
 
 def variant_messages(

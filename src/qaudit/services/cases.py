@@ -16,6 +16,7 @@ from qaudit.errors import InputError
 from qaudit.importers.child_reader import CHILD_MIN_BYTES, read_in_child
 from qaudit.importers.files import check_unpacked_size, detect_kind, open_check, sha256_of
 from qaudit.importers.rows import (
+    TRACKED,
     CaseFile,
     RowTuple,
     RowWatch,
@@ -107,7 +108,7 @@ def import_cases(
     with write_transaction(store, ctx, dry_run=dry_run) as session:
         conn = session.connection()
         has_cases = store_has_cases(conn)
-        watch.stored = _stored_with_lower_case(conn) if has_cases else {}
+        watch.stored = _stored_twins(conn) if has_cases else {}
         try:
             try:
                 result = apply_case_file(
@@ -135,7 +136,8 @@ def import_cases(
             ) from None
         if result.rows == 0:
             raise InputError("the file has a header but no cases", file=str(path))
-        variants = _case_variants(conn, watch, reader, str(path))
+        found = _case_variants(conn, watch, reader, str(path))
+        variants = [(line, problem) for line, problem in found if line]
         if strict and variants:
             line, problem = variants[0]
             column = case_file.columns.get("case_ref")
@@ -161,7 +163,10 @@ def import_cases(
             dry_run=dry_run,
             warnings=[
                 *case_file.warnings,
-                *(f"{path}, line {line}: {problem}" for line, problem in variants),
+                *(
+                    f"{path}{f', line {line}' if line else ''}: {problem}"
+                    for line, problem in found
+                ),
                 *_born_after(str(path), watch),
             ],
         )
@@ -195,30 +200,50 @@ def import_cases(
     return summary
 
 
-def _stored_with_lower_case(conn: Any) -> dict[str, str]:
-    """The store's refs holding a lower-case letter, by their upper-case form (few or none)."""
+def _stored_twins(conn: Any) -> dict[str, str]:
+    """The store's refs with a lower-case letter by their upper-case twin, and those with an
+    upper-case letter by their lower-case twin; each kind only when it is not the store's
+    convention (at most TRACKED: in most stores, no ref has a lower-case letter)."""
     ref = col(Case.case_ref)
-    found = conn.execute(select(ref).where(ref != func.upper(ref)))
-    return {ref.upper(): ref for ref in found.scalars()}
+    twins: dict[str, str] = {}
+    for changed, fold in ((func.upper(ref), str.upper), (func.lower(ref), str.lower)):
+        found = conn.execute(select(ref).where(ref != changed).limit(TRACKED + 1)).scalars().all()
+        if len(found) <= TRACKED:
+            twins.update({fold(r): r for r in found})
+    return twins
 
 
 def _case_variants(
     conn: Any, watch: RowWatch, reader: Callable[[], CaseFile], name: str
 ) -> list[tuple[int, str]]:
-    """(line, problem) for each ref of the file differing only in letter case from another."""
-    groups: dict[str, dict[str, int]] = {}
+    """(line, problem) for each ref of the file differing only in letter case from another
+    ref of the file or of the store. A second look at the file is taken only when it holds
+    refs of both kinds (with lower-case letters and with upper-case ones)."""
+    rarer = watch.rarer()
+    if rarer is None:
+        return [
+            (
+                0,
+                f"more than {TRACKED:,} refs have lower-case letters and as many upper-case "
+                "ones: refs differing only in letter case were not looked for",
+            )
+        ]
+    kept, fold, both_kinds = rarer
+    keys = {fold(ref) for ref in kept}
+    if both_kinds:
+        groups = watch.file_twins(iter(reader().batches), keys, fold)
+    else:
+        groups = {fold(ref): {ref: line} for ref, line in kept.items()}
     stored: dict[str, set[str]] = {}
-    if watch.lower:
-        groups = watch.file_variants(iter(reader().batches))
-        keys = sorted(groups)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            ref_col = col(Case.case_ref)
-            for ref in conn.execute(select(ref_col).where(ref_col.in_(chunk))):
-                stored.setdefault(ref[0], set()).add(ref[0])
-        for key, ref in watch.stored.items():
-            if key in groups:
-                stored.setdefault(key, set()).add(ref)
+    ordered = sorted(keys)
+    ref_col = col(Case.case_ref)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        for (ref,) in conn.execute(select(ref_col).where(ref_col.in_(chunk))):
+            stored.setdefault(ref, set()).add(ref)
+    for ref in watch.stored.values():
+        if fold(ref) in groups:
+            stored.setdefault(fold(ref), set()).add(ref)
     return variant_messages(name, groups, stored, watch.clashes)
 
 
