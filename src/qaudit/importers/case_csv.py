@@ -70,7 +70,8 @@ def read_case_csv(path: Path, *, batch_size: int = 20_000, today: date | None = 
     return CaseFile(kind="csv", batches=batches, warnings=warnings, columns=columns)
 
 
-def _unreadable(name: str, line: int, exc: Exception) -> InputError:
+def _unreadable(name: str, line: int, exc: UnicodeDecodeError | csv.Error) -> InputError:
+    """The refusal of a file the CSV reader stopped in, on the record starting on ``line``."""
     if isinstance(exc, UnicodeDecodeError):
         bad_line, column = first_bad_utf8(Path(name))
         return InputError(
@@ -79,7 +80,6 @@ def _unreadable(name: str, line: int, exc: Exception) -> InputError:
             line=bad_line,
             column=column,
         )
-    assert isinstance(exc, csv.Error)
     return csv_error(name, Path(name), line, exc)
 
 
