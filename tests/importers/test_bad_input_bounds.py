@@ -282,6 +282,11 @@ def test_a_date_of_birth_after_the_open_date_is_a_warning_naming_the_row(
             f"'1899-12' is out of range: {RANGE}",
         ),
         (
+            ("complaints", "log", "--received", "2031-12-02"),
+            "--received",
+            f"'2031-12-02' is out of range: {RANGE}",
+        ),
+        (
             ("cases", "list", "--open-on", "1899-12-31"),
             "--open-on",
             f"'1899-12-31' is out of range: {RANGE}",
