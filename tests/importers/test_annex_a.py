@@ -79,7 +79,15 @@ def test_liia_sample_figures() -> None:
     rows = rows_of(case_file)
 
     assert case_file.kind == "annex-a"
-    assert case_file.warnings == []
+    # The sample's made-up dates of birth fall after three plans' start dates: imported, said.
+    assert case_file.warnings == [
+        f"{LIIA}, sheet 'List 7', row 2: the date of birth 2021-01-04 is after the case's open "
+        "date 2020-11-23 (right only for a plan made before the child was born)",
+        f"{LIIA}, sheet 'List 7', row 8: the date of birth 2020-05-29 is after the case's open "
+        "date 2019-06-25 (right only for a plan made before the child was born)",
+        f"{LIIA}, sheet 'List 8', row 5: the date of birth 2018-03-13 is after the case's open "
+        "date 2010-02-24 (right only for a plan made before the child was born)",
+    ]
     # No child appears on two of lists 6–9 in this sample: 5 + 7 + 5 + 6 sheet rows.
     assert len(rows) == 23
     assert [r.line for r in rows] == list(range(1, 24))
@@ -266,7 +274,7 @@ def test_one_child_on_several_lists_and_rows(tmp_path: Path) -> None:
             "List 7": [
                 CP_HEADER,
                 ["C3", "a) Male", None, datetime(2025, 5, 5), None, "CP A", "Dee"],
-                ["C1", "a) Male", datetime(2099, 1, 1), datetime(2025, 3, 1), None, "CP B", "Eve"],
+                ["C1", "a) Male", datetime(2020, 1, 1), datetime(2025, 3, 1), None, "CP B", "Eve"],
             ],
             "List 8": [
                 CLA_HEADER,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qaudit.cli.output import emit_object, emit_record, emit_rows
-from qaudit.cli.params import date_option, period_option
+from qaudit.cli.params import checked_text, date_option, period_option
 from qaudit.cli.state import Format, state
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def _state_of(view: AdvocacyView) -> str:
 @app.command()
 def record(
     ctx: typer.Context,
-    case: Annotated[str, typer.Argument(help="The case ref.")],
+    case: Annotated[str, typer.Argument(callback=checked_text, help="The case ref.")],
     conference_date: Annotated[
         str, typer.Option("--conference-date", help="The conference date, YYYY-MM-DD.")
     ],

@@ -104,12 +104,19 @@ app = typer.Typer(
 
 
 def _today(value: str | None) -> Any:
+    """``--today`` as a moment, bounded by the real clock: 1900-01-01 to five years on."""
     if value is None:
         return None
+    from datetime import datetime
+
+    from qaudit.domain.dates import LONDON, check_date_bounds
+
     try:
-        return parse_moment(value)
+        moment = parse_moment(value)
+        check_date_bounds(moment.date(), datetime.now(LONDON).date(), shown=value)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise typer.BadParameter(str(exc), param_hint="'--today'") from None
+    return moment
 
 
 def _user(value: str | None) -> str | None:

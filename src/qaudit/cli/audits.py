@@ -12,7 +12,7 @@ import typer
 
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import date_option
+from qaudit.cli.params import checked_text, date_option
 from qaudit.cli.state import Format, say, state, warn
 from qaudit.errors import RuleError
 
@@ -62,13 +62,9 @@ def _grade(value: str) -> Grade:
 
 
 def _month(value: str) -> str:
-    from qaudit.domain.workdays import month_bounds
+    from qaudit.cli.params import month_option
 
-    try:
-        month_bounds(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--month'") from None
-    return value
+    return month_option(value, "--month")
 
 
 OVERDUE_COLUMNS = [
@@ -188,13 +184,14 @@ def sample(
 @app.command()
 def grade(
     ctx: typer.Context,
-    case: Annotated[str, typer.Argument(help="The case ref.")],
+    case: Annotated[str, typer.Argument(callback=checked_text, help="The case ref.")],
     grade_: Annotated[
         str | None,
         typer.Option("--grade", help="outstanding, good, requires-improvement or inadequate."),
     ] = None,
     auditor: Annotated[
-        str | None, typer.Option("--auditor", help="Who audited (default: --user).")
+        str | None,
+        typer.Option("--auditor", callback=checked_text, help="Who audited (default: --user)."),
     ] = None,
     on: Annotated[
         str | None, typer.Option("--date", help="The audit date, YYYY-MM-DD (default today).")
@@ -205,17 +202,22 @@ def grade(
     ] = None,
     theme: Annotated[
         list[str] | None,
-        typer.Option("--theme", help="A theme (repeatable); see data/themes.toml."),
+        typer.Option(
+            "--theme", callback=checked_text, help="A theme (repeatable); see data/themes.toml."
+        ),
     ] = None,
     strength: Annotated[
-        str | None, typer.Option("--strength", help="What is working well.")
+        str | None, typer.Option("--strength", callback=checked_text, help="What is working well.")
     ] = None,
     development: Annotated[
-        str | None, typer.Option("--development", help="Areas for development.")
+        str | None,
+        typer.Option("--development", callback=checked_text, help="Areas for development."),
     ] = None,
     family_feedback: Annotated[
         str | None,
-        typer.Option("--family-feedback", help="What the child and family said."),
+        typer.Option(
+            "--family-feedback", callback=checked_text, help="What the child and family said."
+        ),
     ] = None,
     views_gathered: Annotated[
         bool | None,
@@ -311,7 +313,10 @@ def moderate(
     ctx: typer.Context,
     audit_id: Annotated[int, typer.Argument(help="The Inadequate audit's number.")],
     moderator: Annotated[
-        str | None, typer.Option("--moderator", help="The head of service (default: --user).")
+        str | None,
+        typer.Option(
+            "--moderator", callback=checked_text, help="The head of service (default: --user)."
+        ),
     ] = None,
     agree: Annotated[bool, typer.Option("--agree", help="Agree the Inadequate grade.")] = False,
     regrade: Annotated[
@@ -322,7 +327,9 @@ def moderate(
         str | None,
         typer.Option("--conversation-date", help="The reflective conversation with the team."),
     ] = None,
-    notes: Annotated[str | None, typer.Option("--notes", help="Moderation notes.")] = None,
+    notes: Annotated[
+        str | None, typer.Option("--notes", callback=checked_text, help="Moderation notes.")
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
 ) -> None:
     """Moderate an Inadequate audit: a head of service agrees or regrades it and records the

@@ -46,6 +46,14 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check the file and count; write nothing.")
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse case refs that differ only in letter case (X1 and x1), in the file or "
+            "from a stored ref, instead of warning.",
+        ),
+    ] = False,
     fmt: Annotated[
         SummaryFormat,
         typer.Option("--format", "-f", help="table: a summary for people; json: the counts."),
@@ -63,7 +71,12 @@ def import_(
     st = state(ctx)
     with row_progress(f"Importing {file.name}") as on_progress:
         summary = import_cases(
-            store=st.store, path=file, ctx=st.context(), dry_run=dry_run, on_progress=on_progress
+            store=st.store,
+            path=file,
+            ctx=st.context(),
+            dry_run=dry_run,
+            on_progress=on_progress,
+            strict=strict,
         )
     for message in summary.warnings:
         warn(message)

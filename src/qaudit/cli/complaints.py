@@ -10,7 +10,7 @@ import typer
 
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_record, emit_rows
-from qaudit.cli.params import date_option, period_option
+from qaudit.cli.params import checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
 from qaudit.errors import RuleError
 
@@ -64,7 +64,9 @@ def log_(
     received: Annotated[
         str | None, typer.Option("--received", help="Date received (default today).")
     ] = None,
-    case: Annotated[str | None, typer.Option("--case", help="The case, if one is named.")] = None,
+    case: Annotated[
+        str | None, typer.Option("--case", callback=checked_text, help="The case, if one is named.")
+    ] = None,
     stage: Annotated[int, typer.Option("--stage", help="1, 2 or 3.")] = 1,
     statutory: Annotated[
         bool,
@@ -75,9 +77,15 @@ def log_(
     ] = True,
     theme: Annotated[
         list[str] | None,
-        typer.Option("--theme", help="A theme (repeatable); see data/complaint_themes.toml."),
+        typer.Option(
+            "--theme",
+            callback=checked_text,
+            help="A theme (repeatable); see data/complaint_themes.toml.",
+        ),
     ] = None,
-    summary: Annotated[str | None, typer.Option("--summary", help="A short summary.")] = None,
+    summary: Annotated[
+        str | None, typer.Option("--summary", callback=checked_text, help="A short summary.")
+    ] = None,
     relationship: Annotated[
         Relationship, typer.Option("--from", help="The complainant: no names.")
     ] = Relationship.parent,
@@ -123,7 +131,9 @@ def log_(
 @app.command()
 def respond(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The complaint, e.g. C-2026-0042.")],
+    ref: Annotated[
+        str, typer.Argument(callback=checked_text, help="The complaint, e.g. C-2026-0042.")
+    ],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -144,7 +154,7 @@ def respond(
 @app.command()
 def letter(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The complaint.")],
+    ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -166,7 +176,7 @@ def letter(
 @app.command()
 def extend(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The complaint.")],
+    ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     days: Annotated[int, typer.Option("--days", help="Working days to add.")],
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -186,7 +196,7 @@ def extend(
 @app.command()
 def escalate(
     ctx: typer.Context,
-    ref: Annotated[str | None, typer.Argument(help="The complaint.")] = None,
+    ref: Annotated[str | None, typer.Argument(callback=checked_text, help="The complaint.")] = None,
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Every overdue complaint not yet escalated.")
     ] = False,
@@ -229,12 +239,15 @@ def escalate(
 @app.command("next-stage")
 def next_stage(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The complaint.")],
+    ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     requested: Annotated[
         str, typer.Option("--requested", help="When the next stage was asked for.")
     ],
     late: Annotated[
-        str | None, typer.Option("--late", help="Accept a late request, giving the reason.")
+        str | None,
+        typer.Option(
+            "--late", callback=checked_text, help="Accept a late request, giving the reason."
+        ),
     ] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -259,7 +272,7 @@ def next_stage(
 @app.command()
 def close(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The complaint.")],
+    ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     outcome: Annotated[Outcome, typer.Option("--outcome")],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
@@ -305,7 +318,7 @@ def list_(
 @app.command()
 def show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="The complaint.")],
+    ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     fmt: FormatOption = Format.table,
 ) -> None:
     """One complaint in full."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import date_option, period_option
+from qaudit.cli.params import checked_name, checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
 
 if TYPE_CHECKING:
@@ -53,13 +53,17 @@ def _flat(sessions: list[SessionView]) -> list[dict[str, Any]]:
 @app.command()
 def add(
     ctx: typer.Context,
-    committee: Annotated[str, typer.Option("--committee", help="The scrutiny committee.")],
+    committee: Annotated[
+        str, typer.Option("--committee", callback=checked_name, help="The scrutiny committee.")
+    ],
     held_on: Annotated[
         str | None, typer.Option("--date", help="When the session was held (default today).")
     ] = None,
     resolution: Annotated[
         list[str] | None,
-        typer.Option("--resolution", help="What members resolved (repeatable)."),
+        typer.Option(
+            "--resolution", callback=checked_text, help="What members resolved (repeatable)."
+        ),
     ] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -101,7 +105,10 @@ def action(
     resolution_id: Annotated[int, typer.Argument(help="The resolution's number.")],
     status: Annotated[ResolutionStatus, typer.Option("--status", help="open or done.")],
     note: Annotated[
-        str | None, typer.Option("--note", help="What the service did (needed for done).")
+        str | None,
+        typer.Option(
+            "--note", callback=checked_text, help="What the service did (needed for done)."
+        ),
     ] = None,
     fmt: FormatOption = Format.table,
 ) -> None:

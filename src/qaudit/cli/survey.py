@@ -10,7 +10,7 @@ import typer
 
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import period_option
+from qaudit.cli.params import checked_text, period_option
 from qaudit.cli.state import Format, say, state, warn
 
 if TYPE_CHECKING:
@@ -142,13 +142,20 @@ def cohort(
 @app.command()
 def review(
     ctx: typer.Context,
-    response_id: Annotated[str, typer.Argument(metavar="ID", help="The response id.")],
+    response_id: Annotated[
+        str, typer.Argument(metavar="ID", callback=checked_text, help="The response id.")
+    ],
     by: Annotated[
-        str | None, typer.Option("--by", help="Who reviewed it (default: --user).")
+        str | None,
+        typer.Option("--by", callback=checked_text, help="Who reviewed it (default: --user)."),
     ] = None,
     action: Annotated[
         str | None,
-        typer.Option("--action", help="What was done: required when a concern is flagged."),
+        typer.Option(
+            "--action",
+            callback=checked_text,
+            help="What was done: required when a concern is flagged.",
+        ),
     ] = None,
     fmt: SummaryFormatOption = SummaryFormat.table,
 ) -> None:

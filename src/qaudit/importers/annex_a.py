@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from qaudit.domain.cases import Involvement, merge_involvements
+from qaudit.domain.dates import check_date_bounds
+from qaudit.domain.text import NAME_LIMIT, REF_LIMIT, length_problem, nul_problem
 from qaudit.errors import InputError
-from qaudit.importers.rows import CaseFile, CaseRow
+from qaudit.importers.rows import CaseFile, CaseRow, born_after, cap_warnings
 
 LISTS: dict[int, tuple[str, str]] = {
     6: ("CIN", "children in need"),
@@ -110,6 +112,7 @@ class _Row:
     file: str
     sheet: str
     line: int
+    today: date
 
     def error(self, problem: str, column: _Column) -> InputError:
         return InputError(
@@ -126,6 +129,7 @@ class _Row:
 class _Child:
     involvements: list[Involvement]
     date_of_birth: date | None
+    born_at: _Row | None = None  # where the date of birth was read
 
 
 def read_annex_a(path: Path, *, today: date, batch_size: int = 5000) -> CaseFile:
@@ -155,7 +159,7 @@ def read_annex_a(path: Path, *, today: date, batch_size: int = 5000) -> CaseFile
         raise InputError(f"not a readable Excel workbook ({_why(exc)})", file=file) from None
 
     try:
-        children, warnings = _read_lists(workbook, file)
+        children, warnings = _read_lists(workbook, file, today)
     except InputError:
         raise
     except (
@@ -188,6 +192,7 @@ def read_annex_a(path: Path, *, today: date, batch_size: int = 5000) -> CaseFile
         _case_row(line, ref, child, today)
         for line, (ref, child) in enumerate(children.items(), start=1)
     ]
+    warnings.extend(_born_after_opening(rows, children))
     return CaseFile(kind="annex-a", batches=_batches(rows, batch_size), warnings=warnings)
 
 
@@ -222,7 +227,18 @@ def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def _read_lists(workbook: Any, file: str) -> tuple[dict[str, _Child], list[str]]:
+def _born_after_opening(rows: list[CaseRow], children: dict[str, _Child]) -> list[str]:
+    """A warning for each case whose child is born after the case opened (imported as is)."""
+    found = []
+    for row in rows:
+        if row.date_of_birth and row.open_date and row.date_of_birth > row.open_date:
+            at = children[row.case_ref].born_at
+            where = f"{at.file}, sheet '{at.sheet}', row {at.line}" if at else row.case_ref
+            found.append(f"{where}: {born_after(row.date_of_birth, row.open_date)}")
+    return cap_warnings(found, "a date of birth after the open date")
+
+
+def _read_lists(workbook: Any, file: str, today: date) -> tuple[dict[str, _Child], list[str]]:
     sheets: dict[int, Any] = {}
     for sheet in workbook.worksheets:
         match = _LIST_TITLE.match(sheet.title.lower())
@@ -257,7 +273,7 @@ def _read_lists(workbook: Any, file: str) -> tuple[dict[str, _Child], list[str]]
         # Some writers store a wrong size for a sheet; read-only mode would trust it and cut rows.
         sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
-        if not _read_sheet(number, category, sheet.title, rows, children, file):
+        if not _read_sheet(number, category, sheet.title, rows, children, file, today):
             warnings.append(f"sheet '{sheet.title}' lists no {holds}")
     return children, warnings
 
@@ -269,6 +285,7 @@ def _read_sheet(
     rows: Iterable[Sequence[object]],
     children: dict[str, _Child],
     file: str,
+    today: date,
 ) -> int:
     """Add the sheet's involvements to ``children``; return how many rows it read."""
     iterator = iter(rows)
@@ -298,10 +315,11 @@ def _read_sheet(
     for line, row in enumerate(iterator, start=header_line + 1):
         if _is_blank(row):
             continue
-        where = _Row(file, title, line)
+        where = _Row(file, title, line, today)
         ref = _child_ref(_cell(row, key), key, where)
         if ref is None:
             raise where.error(f"this row has no {KEY_HEADER}", key)
+        _check_text(ref, "case ref", REF_LIMIT, key, where)
         start = end = None
         if dates is not None:
             start_col, end_col = columns[dates[0]], columns[dates[1]]
@@ -315,14 +333,18 @@ def _read_sheet(
                 )
         team = _text(_cell(row, columns.get("team")))
         worker = _text(_cell(row, columns.get("worker")))
+        for text, what, field in ((team, "team", "team"), (worker, "worker's name", "worker")):
+            if text is not None:
+                _check_text(text, what, NAME_LIMIT, columns[field], where)
         dob_col = columns.get("dob")
         dob = _date(_cell(row, dob_col), dob_col, where) if dob_col else None
 
         child = children.get(ref)
         if child is None:
-            child = children[ref] = _Child([], dob)
+            child = children[ref] = _Child([], dob, where if dob else None)
         elif child.date_of_birth is None:
             child.date_of_birth = dob
+            child.born_at = where if dob else None
         child.involvements.append(Involvement(category, start, end, team, worker))
         read += 1
     return read
@@ -409,7 +431,24 @@ def _child_ref(value: object, column: _Column, where: _Row) -> str | None:
     )
 
 
+def _check_text(text: str, what: str, limit: int, column: _Column, where: _Row) -> None:
+    """A cell's text holds no NUL byte and is at most ``limit`` characters."""
+    problem = nul_problem(text) or length_problem(text, what, limit)
+    if problem is not None:
+        raise where.error(problem, column)
+
+
 def _date(value: object, column: _Column, where: _Row) -> date | None:
+    day = _any_date(value, column, where)
+    if day is None:
+        return None
+    try:
+        return check_date_bounds(day, where.today)
+    except ValueError as exc:
+        raise where.error(str(exc), column) from None
+
+
+def _any_date(value: object, column: _Column, where: _Row) -> date | None:
     if _is_unknown(value):
         return None
     if isinstance(value, datetime):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
+import re
+import sys
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
@@ -108,18 +111,84 @@ def header_positions(
     return positions, unknown
 
 
+NUL_IN_FIELD = "the field holds a NUL byte (\\x00), which qaudit does not store"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def contains_nul(path: Path) -> bool:
+    """Whether the file holds a NUL byte anywhere (read in large chunks: fast)."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            if b"\x00" in chunk:
+                return True
+    return False
+
+
+def nul_error(name: str, start: int, row: Sequence[str]) -> InputError | None:
+    """The refusal of a record starting on line ``start`` with a NUL byte in a field, placed
+    at the line and field (column) where the NUL is; None when the record has none."""
+    for index, cell in enumerate(row):
+        if "\x00" not in cell:
+            continue
+        before = "".join(row[:index]) + cell[: cell.index("\x00")]
+        return InputError(
+            NUL_IN_FIELD,
+            file=name,
+            line=start + len(_LINE_BREAK.findall(before)),
+            column=index + 1,
+        )
+    return None
+
+
+def csv_error(name: str, path: Path, start: int, exc: csv.Error) -> InputError:
+    """A CSV reader's refusal of the record starting on line ``start``, with its place: for a
+    field over the reader's size limit, that field's column."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" not in str(exc):
+        return InputError(f"not a readable CSV ({exc})", file=name, line=start)
+    return InputError(
+        f"a field is longer than {limit:,} characters, the most a field may hold",
+        file=name,
+        line=start,
+        column=_oversize_column(path, start, limit),
+    )
+
+
+def _oversize_column(path: Path, start: int, limit: int) -> int | None:
+    """The 1-based field of the record starting on line ``start`` that is over ``limit``."""
+    saved = csv.field_size_limit()
+    try:
+        csv.field_size_limit(sys.maxsize)
+        with path.open("r", encoding="utf-8-sig", newline="", errors="replace") as handle:
+            record = next(csv.reader(itertools.islice(handle, start - 1, None)), None)
+    except (OSError, csv.Error):
+        return None
+    finally:
+        csv.field_size_limit(saved)
+    if record is None:
+        return None
+    return next((i + 1 for i, cell in enumerate(record) if len(cell) > limit), None)
+
+
 def read_small_csv(path: Path) -> list[tuple[int, list[str]]]:
-    """Every non-blank record of a small CSV with the line it starts on; a file that is not
-    UTF-8, or not CSV, is refused with the place of the fault."""
+    """Every non-blank record of a small CSV with the line it ends on; a file that is not
+    UTF-8, or not CSV, or holds a NUL byte, is refused with the place of the fault."""
     name = str(path)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
     try:
         with path.open("r", encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
-            return [
-                (reader.line_num, row)
-                for row in reader
-                if row and any(cell.strip() for cell in row)
-            ]
+            while True:
+                start = reader.line_num + 1
+                row = next(reader, None)
+                if row is None:
+                    return records
+                if not row or not any(cell.strip() for cell in row):
+                    continue
+                if (error := nul_error(name, start, row)) is not None:
+                    raise error
+                records.append((reader.line_num, row))
     except UnicodeDecodeError:
         line, column = first_bad_utf8(path)
         raise InputError(
@@ -129,7 +198,7 @@ def read_small_csv(path: Path) -> list[tuple[int, list[str]]]:
             column=column,
         ) from None
     except csv.Error as exc:
-        raise InputError(f"not a readable CSV ({exc})", file=name) from None
+        raise csv_error(name, path, start, exc) from None
 
 
 def check_unpacked_size(path: Path, *, max_bytes: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from qaudit.domain.text import NAME_LIMIT, length_problem
 from qaudit.errors import InputError
 from qaudit.importers.files import header_key, header_positions, read_small_csv
 
@@ -46,6 +47,10 @@ def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
                 column=positions["name"] + 1,
                 column_name="name",
             )
+        if (too_long := length_problem(person, "name", NAME_LIMIT)) is not None:
+            raise InputError(
+                too_long, file=name, line=line, column=positions["name"] + 1, column_name="name"
+            )
         role = header_key(row[positions["role"]])
         if role not in ROLES:
             raise InputError(
@@ -57,6 +62,11 @@ def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
                 column_name="role",
             )
         teams = tuple(t.strip() for t in row[positions["team"]].split(";") if t.strip())
+        for team in teams:
+            if (too_long := length_problem(team, "team", NAME_LIMIT)) is not None:
+                raise InputError(
+                    too_long, file=name, line=line, column=positions["team"] + 1, column_name="team"
+                )
         if len(teams) > 1 and role != "head_of_service":
             raise InputError(
                 "only a head of service may have several teams (separated by ';')",

@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from qaudit.domain.dates import LONDON
+from qaudit.domain.dates import EARLIEST, LONDON, check_date_bounds
+from qaudit.domain.text import REF_LIMIT, length_problem
 from qaudit.errors import InputError
 from qaudit.importers.files import header_positions, read_small_csv
 
@@ -157,8 +158,11 @@ def _offset(value: str, text: str) -> timezone:
     return timezone(-delta if text[0] == "-" else delta)
 
 
-def read_survey_csv(path: Path) -> SurveyFile:
-    """Every response, validated. An export is a few hundred rows, read at once."""
+def read_survey_csv(path: Path, *, today: date | None = None) -> SurveyFile:
+    """Every response, validated. An export is a few hundred rows, read at once.
+
+    A moment before 1900-01-01 or (given ``today``) more than five years after it is refused.
+    """
     name = str(path)
     rows = read_small_csv(path)
     if not rows:
@@ -166,7 +170,7 @@ def read_survey_csv(path: Path) -> SurveyFile:
     header_line, header = rows[0]
     positions, ignored = header_positions(header, required=REQUIRED, file=name, line=header_line)
     columns = {key: (index + 1, header[index].strip()) for key, index in positions.items()}
-    found = _Reader(name, len(header), positions)
+    found = _Reader(name, len(header), positions, today)
     for line, row in rows[1:]:
         found.add(line, row)
     if not found.rows:
@@ -203,8 +207,11 @@ def read_survey_csv(path: Path) -> SurveyFile:
 class _Reader:
     """Validates rows one by one, keeping the first of each response id."""
 
-    def __init__(self, name: str, width: int, positions: dict[str, int]) -> None:
+    def __init__(
+        self, name: str, width: int, positions: dict[str, int], today: date | None = None
+    ) -> None:
         self.name = name
+        self.today = today
         self.width = width
         self.positions = positions
         self.rows: dict[str, SurveyRow] = {}
@@ -224,7 +231,7 @@ class _Reader:
     def _parse(self, row: list[str], line: int, key: str, parse: Any) -> Any:
         try:
             return parse(row[self.positions[key]])
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise self._error(str(exc), line, key) from None
 
     def add(self, line: int, row: list[str]) -> None:
@@ -237,6 +244,8 @@ class _Reader:
         response_id = row[self.positions["response_id"]].strip()
         if not response_id:
             raise self._error("the response id is blank", line, "response_id")
+        if (too_long := length_problem(response_id, "response id", REF_LIMIT)) is not None:
+            raise self._error(too_long, line, "response_id")
         survey: str = self._parse(row, line, "survey", parse_survey)
         band: str = self._parse(row, line, "age_band", parse_age_band)
         try:
@@ -244,6 +253,16 @@ class _Reader:
         except ValueError as exc:
             raise self._error(str(exc), line, "age_band") from None
         received_at, zoned = self._parse(row, line, "received_at", parse_received_at)
+        try:
+            shown = row[self.positions["received_at"]]
+            if self.today is not None:
+                check_date_bounds(received_at.date(), self.today, shown=shown)
+            elif received_at.date() < EARLIEST:
+                raise ValueError(
+                    f"'{shown.strip()}' is out of range: dates must be from {EARLIEST}"
+                )
+        except ValueError as exc:
+            raise self._error(str(exc), line, "received_at") from None
         concern: bool = self._parse(row, line, "concern", parse_concern)
         comment = row[self.positions["comment"]].strip() or None
         ambiguous = not zoned and is_ambiguous(received_at)

@@ -15,7 +15,15 @@ from sqlmodel import col
 from qaudit.errors import InputError
 from qaudit.importers.child_reader import CHILD_MIN_BYTES, read_in_child
 from qaudit.importers.files import check_unpacked_size, detect_kind, open_check, sha256_of
-from qaudit.importers.rows import CaseFile, RowTuple
+from qaudit.importers.rows import (
+    TRACKED,
+    CaseFile,
+    RowTuple,
+    RowWatch,
+    born_after,
+    cap_warnings,
+    variant_messages,
+)
 from qaudit.services.context import Context
 from qaudit.services.transaction import write_transaction
 from qaudit.store.case_bulk import (
@@ -66,7 +74,7 @@ def read_case_file(path: Path, *, ctx: Context) -> Callable[[], CaseFile]:
         return lambda: read_annex_a(path, today=ctx.today)
     from qaudit.importers.case_csv import read_case_csv
 
-    return lambda: read_case_csv(path)
+    return lambda: read_case_csv(path, today=ctx.today)
 
 
 def import_cases(
@@ -76,29 +84,38 @@ def import_cases(
     ctx: Context,
     dry_run: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    strict: bool = False,
 ) -> CaseImportSummary:
-    """Import a case CSV or Annex A workbook in one transaction: all of it or nothing."""
+    """Import a case CSV or Annex A workbook in one transaction: all of it or nothing.
+
+    Refs differing only in letter case, within the file or from a stored ref, are warned
+    about, or refused when ``strict``."""
     reader = read_case_file(path, ctx=ctx)
     case_file = reader()  # the header is checked before the store is touched
     large = case_file.kind == "csv" and path.stat().st_size >= CHILD_MIN_BYTES
 
+    # Annex A checks dates of birth itself, where it can name the sheet and row.
+    watch = RowWatch(births=case_file.kind == "csv" and "date_of_birth" in case_file.columns)
+
     def batches(first: CaseFile | None = None) -> Iterator[Sequence[RowTuple]]:
         if not large:
-            return (first or reader()).batches
+            return watch.watch(iter((first or reader()).batches))
         if first is not None:
             _close(first)  # it was for the header check; the child reads the rows
-        return read_in_child(reader)
+        return watch.watch(read_in_child(reader))
 
     if dry_run and not store.exists():
         store = Store("sqlite://")  # validate against an empty store, create no file
     with write_transaction(store, ctx, dry_run=dry_run) as session:
         conn = session.connection()
+        has_cases = store_has_cases(conn)
+        watch.stored = _stored_twins(conn) if has_cases else {}
         try:
             try:
                 result = apply_case_file(
                     conn,
                     batches(case_file),
-                    into_empty_store=not store_has_cases(conn),
+                    into_empty_store=not has_cases,
                     on_progress=on_progress,
                 )
             except RepeatedRefs:
@@ -120,6 +137,18 @@ def import_cases(
             ) from None
         if result.rows == 0:
             raise InputError("the file has a header but no cases", file=str(path))
+        found = _case_variants(conn, watch, reader, str(path))
+        variants = [(line, problem) for line, problem in found if line]
+        if strict and variants:
+            line, problem = variants[0]
+            column = case_file.columns.get("case_ref")
+            raise InputError(
+                f"{problem} (--strict)",
+                file=str(path),
+                line=line,
+                column=column[0] if column else None,
+                column_name=column[1] if column else None,
+            )
         summary = CaseImportSummary(
             file=str(path),
             sha256=sha256_of(path),
@@ -133,7 +162,14 @@ def import_cases(
             teams_added=len(result.teams_added),
             workers_added=len(result.workers_added),
             dry_run=dry_run,
-            warnings=list(case_file.warnings),
+            warnings=[
+                *case_file.warnings,
+                *(
+                    f"{path}{f', line {line}' if line else ''}: {problem}"
+                    for line, problem in found
+                ),
+                *_born_after(str(path), watch),
+            ],
             kept_erased=result.kept_erased,
         )
         if result.kept_erased:
@@ -171,6 +207,61 @@ def import_cases(
                 },
             )
     return summary
+
+
+def _stored_twins(conn: Any) -> dict[str, str]:
+    """The store's refs with a lower-case letter by their upper-case twin, and those with an
+    upper-case letter by their lower-case twin; each kind only when it is not the store's
+    convention (at most TRACKED: in most stores, no ref has a lower-case letter)."""
+    ref = col(Case.case_ref)
+    twins: dict[str, str] = {}
+    for changed, fold in ((func.upper(ref), str.upper), (func.lower(ref), str.lower)):
+        found = conn.execute(select(ref).where(ref != changed).limit(TRACKED + 1)).scalars().all()
+        if len(found) <= TRACKED:
+            twins.update({fold(r): r for r in found})
+    return twins
+
+
+def _case_variants(
+    conn: Any, watch: RowWatch, reader: Callable[[], CaseFile], name: str
+) -> list[tuple[int, str]]:
+    """(line, problem) for each ref of the file differing only in letter case from another
+    ref of the file or of the store. A second look at the file is taken only when it holds
+    refs of both kinds (with lower-case letters and with upper-case ones)."""
+    rarer = watch.rarer()
+    if rarer is None:
+        return [
+            (
+                0,
+                f"more than {TRACKED:,} refs have lower-case letters and as many upper-case "
+                "ones: refs differing only in letter case were not looked for",
+            )
+        ]
+    kept, fold, both_kinds = rarer
+    keys = {fold(ref) for ref in kept}
+    if both_kinds:
+        groups = watch.file_twins(iter(reader().batches), keys, fold)
+    else:
+        groups = {fold(ref): {ref: line} for ref, line in kept.items()}
+    stored: dict[str, set[str]] = {}
+    ordered = sorted(keys)
+    ref_col = col(Case.case_ref)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        for (ref,) in conn.execute(select(ref_col).where(ref_col.in_(chunk))):
+            stored.setdefault(ref, set()).add(ref)
+    for ref in watch.stored.values():
+        if fold(ref) in groups:
+            stored.setdefault(fold(ref), set()).add(ref)
+    return variant_messages(name, groups, stored, watch.clashes)
+
+
+def _born_after(name: str, watch: RowWatch) -> list[str]:
+    found = [
+        f"{name}, line {line}: {born_after(born, opened)}"
+        for line, born, opened in watch.born_after
+    ]
+    return cap_warnings(found, f"a date of birth after the open date in {name}")
 
 
 def _close(case_file: CaseFile) -> None:

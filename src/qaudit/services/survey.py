@@ -88,7 +88,7 @@ def import_survey(
             "concern,comment)",
             file=str(path),
         )
-    survey_file = read_survey_csv(path)
+    survey_file = read_survey_csv(path, today=ctx.today)
     rows = survey_file.rows
     summary = SurveyImportSummary(
         file=str(path),
@@ -293,6 +293,17 @@ class ResponseView:
         }
 
 
+def _review_due(received_at: datetime, ctx: Context | None) -> datetime | None:
+    """When a review is due; None without a policy, or for a moment so far on (stored before
+    dates were bounded) that no deadline after it can be written."""
+    if ctx is None:
+        return None
+    try:
+        return received_at + timedelta(hours=ctx.policy.voice.review_hours)
+    except OverflowError:
+        return None
+
+
 def _status(response: SurveyResponse, due: datetime | None, now: datetime | None) -> str:
     if due is None or now is None:
         return "reviewed" if response.reviewed_at is not None else "unreviewed"
@@ -302,11 +313,7 @@ def _status(response: SurveyResponse, due: datetime | None, now: datetime | None
 
 
 def _view(response: SurveyResponse, ctx: Context | None) -> ResponseView:
-    due = (
-        response.received_at + timedelta(hours=ctx.policy.voice.review_hours)
-        if ctx is not None
-        else None
-    )
+    due = _review_due(response.received_at, ctx)
     return ResponseView(
         response_id=response.response_id,
         survey=response.survey,

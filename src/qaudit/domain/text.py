@@ -1,0 +1,40 @@
+"""Text qaudit stores: no NUL byte anywhere, and bounded references and names.
+
+PostgreSQL cannot store a NUL in text at all, and refuses an indexed value over about 2,700
+bytes (a B-tree row), which SQLite accepts: both databases get the same limits, checked before
+anything is written (the columns themselves are unbounded ``VARCHAR``).
+"""
+
+from __future__ import annotations
+
+REF_LIMIT = 64
+"""Characters in a reference: case refs, survey response ids, complaint refs."""
+NAME_LIMIT = 200
+"""Characters in a name: staff, teams, workers."""
+
+NUL = "\x00"
+
+
+def nul_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored because of a NUL byte, or None."""
+    at = text.find(NUL)
+    if at < 0:
+        return None
+    return f"a NUL byte (\\x00) at character {at + 1}: qaudit does not store NUL bytes"
+
+
+def length_problem(text: str, what: str, limit: int) -> str | None:
+    """Why ``text`` is too long to be ``what`` (at most ``limit`` characters), or None."""
+    if len(text) <= limit:
+        return None
+    return f"the {what} is {len(text):,} characters long; the limit is {limit}"
+
+
+def check_text(text: str, *, what: str = "value", limit: int | None = None) -> str:
+    """``text`` if it can be stored: a ValueError naming the problem otherwise."""
+    problem = nul_problem(text)
+    if problem is None and limit is not None:
+        problem = length_problem(text, what, limit)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
