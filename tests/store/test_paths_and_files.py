@@ -406,6 +406,24 @@ def test_mode_widens_a_report_on_purpose(tmp_path: Path) -> None:
     _refused(qa(db, *REPORT, "--mode", "0640"), "--mode sets the permissions of the --out file")
 
 
+def test_a_policy_may_widen_report_files(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[reports]\nfile_mode = 0o640\n")
+    out = tmp_path / "r.json"
+    code, _, err = qa(db, "--config", str(policy), *REPORT, "--out", str(out))
+    assert code == 0, err
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    code, _, err = qa(db, "--config", str(policy), *REPORT, "--out", str(out), "--mode", "600")
+    assert code == 0, err
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # --mode wins for one run
+    policy.write_text("[reports]\nfile_mode = 0o404\n")
+    _refused(
+        qa(db, "--config", str(policy), *REPORT, "--out", str(out)),
+        "policy key 'reports.file_mode' must be a file mode from 0o600 to 0o777",
+    )
+
+
 # --- restore and the writer lock -------------------------------------------------------------
 
 

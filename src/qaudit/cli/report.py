@@ -67,11 +67,9 @@ def _print_table(report: Report) -> None:
                 console.print(Text(f"  • {item}"))
 
 
-def _file_mode(text: str | None) -> int:
-    from qaudit.files import PRIVATE_MODE, parse_mode
+def _file_mode(text: str) -> int:
+    from qaudit.files import parse_mode
 
-    if text is None:
-        return PRIVATE_MODE
     try:
         return parse_mode(text)
     except ValueError as exc:
@@ -110,7 +108,7 @@ def report(
         typer.Option(
             "--mode",
             help="The --out file's permissions, in octal (e.g. 0640 to let the group read it); "
-            "0600, the owner only, unless given.",
+            "0600, the owner only, unless given here or as reports.file_mode in the policy.",
         ),
     ] = None,
 ) -> None:
@@ -131,7 +129,7 @@ def report(
         )
     if fmt is ReportFormat.xlsx and out is None:
         raise RuleError("an XLSX report needs --out PATH")
-    file_mode = _file_mode(mode)
+    file_mode = run.policy.reports.file_mode if mode is None else _file_mode(mode)
     target = None
     if out is not None:
         # Checked before the report is built: never the store's own files, a folder, a
