@@ -67,6 +67,19 @@ def _mode(path: Path) -> str:
     return f"{stat.S_IMODE(path.stat().st_mode):04o}"
 
 
+def shown(text: str, limit: int = 200) -> str:
+    """A path as a message shows it: one line, control characters escaped, not too long."""
+    flat = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _usable(text: str, verb: str) -> None:
+    if not text:
+        raise PathError(f"cannot {verb} an empty path")
+    if "\x00" in text:
+        raise PathError(f"cannot {verb} {shown(text)}: a path cannot contain a NUL character")
+
+
 def checked_target(
     raw: str | os.PathLike[str], *, protect: Sequence[Path] = (), verb: str = "write"
 ) -> Path:
@@ -77,10 +90,16 @@ def checked_target(
     regular file, a file without write permission, and any of ``protect`` (the store's files).
     """
     text = os.fspath(raw)
+    _usable(text, verb)
+    where = f"cannot {verb} {shown(text)}"
+    try:
+        return _checked_target(text, where, protect)
+    except OSError as exc:  # a name too long, a loop of links, a folder we may not read
+        raise PathError(f"{where}: {exc.strerror or exc}") from None
+
+
+def _checked_target(text: str, where: str, protect: Sequence[Path]) -> Path:
     path = Path(text)
-    where = f"cannot {verb} {text}"
-    if not text:
-        raise PathError(f"cannot {verb} an empty path")
     if text.endswith(("/", os.sep)):
         if path.is_dir():
             raise PathError(f"{where}: it is a folder; give a file name in it")
@@ -114,10 +133,16 @@ def checked_source(
 ) -> Path:
     """An existing regular file to read for ``raw`` (links followed), or a refusal."""
     text = os.fspath(raw)
+    _usable(text, verb)
+    where = f"cannot {verb} {shown(text)}"
+    try:
+        return _checked_source(text, where, protect)
+    except OSError as exc:
+        raise PathError(f"{where}: {exc.strerror or exc}") from None
+
+
+def _checked_source(text: str, where: str, protect: Sequence[Path]) -> Path:
     path = Path(text)
-    where = f"cannot {verb} {text}"
-    if not text:
-        raise PathError(f"cannot {verb} an empty path")
     hit = is_one_of(path, protect)
     if hit is not None:
         raise PathError(f"{where}: it is the case store's own file ({hit})")

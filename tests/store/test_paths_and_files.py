@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import Cli, snapshot
@@ -360,6 +362,44 @@ def test_a_killed_exports_leftover_is_removed_next_time(tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == sorted(["r.json", kept.name])
 
 
+def test_a_report_export_killed_before_its_rename_leaves_a_private_leftover_removed_next_time(
+    tmp_path: Path,
+) -> None:
+    db = _store(tmp_path)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "r.json"
+    program = (
+        "import os, signal\n"
+        "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)  # the data is written\n"
+        "from qaudit.cli import main\n"
+        "main()\n"
+    )
+    base = [sys.executable, "-c", program, "--db", str(db), "--today", TODAY, *REPORT]
+    done = subprocess.run(
+        base,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "QAUDIT_USER": "tester"},
+    )
+    assert done.returncode == 0, done.stderr
+    killed = subprocess.run(
+        [*base, "--out", str(target)],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "QAUDIT_USER": "tester"},
+    )
+    assert killed.returncode == -signal.SIGKILL
+    (left,) = folder.iterdir()
+    assert not target.exists()
+    assert left.name.startswith(".r.json.qaudit-") and left.name.endswith(".tmp")
+    assert stat.S_IMODE(left.stat().st_mode) == 0o600
+    assert left.read_bytes() == done.stdout  # the report's content, readable by its owner only
+    code, _, err = qa(db, *REPORT, "--out", str(target))
+    assert code == 0, err
+    assert [p.name for p in folder.iterdir()] == ["r.json"]
+
+
 @pytest.mark.parametrize("umask", [0o000, 0o022])
 def test_report_files_and_backups_are_private_whatever_the_umask(
     tmp_path: Path, umask: int, monkeypatch: pytest.MonkeyPatch
@@ -486,3 +526,83 @@ def test_a_write_reported_done_is_kept_aside_or_after_the_restore(tmp_path: Path
         "Later",
     ]
     live.close()
+
+
+# --- any path at all -------------------------------------------------------------------------
+
+NAME_CHARS = st.characters(
+    codec="utf-8", exclude_characters="/", exclude_categories=("Cs",)
+)  # control characters, NUL, markup and spaces included; "/" would leave the test's folder
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    command=st.sampled_from(["report", "backup", "backup-force", "restore"]),
+    kind=st.sampled_from(
+        [
+            "store",
+            "store-wal",
+            "store-shm",
+            "link",
+            "hardlink",
+            "folder",
+            "folder/",
+            "missing/x",
+            "dangling",
+            "backup",
+            "name",
+        ]
+    ),
+    name=st.one_of(
+        st.sampled_from(["store.db", "store.db-wal", ".", "..", "x" * 300, "{period}"]),
+        st.text(NAME_CHARS, min_size=1, max_size=40),
+    ),
+)
+def test_no_path_makes_a_traceback_or_touches_the_store(
+    paths_store: Path, command: str, kind: str, name: str
+) -> None:
+    db = paths_store
+    folder = db.parent
+    path = {
+        "store": str(db),
+        "store-wal": f"{db}-wal",
+        "store-shm": f"{db}-shm",
+        "link": str(folder / "link"),
+        "hardlink": str(folder / "hard"),
+        "folder": str(folder / "dir"),
+        "folder/": f"{folder / 'dir'}/",
+        "missing/x": str(folder / "missing" / "x"),
+        "dangling": str(folder / "dangling"),
+        "backup": str(folder / "backup.db"),
+        "name": str(folder / "dir" / name),
+    }[kind]
+    url = f"sqlite:///{db}"
+    before, rows = _digest(db), snapshot(url)
+    args = {
+        "report": (*REPORT, "--out", path),
+        "backup": ("db", "backup", path),
+        "backup-force": ("db", "backup", path, "--force"),
+        "restore": ("db", "restore", path, "--yes"),
+    }[command]
+    code, _, err = qa(db, *args)  # a traceback fails here
+    assert code in (0, 1, 2), err
+    if code != 0:
+        assert _digest(db) == before, err
+        assert err.count("\n") <= 1 or code == 2, err
+    assert snapshot(url) == rows  # a restore puts back the same content
+    assert qa(db, "db", "verify")[0] == 0
+
+
+@pytest.fixture
+def paths_store(tmp_path: Path) -> Path:
+    db = _store(tmp_path)
+    assert qa(db, "db", "backup", str(tmp_path / "backup.db"))[0] == 0
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "link").symlink_to(db)
+    os.link(db, tmp_path / "hard")
+    (tmp_path / "dangling").symlink_to(tmp_path / "gone")
+    return db

@@ -19,6 +19,7 @@ from qaudit.files import (
     checked_source,
     checked_target,
     put_in_place,
+    shown,
     store_files,
     temporary_beside,
 )
@@ -307,9 +308,9 @@ def backup_store(*, store: Store, target: Path | str, force: bool = False) -> Ve
     """
     source = _sqlite_path(store, "db backup")
     final = checked_target(target, protect=store_files(source), verb="back up to")
-    verb = f"cannot back up to {target}"
+    verb = f"cannot back up to {shown(os.fspath(target))}"
     if final.exists() and not force:
-        raise RuleError(f"{target} exists: give --force to replace it")
+        raise RuleError(f"{shown(os.fspath(target))} exists: give --force to replace it")
     with temporary_beside(final, verb=verb) as temp:
         _copy(source, temp, named=source)
         try:
@@ -320,7 +321,9 @@ def backup_store(*, store: Store, target: Path | str, force: bool = False) -> Ve
         try:
             put_in_place(temp, final, replace=force)
         except PathError:
-            raise RuleError(f"{target} exists: give --force to replace it") from None
+            raise RuleError(
+                f"{shown(os.fspath(target))} exists: give --force to replace it"
+            ) from None
     return checked
 
 
