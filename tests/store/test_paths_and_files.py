@@ -338,6 +338,47 @@ def test_a_damaged_store_is_an_error_and_a_backup_restores_it(tmp_path: Path, da
     assert out.count('"ref"') == 3
 
 
+def test_a_backup_restores_a_store_damaged_inside(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    code, _, err = qa(db, "db", "backup", str(tmp_path / "backup.db"))
+    assert code == 0, err
+    data = bytearray(db.read_bytes())
+    data[4096 * 2 : 4096 * 6] = b"\xa5" * (4096 * 4)  # pages 3-6 overwritten
+    db.write_bytes(bytes(data))
+    code, _, err = qa(db, "db", "restore", str(tmp_path / "backup.db"), "--yes")
+    assert code == 0, err
+    assert qa(db, "db", "verify")[0] == 0
+    code, out, err = qa(db, "complaints", "list", "--format", "json")
+    assert code == 0 and out.count('"ref"') == 3, err
+
+
+def test_a_restore_that_fails_half_way_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qaudit.services.integrity as integrity
+
+    db = _store(tmp_path)
+    code, _, err = qa(db, "db", "backup", str(tmp_path / "backup.db"))
+    assert code == 0, err
+    assert qa(db, "complaints", "log", "--received", "2026-11-03", "--summary", "After")[0] == 0
+    url = f"sqlite:///{db}"
+    rows, files = snapshot(url), _listing(tmp_path)
+    real = integrity._swap_schema_and_rows
+
+    def half_way(live: sqlite3.Connection) -> None:
+        live.execute("DROP TABLE main.complaints")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(integrity, "_swap_schema_and_rows", half_way)
+    _refused(
+        qa(db, "db", "restore", str(tmp_path / "backup.db"), "--yes"),
+        f"could not restore into {db} (SQLite says 'database or disk is full'); the store is as",
+    )
+    assert snapshot(url) == rows and _listing(tmp_path) == files
+    monkeypatch.setattr(integrity, "_swap_schema_and_rows", real)
+    assert qa(db, "db", "restore", str(tmp_path / "backup.db"), "--yes")[0] == 0
+
+
 # --- temporaries and file modes --------------------------------------------------------------
 
 

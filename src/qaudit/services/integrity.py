@@ -366,8 +366,9 @@ def restore_store(*, store: Store, backup: Path | str, ctx: Context) -> Restored
         try:
             _replace_content(path, temp, aside)
         except _NotADatabase:
-            # No SQLite connection can be using a file that is not a database: set it (and
-            # any journal beside it) aside, and put the checked copy in its place.
+            # No SQLite connection can be writing a file that is not a database: set it (and
+            # any journal beside it) aside as it is, and put the checked copy in its place.
+            aside.unlink(missing_ok=True)
             os.link(path, aside)
             for suffix in ("-wal", "-journal"):
                 side = Path(f"{path}{suffix}")
@@ -375,6 +376,11 @@ def restore_store(*, store: Store, backup: Path | str, ctx: Context) -> Restored
                     side.replace(f"{aside}{suffix}")
             Path(f"{path}-shm").unlink(missing_ok=True)
             put_in_place(temp, path, replace=True)
+        except sqlite3.Error as exc:
+            aside.unlink(missing_ok=True)  # the transaction was rolled back: nothing changed
+            raise StoreError(
+                f"could not restore into {path} (SQLite says '{exc}'); the store is as it was"
+            ) from None
     return Restored(kept_aside=aside, checked=checked)
 
 
@@ -382,20 +388,23 @@ class _NotADatabase(Exception):
     pass
 
 
+def _damaged(exc: sqlite3.Error) -> bool:
+    return "not a database" in str(exc) or "malformed" in str(exc)
+
+
 def _replace_content(path: Path, copy: Path, aside: Path) -> None:
     """Under the writer lock: copy the store aside, then swap in ``copy``'s schema and rows."""
     live = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
         try:
+            live.execute("PRAGMA foreign_keys = OFF")  # tables are dropped and filled in turn
             live.execute("ATTACH DATABASE ? AS restored", (str(copy),))
             live.execute("BEGIN IMMEDIATE")
             live.execute("SELECT count(*) FROM main.sqlite_master").fetchone()
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise _busy(path) from None
-            raise _NotADatabase from None
-        except sqlite3.DatabaseError:
-            raise _NotADatabase from None
+            raise
         # No one can write now: the copy set aside is the last committed state.
         with temporary_beside(aside) as temp:
             _copy(path, temp, named=path)
@@ -406,6 +415,10 @@ def _replace_content(path: Path, copy: Path, aside: Path) -> None:
         # Fold the restored content into the main file if no reader is in the way; the WAL
         # holds it safely otherwise, so the result is only a nicety.
         live.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.DatabaseError as exc:
+        if _damaged(exc):
+            raise _NotADatabase from None
+        raise
     finally:
         live.close()
 
@@ -418,7 +431,7 @@ def _swap_schema_and_rows(live: sqlite3.Connection) -> None:
             "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, name"
         ).fetchall()
 
-    # foreign_keys is off on this plain connection: tables drop and fill in any order.
+    # foreign_keys is off on this connection: tables drop and fill in any order.
     for kind, name, _sql in objects("main", "'view', 'trigger'"):
         live.execute(f'DROP {kind.upper()} main."{name}"')
     for _kind, name, _sql in objects("main", "'table'"):
