@@ -398,6 +398,7 @@ def _replace_content(path: Path, copy: Path, aside: Path) -> None:
     try:
         try:
             live.execute("PRAGMA foreign_keys = OFF")  # tables are dropped and filled in turn
+            live.execute("PRAGMA secure_delete = ON")  # the replaced rows do not linger
             live.execute("ATTACH DATABASE ? AS restored", (str(copy),))
             live.execute("BEGIN IMMEDIATE")
             live.execute("SELECT count(*) FROM main.sqlite_master").fetchone()
