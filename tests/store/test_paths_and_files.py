@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import Cli, snapshot
+from conftest import Cli, snapshot, write_csv
 from qaudit.cli import app
 
 TODAY = "2026-12-01"
@@ -647,3 +647,60 @@ def paths_store(tmp_path: Path) -> Path:
     os.link(db, tmp_path / "hard")
     (tmp_path / "dangling").symlink_to(tmp_path / "gone")
     return db
+
+
+@pytest.mark.slow
+def test_a_restore_during_an_import_loses_none_of_the_imports_rows(tmp_path: Path) -> None:
+    """The import holds the writer lock: the restore waits for it, then either replaces the
+    store (the import's rows are in the copy set aside) or refuses as busy (they are in the
+    store). Either way the import reports success only for rows someone can find."""
+    db = tmp_path / "store.db"
+    header = ["case_ref", "team", "worker", "category", "open_date", "close_date"]
+    small = write_csv(
+        tmp_path / "first.csv", [header, ["C1", "Team A", "", "CIN", "2026-01-05", ""]]
+    )
+    assert qa(db, "cases", "import", str(small))[0] == 0
+    assert qa(db, "db", "backup", str(tmp_path / "backup.db"))[0] == 0
+    many = 60_000
+    rows = [[f"K{n:07d}", f"Team {n % 20}", "", "CIN", "2026-01-05", ""] for n in range(many)]
+    big = write_csv(tmp_path / "big.csv", [header, *rows])
+    env = {**os.environ, "QAUDIT_USER": "tester"}
+    base = [sys.executable, "-m", "qaudit", "--db", str(db), "--today", TODAY]
+    importing = subprocess.Popen(
+        [*base, "cases", "import", str(big)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    wal = Path(f"{db}-wal")
+    while not (wal.exists() and wal.stat().st_size > 0):  # its transaction has begun writing
+        assert importing.poll() is None, importing.communicate()
+    restore = subprocess.run(
+        [*base, "db", "restore", str(tmp_path / "backup.db"), "--yes"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    aside = list(tmp_path.glob("store.db.before-restore-*"))
+    if restore.returncode == 0:
+        # The restore waited for the import to commit: what it set aside already holds every
+        # row the import is about to report, and nothing can be added to it later.
+        assert _cases(aside[0]) == 1 + many
+    else:
+        assert "the store is busy" in restore.stderr, restore.stderr
+        assert not aside
+    _, said = importing.communicate(timeout=120)
+    assert importing.returncode == 0, said
+    if restore.returncode == 0:
+        assert _cases(aside[0]) == 1 + many and _cases(db) == 1
+    else:
+        assert _cases(db) == 1 + many
+
+
+def _cases(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM cases").fetchone()[0])
+    finally:
+        conn.close()
