@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
+from qaudit.files import PathError
 from qaudit.reports.model import Column, Report, Section, Table
 from qaudit.reports.publish import publish
 from qaudit.reports.render import (
@@ -348,7 +349,7 @@ def test_write_atomically_cleans_up_on_failure(
         raise OSError("disk gone")
 
     monkeypatch.setattr(Path, "replace", fail)
-    with pytest.raises(OSError, match="disk gone"):
+    with pytest.raises(PathError, match=r"cannot write .*report\.md: disk gone; nothing written"):
         write_atomically(path, "new")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.md"]

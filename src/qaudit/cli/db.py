@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -90,10 +89,11 @@ def _when(moment: datetime) -> str:
 @app.command()
 def backup(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Where to write the copy.")],
+    path: Annotated[str, typer.Argument(help="Where to write the copy.")],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """A consistent copy of the store, taken while others write, checked, created 0600.
+    The copy is written beside PATH under a temporary name and renamed only once checked.
 
     Example: `qaudit db backup /backups/qaudit-2026-12-01.db`
     """
@@ -106,10 +106,11 @@ def backup(
 @app.command()
 def restore(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The backup to restore.")],
+    path: Annotated[str, typer.Argument(help="The backup to restore.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Replace the store with a checked backup; the current store is kept aside, not deleted.
+    Takes the store's writer lock: while another command writes, it waits, then refuses.
 
     Example: `qaudit db restore /backups/qaudit-2026-12-01.db`
     """

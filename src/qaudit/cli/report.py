@@ -76,6 +76,15 @@ def _print_table(report: Report) -> None:
                 console.print(Text(f"  • {visible(item)}"))
 
 
+def _file_mode(text: str) -> int:
+    from qaudit.files import parse_mode
+
+    try:
+        return parse_mode(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--mode'") from None
+
+
 @app.command()
 def report(
     ctx: typer.Context,
@@ -103,6 +112,14 @@ def report(
         ),
     ] = False,
     team: Annotated[str | None, typer.Option("--team", help="One team, for its meeting.")] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            help="The --out file's permissions, in octal (e.g. 0640 to let the group read it); "
+            "0600, the owner only, unless given here or as reports.file_mode in the policy.",
+        ),
+    ] = None,
 ) -> None:
     """A report for the board, a team or the committee: figures for the period, what works
     well beside the areas for development, member scrutiny.
@@ -121,6 +138,19 @@ def report(
         )
     if fmt is ReportFormat.xlsx and out is None:
         raise RuleError("an XLSX report needs --out PATH")
+    file_mode = run.policy.reports.file_mode if mode is None else _file_mode(mode)
+    target = None
+    if out is not None:
+        # Checked before the report is built: never the store's own files, a folder, a
+        # missing folder or a read-only file.
+        from qaudit.files import checked_target, store_files
+
+        path = render.expand_out_path(out, chosen.file_label)
+        protect = store_files(st.store.path) if st.store.is_sqlite else ()
+        # (A Path drops a final "/", which says the name is a folder's.)
+        target = checked_target(f"{path}/" if out.endswith("/") else path, protect=protect)
+    elif mode is not None:
+        raise RuleError("--mode sets the permissions of the --out file: give --out too")
     built = build_report(
         store=st.store, ctx=run, kind=kind.value, period=chosen, team=team, publish=publish
     )
@@ -145,8 +175,8 @@ def report(
         sys.stdout.write(data if data.endswith("\n") else data + "\n")
         say(head.capitalize())
         return
-    path = render.expand_out_path(out, chosen.file_label)
-    render.write_atomically(path, data)
+    assert target is not None
+    render.write_atomically(target, data, mode=file_mode)
     say(
         f"Wrote the {kind.value} report for {chosen.label} to {path}"
         + (" (published: small numbers suppressed)" if publish else "")

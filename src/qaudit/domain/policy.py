@@ -66,6 +66,16 @@ class VoicePolicy:
 @dataclass(frozen=True)
 class ReportPolicy:
     suppression_threshold: int = 5
+    # Permissions of report files written with --out: the owner only unless widened on
+    # purpose (TOML ``file_mode = 0o640``); --mode wins for one run.
+    file_mode: int = 0o600
+
+    def __post_init__(self) -> None:
+        if self.file_mode > 0o777 or self.file_mode & 0o600 != 0o600:
+            raise PolicyError(
+                f"policy key 'reports.file_mode' must be a file mode from 0o600 to 0o777 in "
+                f"which the owner keeps read and write (e.g. 0o640), not {self.file_mode:#o}"
+            )
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ import csv
 import io
 import json
 import math
-import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from qaudit import files
+from qaudit.files import PRIVATE_MODE
 from qaudit.reports.model import Kind, Report, Section, Table
 from qaudit.text import neutralise
 
@@ -674,46 +674,15 @@ def to_html(report: Report) -> str:
 # --- files ---------------------------------------------------------------------------------
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
+def write_atomically(path: Path, data: str | bytes, *, mode: int = PRIVATE_MODE) -> None:
     """Write ``data`` to ``path`` so that the name only ever holds a whole file.
 
-    The data goes to a temporary file in the same folder (so the rename stays on one file
-    system), is flushed to disk, then renamed over ``path``. Text is written as UTF-8.
+    The data goes to a private temporary file in the same folder (``.NAME.qaudit-PID-HEX.tmp``,
+    so the rename stays on one file system and a killed run's leftover is recognised and
+    removed next time), is flushed to disk, then renamed over ``path``. The file is created
+    with ``mode``, 0600 unless widened on purpose, whatever the umask. Text is UTF-8.
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    folder = path.parent
-    while True:
-        temp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            # Created with 0o666 so that the usual umask, not mkstemp's 0o600, sets the mode.
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        break
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temp.replace(path)  # os.replace: atomic on one file system
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself durable; folders cannot be opened this way on Windows.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    files.write_atomically(path, data, mode=mode)
 
 
 def expand_out_path(template: str, period_file_label: str) -> Path:

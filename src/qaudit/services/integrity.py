@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,9 +14,19 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.engine import Connection
 
 from qaudit.errors import RuleError, StoreError
+from qaudit.files import (
+    PathError,
+    checked_source,
+    checked_target,
+    put_in_place,
+    shown,
+    store_files,
+    temporary_beside,
+)
 from qaudit.services.context import Context
 from qaudit.store.changelog import GENESIS, Extents, event_hash, table_extents
-from qaudit.store.engine import Store
+from qaudit.store.engine import BUSY_TIMEOUT_MS, Store
+from qaudit.store.migrations import HEAD
 from qaudit.store.models import ChangeLog
 
 
@@ -214,41 +225,140 @@ def _sqlite_path(store: Store, what: str) -> Path:
         raise StoreError(
             f"qaudit {what} works on a SQLite store; for PostgreSQL use pg_dump and pg_restore"
         )
+    if store.path.is_dir():
+        raise StoreError(f"the case store {store.path} is a folder, not a file")
     if not store.path.exists():
         raise StoreError(f"no case store at {store.describe()}")
     return store.path
 
 
-def _copy(source: Path, target: Path) -> None:
-    """SQLite's online backup: a consistent copy even while others write. The copy is 0600."""
-    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-    src = sqlite3.connect(source)
-    dst = sqlite3.connect(target)
+def _unreadable(path: Path, exc: sqlite3.Error, what: str = "a qaudit store") -> StoreError:
+    reason = str(exc).strip() or type(exc).__name__
+    return StoreError(f"{path} is not {what}: SQLite says '{reason}'")
+
+
+def _copy(
+    source: Path, target: Path, *, named: Path | None = None, untouched: bool = False
+) -> None:
+    """SQLite's online backup: a consistent copy even while others write. ``target`` is an
+    existing empty file (a private temporary). ``untouched``: a file given to read (a backup to
+    restore) is opened read-only, and with no -wal beside it as immutable, so that SQLite leaves
+    no -wal or -shm file beside it."""
+    uri = source.resolve().as_uri()
+    if untouched:
+        uri += "?mode=ro" + ("" if Path(f"{source}-wal").exists() else "&immutable=1")
     try:
-        with dst:
-            src.backup(dst)
+        src = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise _unreadable(named or source, exc) from None
+    try:
+        src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        dst = sqlite3.connect(target)
+        try:
+            with dst:
+                src.backup(dst, progress=_give_up_after(BUSY_TIMEOUT_MS / 1000))
+        finally:
+            dst.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise _busy(named or source) from None
+        raise _unreadable(named or source, exc) from None
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(named or source, exc) from None
     finally:
-        dst.close()
         src.close()
 
 
-def backup_store(*, store: Store, target: Path, force: bool = False) -> Verification:
-    """Copy the store to ``target`` and check the copy; an existing file needs ``force``."""
-    source = _sqlite_path(store, "db backup")
-    if target.exists():
-        if not force:
-            raise RuleError(f"{target} exists: give --force to replace it")
-        target.unlink()
-    _copy(source, target)
-    copy = Store(f"sqlite:///{target}")
+def _busy(path: Path) -> StoreError:
+    return StoreError(f"the store is busy ({path} is being written by another process); try again")
+
+
+def _give_up_after(seconds: float) -> Callable[[int, int, int], None]:
+    """A backup progress callback that stops a copy stuck on a lock (Python retries forever)."""
+    waited = [0.0]
+
+    def progress(status: int, remaining: int, total: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            waited[0] += 0.25  # Connection.backup's pause between tries
+            if waited[0] > seconds:
+                raise sqlite3.OperationalError("database is locked")
+
+    return progress
+
+
+def _self_contained(copy: Path) -> None:
+    """A copy in rollback-journal mode: one file, readable without a -wal or -shm beside it
+    (from read-only media too)."""
+    conn = sqlite3.connect(copy, isolation_level=None)
     try:
-        checked = verify_store(store=copy)
+        conn.execute("PRAGMA journal_mode = DELETE").fetchone()
     finally:
-        copy.dispose()
+        conn.close()
+
+
+def _check_copy(copy: Path, *, named: Path) -> Verification:
+    """A copy is usable when SQLite finds it sound, its schema is this qaudit's, and its
+    change log and records agree (``verify_store``)."""
+    try:
+        conn = sqlite3.connect(f"{copy.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            has_schema = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).fetchone()
+            revision = (
+                conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                if has_schema
+                else None
+            )
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(named, exc) from None
+    if result != ["ok"]:
+        raise StoreError(f"{named} failed SQLite's integrity check: {'; '.join(result[:3])}")
+    if revision is None:
+        raise StoreError(f"{named} is not a qaudit store (it has no qaudit schema)")
+    if revision[0] != HEAD:
+        raise StoreError(
+            f"{named} has schema {revision[0]}, not this qaudit's {HEAD}: bring it up to date "
+            "with `qaudit init` first"
+        )
+    candidate = Store(f"sqlite:///{copy}")
+    try:
+        checked = verify_store(store=candidate)
+    finally:
+        candidate.dispose()
     if not checked.ok:
-        target.unlink(missing_ok=True)
-        raise StoreError(f"the copy failed its checks ({checked.problems[0]}); nothing kept")
+        raise StoreError(f"{named} failed its checks ({checked.problems[0]})")
+    return checked
+
+
+def backup_store(*, store: Store, target: Path | str, force: bool = False) -> Verification:
+    """Copy the store to ``target`` and check the copy; an existing file needs ``force``.
+
+    The copy is written to a private temporary file beside ``target``, checked (SQLite's
+    integrity check, the schema, the change log), and only then renamed to ``target``: the
+    name never holds a partial or unchecked copy, and a failure leaves nothing behind.
+    """
+    source = _sqlite_path(store, "db backup")
+    final = checked_target(target, protect=store_files(source), verb="back up to")
+    verb = f"cannot back up to {shown(os.fspath(target))}"
+    if final.exists() and not force:
+        raise RuleError(f"{shown(os.fspath(target))} exists: give --force to replace it")
+    with temporary_beside(final, verb=verb) as temp:
+        _copy(source, temp, named=source)
+        try:
+            checked = _check_copy(temp, named=Path(f"the copy of {source}"))
+        except StoreError as exc:
+            raise StoreError(f"{exc.message}; nothing kept") from None
+        _self_contained(temp)
+        try:
+            put_in_place(temp, final, replace=force)
+        except PathError:
+            raise RuleError(
+                f"{shown(os.fspath(target))} exists: give --force to replace it"
+            ) from None
     return checked
 
 
@@ -258,27 +368,121 @@ class Restored:
     checked: Verification
 
 
-def restore_store(*, store: Store, backup: Path, ctx: Context) -> Restored:
-    """Replace the store with a checked backup, keeping the current one aside."""
-    path = _sqlite_path(store, "db restore")
-    if not backup.is_file():
-        raise RuleError(f"{backup}: no such backup")
-    candidate = Store(f"sqlite:///{backup}")
-    try:
-        checked = verify_store(store=candidate)
-    finally:
-        candidate.dispose()
-    if not checked.ok:
-        raise RuleError(f"{backup} failed its checks ({checked.problems[0]}): not restored")
-    store.dispose()
-    # Fold the WAL into the file so the store set aside is whole on its own.
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+def _aside_name(path: Path, ctx: Context) -> Path:
     stamp = ctx.recorded_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = path.with_name(f"{path.name}.before-restore-{stamp}")
-    path.replace(aside)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    _copy(backup, path)
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = path.with_name(f"{path.name}.before-restore-{stamp}.{number}")
+    return aside
+
+
+def restore_store(*, store: Store, backup: Path | str, ctx: Context) -> Restored:
+    """Replace the store's content with a checked backup, keeping the current one aside.
+
+    The backup is copied beside the store and checked first. Then, holding the store's writer
+    lock (as every write does; refused as busy after the usual wait), the store as it is is
+    copied aside and the backup's content replaces its content in one SQLite transaction: a
+    write that reported success is either in the copy set aside or comes after the restore,
+    and no process still holding the old store open can write where no one will look.
+    """
+    path = _sqlite_path(store, "db restore")
+    protect = store_files(path)
+    source = checked_source(backup, protect=protect, verb="restore from")
+    store.dispose()
+    with temporary_beside(path) as temp:
+        _copy(source, temp, named=Path(str(backup)), untouched=True)
+        try:
+            checked = _check_copy(temp, named=Path(str(backup)))
+        except StoreError as exc:
+            raise RuleError(f"{exc.message}: not restored") from None
+        aside = _aside_name(path, ctx)
+        try:
+            _replace_content(path, temp, aside)
+        except _NotADatabase:
+            # No SQLite connection can be writing a file that is not a database: set it (and
+            # any journal beside it) aside as it is, and put the checked copy in its place.
+            aside.unlink(missing_ok=True)
+            os.link(path, aside)
+            for suffix in ("-wal", "-journal"):
+                side = Path(f"{path}{suffix}")
+                if side.exists():
+                    side.replace(f"{aside}{suffix}")
+            Path(f"{path}-shm").unlink(missing_ok=True)
+            put_in_place(temp, path, replace=True)
+        except sqlite3.Error as exc:
+            aside.unlink(missing_ok=True)  # the transaction was rolled back: nothing changed
+            raise StoreError(
+                f"could not restore into {path} (SQLite says '{exc}'); the store is as it was"
+            ) from None
     return Restored(kept_aside=aside, checked=checked)
+
+
+class _NotADatabase(Exception):
+    pass
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    return "not a database" in str(exc) or "malformed" in str(exc)
+
+
+def _replace_content(path: Path, copy: Path, aside: Path) -> None:
+    """Under the writer lock: copy the store aside, then swap in ``copy``'s schema and rows."""
+    live = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        try:
+            live.execute("PRAGMA foreign_keys = OFF")  # tables are dropped and filled in turn
+            live.execute("PRAGMA secure_delete = ON")  # the replaced rows do not linger
+            live.execute("ATTACH DATABASE ? AS restored", (str(copy),))
+            live.execute("BEGIN IMMEDIATE")
+            live.execute("SELECT count(*) FROM main.sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise _busy(path) from None
+            raise
+        # No one can write now: the copy set aside is the last committed state.
+        with temporary_beside(aside) as temp:
+            _copy(path, temp, named=path)
+            _self_contained(temp)
+            put_in_place(temp, aside, replace=False)
+        _swap_schema_and_rows(live)
+        live.execute("COMMIT")
+        # Fold the restored content into the main file if no reader is in the way; the WAL
+        # holds it safely otherwise, so the result is only a nicety.
+        live.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.DatabaseError as exc:
+        if _damaged(exc):
+            raise _NotADatabase from None
+        raise
+    finally:
+        live.close()
+
+
+def _swap_schema_and_rows(live: sqlite3.Connection) -> None:
+    def objects(schema: str, kinds: str) -> list[tuple[str, str, str | None]]:
+        return live.execute(
+            f"SELECT type, name, sql FROM {schema}.sqlite_master "
+            f"WHERE type IN ({kinds}) AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, name"
+        ).fetchall()
+
+    # foreign_keys is off on this connection: tables drop and fill in any order.
+    for kind, name, _sql in objects("main", "'view', 'trigger'"):
+        live.execute(f'DROP {kind.upper()} main."{name}"')
+    for _kind, name, _sql in objects("main", "'table'"):
+        live.execute(f'DROP TABLE main."{name}"')
+    created = objects("restored", "'table', 'index', 'trigger', 'view'")
+    for kind, name, sql in created:
+        if kind == "table" and sql:
+            live.execute(sql)
+            live.execute(f'INSERT INTO main."{name}" SELECT * FROM restored."{name}"')
+    for kind, _name, sql in created:
+        if kind != "table" and sql:
+            live.execute(sql)
+    has_sequence = live.execute(
+        "SELECT 1 FROM restored.sqlite_master WHERE name = 'sqlite_sequence'"
+    ).fetchone()
+    if has_sequence:
+        live.execute("DELETE FROM main.sqlite_sequence")
+        live.execute("INSERT INTO main.sqlite_sequence SELECT * FROM restored.sqlite_sequence")

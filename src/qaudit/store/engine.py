@@ -348,4 +348,11 @@ class Store:
         except DBAPIError as exc:
             if exc.connection_invalidated:
                 raise StoreError(f"lost the connection to {self.describe()}") from None
+            reason = str(exc.orig) if exc.orig is not None else ""
+            if self.is_sqlite and ("not a database" in reason or "malformed" in reason):
+                # A file that is not SQLite, or one cut short or damaged.
+                raise StoreError(
+                    f"{self.describe()} is not a usable case store: SQLite says '{reason}' "
+                    "(restore a backup with `qaudit db restore`)"
+                ) from None
             raise
