@@ -348,7 +348,25 @@ def test_csv_numbers_stay_numbers(capsys: pytest.CaptureFixture[str]) -> None:
         fmt=Format.csv,
         columns=[(k, k) for k in ("n", "text", "x", "none", "tab", "cr")],
     )
-    assert capsys.readouterr().out == "n,text,x,none,tab,cr\n-3,'-3,2.5,,'\tx,'\ry\n"
+    # (A row holding a carriage return is quoted whole, so it stays one row.)
+    assert capsys.readouterr().out == 'n,text,x,none,tab,cr\n"-3","\'-3","2.5","","\'\tx","\'\ry"\n'
+
+
+def test_a_carriage_return_inside_a_field_stays_in_its_row(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from qaudit.cli.output import emit_rows
+    from qaudit.cli.state import Format
+
+    rows = [{"ref": "C1", "note": "first\rsecond"}, {"ref": "C2", "note": "plain"}]
+    emit_rows(rows, fmt=Format.csv, columns=[("ref", "ref"), ("note", "note")])
+    out = capsys.readouterr().out
+    # Read as a spreadsheet would: a bare carriage return outside quotes ends a row.
+    assert list(csv.reader(io.StringIO(out, newline=""))) == [
+        ["ref", "note"],
+        ["C1", "first\rsecond"],
+        ["C2", "plain"],
+    ]
 
 
 # --- 6. --user is a name, not any text ------------------------------------------------------

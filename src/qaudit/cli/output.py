@@ -60,9 +60,13 @@ def emit_rows(
         return count
     if fmt is Format.csv:
         writer = csv.writer(out, lineterminator="\n")
+        # With "\n" line ends the csv module does not quote a field holding a lone carriage
+        # return, and a spreadsheet would split the row there: such rows are quoted whole.
+        quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow([key for key, _ in columns])
         for row in rows:
-            writer.writerow([_csv_cell(row.get(key)) for key, _ in columns])
+            cells = [_csv_cell(row.get(key)) for key, _ in columns]
+            (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
             count += 1
         return count
     from rich.table import Table
