@@ -541,7 +541,7 @@ def _sqlite_at(db: Path) -> None:
 
 
 def test_visible_and_one_line() -> None:
-    from qaudit.text import one_line, visible
+    from qaudit.display import one_line, visible
 
     shown = "a\\x1b[2J\tb\nc\\u202e\\x9b\\x7f\\u2028"
     assert visible("a\x1b[2J\tb\nc\u202e\x9b\x7f\u2028") == shown

@@ -25,9 +25,9 @@ from qaudit.cli import (
     survey,
 )
 from qaudit.cli.state import USER_RULE, State, default_user, valid_user
+from qaudit.display import one_line
 from qaudit.domain.dates import parse_moment
 from qaudit.errors import QauditError
-from qaudit.text import one_line
 
 
 class QauditGroup(TyperGroup):

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from qaudit.text import one_line
+from qaudit.display import one_line
 
 DEBUG_ENV = "QAUDIT_DEBUG"
 _TRUE = {"1", "true", "yes", "on", "y", "t"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qaudit.cli.state import err_console
-from qaudit.text import visible
+from qaudit.display import visible
 
 if TYPE_CHECKING:
     from qaudit.domain.grades import Grade

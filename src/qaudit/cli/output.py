@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from qaudit.cli.state import Format, out_console, say
-from qaudit.text import neutralise, visible
+from qaudit.display import neutralise, visible
 
 TABLE_BLOCK = 1_000  # rows laid out and printed at a time in a table
 

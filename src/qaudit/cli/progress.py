@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from qaudit.cli.state import err_console, interactive
-from qaudit.text import visible
+from qaudit.display import visible
 
 
 @contextmanager

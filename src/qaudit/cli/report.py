@@ -10,8 +10,8 @@ import typer
 
 from qaudit.cli.params import period_option
 from qaudit.cli.state import out_console, say, state
+from qaudit.display import visible
 from qaudit.errors import RuleError
-from qaudit.text import visible
 
 if TYPE_CHECKING:
     from qaudit.reports.model import Report

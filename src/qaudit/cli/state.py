@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from qaudit.display import visible
 from qaudit.domain.dates import LONDON
-from qaudit.text import visible
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from qaudit import files
+from qaudit.display import neutralise
 from qaudit.files import PRIVATE_MODE
 from qaudit.reports.model import Kind, Report, Section, Table
-from qaudit.text import neutralise
 
 NUMERIC_KINDS: frozenset[Kind] = frozenset({"count", "number", "pct"})
 SHEET_TITLE_MAX = 31
