@@ -547,3 +547,16 @@ def test_visible_and_one_line() -> None:
     assert visible("a\x1b[2J\tb\nc\u202e\x9b\x7f\u2028") == shown
     assert visible("Zoë O'Brien — Team A") == "Zoë O'Brien — Team A"
     assert one_line("a\x1b\tb \r\n  c\u2029d") == "a\\x1b\tb c d"
+
+
+def test_a_connection_refused_for_a_bad_option_is_one_line_without_the_password(
+    tmp_path: Path,
+) -> None:
+    url = "postgresql+psycopg://clerk:s3cret@127.0.0.1:5432/test?bogus_option=1"
+    result = CliRunner().invoke(app, ["--database-url", url, "cases", "list"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: cannot connect to postgresql+psycopg://clerk:***@127.0.0.1:5432/test"
+        '?bogus_option=1: invalid connection option "bogus_option"\n'
+    )
+    assert not list(tmp_path.glob("*fault*"))  # a refusal, not an internal fault

@@ -202,7 +202,18 @@ class Store:
     @contextmanager
     def _connect(self, *, write: bool) -> Iterator[Connection]:
         engine = self.engine.execution_options(qaudit_write=write)
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
+        except DBAPIError as exc:
+            if self.is_sqlite:
+                raise  # the file's own faults are told apart in _translate_errors
+            # The server or the URL's options refused the connection (a bad host, port, user,
+            # database or option): the driver's first line says which; it holds no password.
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else ""
+            raise StoreError(
+                f"cannot connect to {self.describe()}: {first or type(exc).__name__}"
+            ) from None
+        with conn:
             yield conn
 
     @contextmanager
