@@ -4,6 +4,7 @@ the next commands treat as a store not yet initialised."""
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -146,3 +147,18 @@ def test_two_first_commands_in_two_processes(tmp_path: Path) -> None:
         assert (good_code, bad_code) == (0, 1), good_err
         cases = snapshot(f"sqlite:///{db}")["cases"]
         assert isinstance(cases, tuple) and cases[0] == 2, f"attempt {attempt}: lost {cases}"
+
+
+def test_a_store_created_through_a_link_is_private(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    link = tmp_path / "qaudit.db"
+    link.symlink_to(data / "qaudit.db")  # dangling until the store is created
+    old = os.umask(0)
+    try:
+        done = CliRunner().invoke(app, ["--db", str(link), "init"])
+    finally:
+        os.umask(old)
+    assert done.exit_code == 0, done.stderr
+    assert link.is_symlink()
+    assert stat.S_IMODE((data / "qaudit.db").stat().st_mode) == 0o600

@@ -124,9 +124,11 @@ class Store:
     @staticmethod
     def _create_private_file(path: Path) -> None:
         # Create the file ourselves so it is 0600 from its first byte; SQLite gives its -wal and
-        # -shm files the same permissions.
+        # -shm files the same permissions. A link whose target does not exist yet (--db naming
+        # a link into the data folder) is followed, so the target is created 0600 too; O_EXCL
+        # on the link itself would fail and leave SQLite to create it with the umask's mode.
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            fd = os.open(os.path.realpath(path), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
             return
         except OSError as exc:
