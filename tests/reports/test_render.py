@@ -137,6 +137,19 @@ def test_markdown_shape() -> None:
     assert len(set(pipes)) == 1
 
 
+def test_markdown_and_html_show_control_characters_as_escapes() -> None:
+    """A team or finding imported with ESC sequences is shown, not obeyed, when the report is
+    printed to a terminal (or opened later with cat)."""
+    report = _report()
+    report.team = "Team\x1b[2J A"
+    report.sections[0].lists["Areas for development"].append("late\x07 visits\u202e")
+    for text in (to_markdown(report), to_html(report)):
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+        assert "Team\\x1b[2J A" in text
+        assert "late\\x07 visits\\u202e" in text
+    assert to_html(report).count("<svg") == 2  # the charts are left as they are
+
+
 def test_markdown_of_published_report_says_lists_were_withheld() -> None:
     text = to_markdown(publish(_report()))
     assert "Withheld: free text is not published." in text

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qaudit import files
-from qaudit.display import neutralise
+from qaudit.display import neutralise, visible
 from qaudit.files import PRIVATE_MODE
 from qaudit.reports.model import Kind, Report, Section, Table
 
@@ -84,8 +84,9 @@ def _iso(value: date) -> str:
 
 
 def _md_line(text: str) -> str:
-    # A newline would end the line (or table row); "<" could start raw HTML in a viewer.
-    return text.replace("\r", " ").replace("\n", " ").replace("<", "\\<")
+    # A newline would end the line (or table row); "<" could start raw HTML in a viewer; a
+    # control character (ESC…) would be obeyed by the terminal a report is printed to.
+    return visible(text.replace("\r", " ").replace("\n", " "), keep="").replace("<", "\\<")
 
 
 def _md_escape(text: str) -> str:
@@ -661,8 +662,16 @@ y2="{{ c.axis_y }}"></line>
 def to_html(report: Report) -> str:
     """The report as one self-contained HTML page: inline CSS and SVG, no scripts or links."""
     import jinja2
+    import markupsafe
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    def shown(value: Any) -> Any:
+        # Text from the store with its control characters escaped (a page may be printed to a
+        # terminal); markup qaudit built itself, the charts, is left as it is.
+        if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+            return visible(value)
+        return value
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=shown)
     template = env.from_string(HTML_TEMPLATE)
     return template.render(
         r=report,
