@@ -560,3 +560,43 @@ def test_a_connection_refused_for_a_bad_option_is_one_line_without_the_password(
         '?bogus_option=1: invalid connection option "bogus_option"\n'
     )
     assert not list(tmp_path.glob("*fault*"))  # a refusal, not an internal fault
+
+
+def test_text_the_terminal_cannot_encode_is_escaped_not_a_fault(tmp_path: Path) -> None:
+    """Under a Latin-1 or ASCII locale an emoji cannot be written: it is shown as its escape,
+    and a confirmation naming it cannot fail after the change is committed."""
+    import subprocess
+
+    import qaudit
+
+    db = tmp_path / "store.db"
+    cases = [CASES_HEADER, ["C1", "Team 🌈 Ωmega", "Ann", "CIN", "2026-01-05", ""]]
+    assert (
+        CliRunner()
+        .invoke(
+            app, ["--db", str(db), "cases", "import", str(write_csv(tmp_path / "c.csv", cases))]
+        )
+        .exit_code
+        == 0
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(qaudit.__file__).parents[1]),  # this checkout's qaudit
+        "PYTHONIOENCODING": "latin-1",
+        "QAUDIT_TODAY": "2026-12-01",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "qaudit", "--db", str(db), *args],
+            env=env, capture_output=True, check=False, timeout=60,
+        )  # fmt: skip
+
+    listed = run("cases", "list", "--format", "csv")
+    assert listed.returncode == 0, listed.stderr
+    assert b"C1,Team \\U0001f308 \\u03a9mega,Ann" in listed.stdout
+    added = run("scrutiny", "add", "--committee", "Scrutiny 🌈", "--resolution", "Report 🌈")
+    assert added.returncode == 0, added.stderr
+    assert b"internal fault" not in added.stderr
+    stored = CliRunner().invoke(app, ["--db", str(db), "scrutiny", "list", "--format", "json"])
+    assert "Scrutiny 🌈" in stored.stdout  # committed, and stored as given

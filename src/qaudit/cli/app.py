@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -62,6 +63,7 @@ class QauditGroup(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # Around Click's own main, so a fault while the store is closed (after the command,
         # ctx.call_on_close) is caught too.
+        _never_fail_to_encode()
         try:
             return super().main(*args, **kwargs)
         except QauditError as exc:
@@ -79,6 +81,16 @@ class QauditGroup(TyperGroup):
             except Exception:  # reporting failed too: still one line, still no value
                 sys.stderr.write(f"Error: internal fault ({type(exc).__name__})\n")
             sys.exit(1)
+
+
+def _never_fail_to_encode() -> None:
+    """A name the terminal's encoding cannot show (an emoji under LANG=en_GB.ISO-8859-1) is
+    written as its escape, \U0001f308, rather than failing after the change was committed."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot change
+                reconfigure(errors="backslashreplace")
 
 
 def _refuse(exc: QauditError) -> None:
