@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from conftest import Cli, _postgres_url, write_csv
+from conftest import Cli, _postgres_url, snapshot, write_csv
 from qaudit.store.engine import Store
 
 STAFF = [
@@ -233,6 +233,14 @@ def test_erase_needs_a_reason(cli: Cli, tmp_path: Path) -> None:
     refused = cli("db", "erase", "K1", "--reason", "  ")
     assert refused.exit_code == 1
     assert refused.stderr == "Error: an erasure needs a reason (--reason)\n"
+    before = snapshot(cli.url)
+    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    erased = snapshot(cli.url)
+    assert erased != before
+    lifted = cli("db", "unerase", "K1", "--reason", "")
+    assert lifted.exit_code == 1
+    assert lifted.stderr == "Error: lifting an erasure needs a reason (--reason)\n"
+    assert snapshot(cli.url) == erased
 
 
 def test_a_concurrent_reader_is_reported_not_hidden(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -144,12 +146,8 @@ def erase(
     from qaudit.services.erasure import erase_case
 
     st = state(ctx)
-    try:
+    with _reason_option():
         done = erase_case(store=st.store, ctx=st.context(), case_ref=case, reason=reason)
-    except RuleError as exc:
-        if "needs a reason" in str(exc):
-            raise RuleError(f"{exc} (--reason)") from None
-        raise
     say(
         f"Erased the personal details of {done.case_ref} ({_count(done.audits, 'audit')}, "
         f"{_count(done.moderations, 'moderation')}, "
@@ -185,16 +183,23 @@ def unerase(
     from qaudit.services.erasure import unerase_case
 
     st = state(ctx)
-    try:
+    with _reason_option():
         done = unerase_case(store=st.store, ctx=st.context(), case_ref=case, reason=reason)
-    except RuleError as exc:
-        if "needs a reason" in str(exc):
-            raise RuleError(f"{exc} (--reason)") from None
-        raise
     say(
         f"Lifted the erasure of {done.case_ref}: the next case import may store its date of "
         "birth and worker again."
     )
+
+
+@contextmanager
+def _reason_option() -> Iterator[None]:
+    """A missing reason, refused by the service, named as the option that gives it."""
+    try:
+        yield
+    except RuleError as exc:
+        if "needs a reason" in exc.message:
+            raise RuleError(f"{exc.message} (--reason)") from None
+        raise
 
 
 def _count(number: int, thing: str) -> str:
