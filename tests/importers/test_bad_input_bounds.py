@@ -410,6 +410,40 @@ def test_twins_are_found_in_a_file_whose_refs_are_lower_case_by_convention(
     ]
 
 
+def test_a_file_of_upper_case_refs_is_read_once(
+    loaded: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refs all upper case (most exports), too many to keep: no two can differ only in case,
+    so the file is not read a second time to look for them (a million-row import paid 2.6 s
+    for that). With one lower-case ref among them, the second look finds its twin."""
+    from qaudit.importers.rows import RowWatch
+
+    monkeypatch.setattr("qaudit.importers.rows.TRACKED", 3)
+    looked: list[str] = []
+    real = RowWatch.file_twins
+
+    def counted(*args: object) -> object:
+        looked.append("again")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(RowWatch, "file_twins", staticmethod(counted))
+    upper = [CASE_HEADER, *(_case(f"UP{i}") for i in range(8))]
+    result = loaded("cases", "import", str(_write(tmp_path / "upper.csv", upper)))
+    assert result.exit_code == 0, result.stderr
+    assert (_warnings(result.stderr), looked) == ([], [])
+
+    path = _write(tmp_path / "mixed.csv", [*upper, _case("up3")])
+    result = loaded("cases", "import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert looked == ["again"]
+    assert sorted(_warnings(result.stderr)) == [
+        f"Warning: {path}, line 10: case ref 'up3' differs only in letter case from 'UP3' on "
+        "line 5: they would be two cases",
+        f"Warning: {path}, line 10: case ref 'up3' differs only in letter case from 'UP3', "
+        "already in the store: they would be two cases",
+    ]
+
+
 def test_a_file_with_too_many_refs_of_both_cases_says_twins_were_not_looked_for(
     loaded: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

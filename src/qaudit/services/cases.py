@@ -239,7 +239,9 @@ def _case_variants(
         ]
     kept, fold, both_kinds = rarer
     keys = {fold(ref) for ref in kept}
-    if both_kinds:
+    # Two refs differing only in case need one of the rarer kind: with none in the file (refs
+    # all upper case, as in most exports), there is nothing to look for a second time.
+    if both_kinds and kept:
         groups = watch.file_twins(iter(reader().batches), keys, fold)
     else:
         groups = {fold(ref): {ref: line} for ref, line in kept.items()}
