@@ -96,6 +96,43 @@ def test_a_nul_after_8kib_of_a_case_csv_is_refused_at_its_line_and_column(
     assert message == f"Error: {path}, line 302, column 3: {NUL_MESSAGE}"
 
 
+@pytest.mark.parametrize(
+    ("command", "rows", "place"),
+    [
+        pytest.param(
+            "cases", [CASE_HEADER, _case("C9", worker="a\x00b")], "2, column 3", id="case"
+        ),
+        pytest.param(
+            "staff", [STAFF_HEADER, ["Bo\x00b", "auditor", "T"]], "2, column 1", id="staff"
+        ),
+        pytest.param(
+            "survey", [SURVEY_HEADER, _survey("R9", comment="x\x00")], "2, column 6", id="survey"
+        ),
+        pytest.param(
+            "cases", [CASE_HEADER, _case("C9", team='"a\nb\x00"')], "3, column 2", id="quoted"
+        ),
+        pytest.param("cases", [CASE_HEADER, ["\x00C9"]], "2, column 1", id="line-start"),
+    ],
+)
+def test_a_nul_in_the_first_8kib_is_refused_at_its_line_and_column(
+    loaded: Cli, tmp_path: Path, command: str, rows: list[list[str]], place: str
+) -> None:
+    """Not "a binary file": a text file with a stray NUL is placed as one further in is."""
+    path = _write(tmp_path / "early.csv", rows)
+    message = _refused(loaded, command, "import", str(path))
+    assert message == f"Error: {path}, line {place}: {NUL_MESSAGE}"
+
+
+def test_utf16_text_is_refused_as_binary_with_a_hint(loaded: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "utf16.csv"
+    path.write_bytes(",".join(CASE_HEADER).encode("utf-16") + "\nC9,T\n".encode("utf-16-le"))
+    message = _refused(loaded, "cases", "import", str(path))
+    assert message == (
+        f"Error: {path}: this is a binary file, not a CSV or an Excel workbook (UTF-16 text? "
+        "save it as CSV UTF-8)"
+    )
+
+
 def test_a_nul_in_a_quoted_field_is_placed_on_its_own_line(loaded: Cli, tmp_path: Path) -> None:
     path = _write(tmp_path / "cases.csv", [CASE_HEADER, *PADDING, _case("C9", team='"a\nb\x00"')])
     message = _refused(loaded, "cases", "import", str(path))

@@ -258,7 +258,7 @@ EXPLICIT = [
     pytest.param(_csv(HEADER, _row(open_date="31/12/2031")), 1, id="over-5-years-ahead"),
     pytest.param(_csv(HEADER, _row(open_date="9" * 100_000)), 1, id="100kb-date"),
     pytest.param(_csv(HEADER, _row(case_ref="y" * 200_000)), 1, id="over-csv-field-limit"),
-    # A NUL in the first 8 KB marks a binary file; later, it is refused where it is.
+    # A NUL is refused where it is, in the first 8 KB (detect_kind) or later (the reader).
     pytest.param(_csv(HEADER, _row(worker="a\x00b")), 1, id="nul-in-first-8kb"),
     pytest.param(
         _csv(HEADER, *[_row(case_ref=f"C{i}") for i in range(300)], _row(worker="a\x00b")),

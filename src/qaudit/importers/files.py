@@ -46,9 +46,37 @@ def detect_kind(path: Path) -> str:
             "this is an old-style Excel file (.xls); save it as .xlsx or CSV (UTF-8)",
             file=str(path),
         )
-    if b"\x00" in head:
-        raise InputError("this is a binary file, not a CSV or an Excel workbook", file=str(path))
+    at = head.find(b"\x00")
+    if at >= 0:
+        _refuse_nul_in_head(path, head, at)
     return "csv"
+
+
+def _refuse_nul_in_head(path: Path, head: bytes, at: int) -> None:
+    """A NUL early in the file: a text file with a stray NUL is refused at its line and column,
+    as one further in is; a binary file (UTF-16 text among them: a NUL every other byte) is
+    refused as such."""
+    before = head[:at]
+    try:
+        text = before.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if text is None or utf16 or head.count(b"\x00") * 20 > len(head):
+        hint = " (UTF-16 text? save it as CSV UTF-8)" if utf16 else ""
+        raise InputError(
+            f"this is a binary file, not a CSV or an Excel workbook{hint}", file=str(path)
+        )
+    # Placed as the row reader places one: the physical line, and the field's column.
+    line = text.count("\n") + 1
+    column = 1
+    if text and not text.endswith(("\n", "\r")):
+        try:
+            records = list(csv.reader(text.splitlines(keepends=True)))
+        except csv.Error:
+            records = []
+        column = len(records[-1]) if records and records[-1] else 1
+    raise InputError(NUL_IN_FIELD, file=str(path), line=line, column=column)
 
 
 def sha256_of(path: Path) -> str:
