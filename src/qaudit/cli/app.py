@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -56,6 +57,11 @@ class QauditGroup(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("Error: interrupted; nothing was written", err=True)
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader stopped reading (`| head -1`, a pager quit): stop quietly, as cat
+            # does. What a command wrote to the store was committed before its output.
+            _reader_gone()
+            raise typer.Exit(0) from None
         except ClickException as exc:
             _shown_safely(exc)
             raise
@@ -65,7 +71,15 @@ class QauditGroup(TyperGroup):
         # ctx.call_on_close) is caught too.
         _never_fail_to_encode()
         try:
-            return super().main(*args, **kwargs)
+            try:
+                return super().main(*args, **kwargs)
+            finally:
+                # The last of the output, written as the process ends: a reader that has gone
+                # by then is no fault either (and no "Exception ignored" at exit).
+                try:
+                    sys.stdout.flush()
+                except BrokenPipeError:
+                    _reader_gone()
         except QauditError as exc:
             _refuse(exc)
             sys.exit(1)
@@ -81,6 +95,14 @@ class QauditGroup(TyperGroup):
             except Exception:  # reporting failed too: still one line, still no value
                 sys.stderr.write(f"Error: internal fault ({type(exc).__name__})\n")
             sys.exit(1)
+
+
+def _reader_gone() -> None:
+    """Send what is left of stdout to /dev/null, so flushing it at exit cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):  # (not a real file under a test runner)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _never_fail_to_encode() -> None:
@@ -140,6 +162,19 @@ def _user(value: str | None) -> str | None:
     return name
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as installed
+
+        try:
+            number = installed("qaudit")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown (not installed)"
+        typer.echo(f"qaudit {number}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def global_options(
     ctx: typer.Context,
@@ -183,6 +218,16 @@ def global_options(
             envvar="QAUDIT_DEBUG",
             help="Should qaudit itself fail, print the traceback (which may quote records) "
             "rather than write it to a private file beside the store.",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_show_version,
+            expose_value=False,
+            help="Show qaudit's version and exit.",
         ),
     ] = False,
 ) -> None:

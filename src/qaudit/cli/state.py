@@ -140,7 +140,13 @@ def err_console() -> Console:
 def out_console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False)
+    class Out(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich would exit 1; the command's own handler stops quietly with 0, as cat does.
+            self.quiet = True
+            raise BrokenPipeError
+
+    return Out(highlight=False)
 
 
 def say(message: str) -> None:

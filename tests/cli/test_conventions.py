@@ -1,0 +1,70 @@
+"""Habits of a well-made command line: --version, and a reader that stops reading."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import qaudit
+from conftest import write_csv
+from qaudit.cli import app
+
+HEADER = ["case_ref", "team", "worker", "category", "open_date", "close_date", "date_of_birth"]
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert (result.exit_code, result.stdout) == (0, f"qaudit {version('qaudit')}\n")
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20,000 cases: far more output than a pipe holds, so writing fails mid-way."""
+    folder = tmp_path_factory.mktemp("pipe")
+    db = folder / "store.db"
+    rows = [[f"B{n:06d}", f"Team {n % 7}", "", "CIN", "2026-01-05", "", ""] for n in range(20_000)]
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", str(db), "init"]).exit_code == 0
+    done = runner.invoke(
+        app, ["--db", str(db), "cases", "import", str(write_csv(folder / "c.csv", [HEADER, *rows]))]
+    )
+    assert done.exit_code == 0, done.stderr
+    return db
+
+
+def _piped(db: Path, args: str, reader: str) -> tuple[int, str]:
+    """qaudit's own exit code and stderr, its output piped into ``reader``."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(qaudit.__file__).parents[1]),  # this checkout's qaudit
+        "QAUDIT_TODAY": "2026-12-01",
+    }
+    script = (
+        f"{sys.executable} -m qaudit --db {db} {args} 2>stderr.txt | {reader} > /dev/null; "
+        'exit "${PIPESTATUS[0]}"'
+    )
+    folder = db.parent
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=folder, env=env, capture_output=True, check=False, timeout=120
+    )
+    return done.returncode, (folder / "stderr.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "reader"),
+    [
+        pytest.param("cases list --format csv", "head -1", id="csv"),
+        pytest.param("cases list --format json", "head -c 10", id="json"),
+        pytest.param("cases list --all", "head -2", id="table"),
+        pytest.param("report audits --period 2026-11", "head -0", id="report"),
+    ],
+)
+def test_a_reader_that_stops_is_no_error(big_store: Path, args: str, reader: str) -> None:
+    """`qaudit … | head -1` stops quietly with exit 0, as cat does: no message, no traceback."""
+    assert _piped(big_store, args, reader) == (0, "")
