@@ -1,4 +1,4 @@
-"""Writes the synthetic demo lists in data/ (seeded: the same files every run).
+"""Writes the synthetic demo lists in src/qaudit/data/ (seeded: the same files every run).
 
 Every name is made up from short lists of common names; no real child or worker is in them.
 """
@@ -10,7 +10,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[1] / "src" / "qaudit" / "data"
 FIRST = [
     "Alex",
     "Sam",

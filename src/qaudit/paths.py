@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
+
+from qaudit.errors import ConfigError
 
 
 def data_dir() -> Path:
-    """``data/`` of the source tree qaudit runs from, or ``QAUDIT_DATA_DIR``."""
+    """``QAUDIT_DATA_DIR`` if set, else the ``data/`` folder shipped inside the installed package
+    (in a source tree, ``src/qaudit/data/``, which the top-level ``data/`` links to)."""
     override = os.environ.get("QAUDIT_DATA_DIR")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "data"
+    packaged = resources.files("qaudit") / "data"
+    if not isinstance(packaged, Path):  # e.g. imported from a zip: the files are not on disk
+        raise ConfigError(
+            f"qaudit's data files are not on disk ({packaged}): "
+            "install qaudit unpacked, or set QAUDIT_DATA_DIR"
+        )
+    return packaged

@@ -1,4 +1,4 @@
-"""The demonstration store: built from ``data/`` so a new user sees qaudit at work."""
+"""The demonstration store: built from the packaged demo lists so a new user sees qaudit at work."""
 
 from __future__ import annotations
 

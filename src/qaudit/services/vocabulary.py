@@ -1,4 +1,5 @@
-"""The audit framework and theme vocabulary in force: the policy's files, or those in data/."""
+"""The audit framework and theme vocabulary in force: the policy's files, or those shipped in
+the package (``qaudit/data/``, or ``QAUDIT_DATA_DIR``)."""
 
 from __future__ import annotations
 
