@@ -203,7 +203,10 @@ def grade(
     theme: Annotated[
         list[str] | None,
         typer.Option(
-            "--theme", callback=checked_text, help="A theme (repeatable); see data/themes.toml."
+            "--theme",
+            callback=checked_text,
+            help="A theme (repeatable), from the audit themes (a wrong one is refused with "
+            "the list).",
         ),
     ] = None,
     strength: Annotated[

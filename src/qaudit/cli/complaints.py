@@ -80,7 +80,8 @@ def log_(
         typer.Option(
             "--theme",
             callback=checked_text,
-            help="A theme (repeatable); see data/complaint_themes.toml.",
+            help="A theme (repeatable), from the complaint themes (a wrong one is refused with "
+            "the list).",
         ),
     ] = None,
     summary: Annotated[

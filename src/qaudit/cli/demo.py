@@ -1,4 +1,4 @@
-"""``qaudit demo``: a demonstration store built from the synthetic lists in ``data/``."""
+"""``qaudit demo``: a demonstration store built from the synthetic lists shipped with qaudit."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ def demo(
         Path, typer.Argument(help="Where to build the demo store (replaced if it is a demo).")
     ] = Path("qaudit-demo.db"),
 ) -> None:
-    """Build a demonstration store from data/: staff, 240 cases, four months of the audit cycle
-    (samples, grades, moderations, re-audits), a year of complaints, Bright Spots responses,
-    advocacy at conferences and a scrutiny session; then show December's audits and what is
-    overdue. Your own store (--db) is never touched.
+    """Build a demonstration store from the synthetic lists shipped with qaudit: staff, 240
+    cases, four months of the audit cycle (samples, grades, moderations, re-audits), a year of
+    complaints, Bright Spots responses, advocacy at conferences and a scrutiny session; then
+    show December's audits and what is overdue. Your own store (--db) is never touched.
 
     Example: `qaudit demo`, then `qaudit --db qaudit-demo.db audits list`
     """

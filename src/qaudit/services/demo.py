@@ -102,7 +102,7 @@ def build_demo(*, path: Path, ctx: Context) -> DemoResult:
                 entity_ref=path.name,
                 recorded_at=ctx.recorded_at,
                 as_of=ctx.now,
-                detail={"data": "synthetic demo lists from data/"},
+                detail={"data": "synthetic demo lists shipped with qaudit"},
             )
         data = data_dir()
         staff = import_staff(store=store, path=data / "demo-staff.csv", ctx=ctx)
