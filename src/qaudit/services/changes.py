@@ -30,7 +30,7 @@ def init_store(*, store: Store, ctx: Context) -> InitResult:
     """Create the store, or upgrade its schema; doing it again changes nothing."""
     store.upgraded_from = store.upgrade_backup = None
     store.created_schema = False
-    with write_transaction(store, ctx):
+    with write_transaction(store, ctx, create=True):
         pass
     return InitResult(
         store=store.describe(),
