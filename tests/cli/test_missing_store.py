@@ -101,15 +101,27 @@ def test_complaints_log_in_an_empty_folder_creates_no_store(
     assert _files(folder) == set()
 
 
-def test_a_dry_run_import_checks_the_file_without_a_store(tmp_path: Path) -> None:
-    """Checking a file before there is a store is useful: it runs on an empty in-memory store
-    and creates nothing."""
-    db = tmp_path / "store" / "qaudit.db"
-    db.parent.mkdir()
-    run = Cli(f"sqlite:///{db}", CliRunner())
-    checked = run("cases", "import", "--dry-run", str(write_csv(tmp_path / "c.csv", CASES)))
+def test_a_dry_run_import_checks_the_file_without_a_store(new_db_url: str, tmp_path: Path) -> None:
+    """Checking a file before there is a store is useful: it runs on an empty store (in
+    memory for SQLite; for PostgreSQL, a schema built in the dry run's transaction and rolled
+    back) and creates nothing."""
+    folder = tmp_path / "store"
+    url = new_db_url.replace(str(tmp_path / "store.db"), str(folder / "qaudit.db"))
+    folder.mkdir()
+    run = Cli(url, CliRunner())
+    cases = str(write_csv(tmp_path / "c.csv", CASES))
+    checked = run("cases", "import", "--dry-run", cases)
     assert checked.exit_code == 0, checked.stderr
-    assert _files(db.parent) == set()
+    assert "2 added" in checked.stderr, checked.stderr
+    staff = run("staff", "import", "--dry-run", str(write_csv(tmp_path / "s.csv", STAFF)))
+    assert staff.exit_code == 0, staff.stderr
+    assert _files(folder) == set()
+    if url.startswith("postgresql"):
+        assert _tables(url) == []
+    bad = write_csv(tmp_path / "bad.csv", [*CASES, ["C1", "Team B", "", "CIN", "", ""]])
+    refused = run("cases", "import", "--dry-run", str(bad))
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"Error: {bad}, line 4"), refused.stderr
 
 
 def test_a_schema_less_sqlite_file_is_not_filled_in_by_a_write(tmp_path: Path) -> None:
@@ -152,3 +164,25 @@ def test_a_command_on_an_empty_postgres_schema_is_refused_and_creates_nothing(
     if name != "grade":
         done = run(*command)
         assert done.exit_code == 0, done.stderr
+
+
+def test_an_older_store_is_upgraded_not_refused(tmp_path: Path) -> None:
+    """An upgrade is not a creation: a read asks for `qaudit init`, and a write still upgrades
+    the store in its own transaction, after keeping a copy of it."""
+    import shutil
+
+    from conftest import FIXTURES
+    from qaudit.store.migrations import HEAD
+
+    db = tmp_path / "qaudit.db"
+    shutil.copy(FIXTURES / "stores" / "schema-0001.db", db)
+    run = Cli(f"sqlite:///{db}", CliRunner())
+    read = run("overdue")
+    assert (read.exit_code, read.stderr) == (
+        1,
+        f"Error: {db} has an older schema (0001): run qaudit init to upgrade it\n",
+    )
+    logged = run("complaints", "log", "--received", "2026-12-01")
+    assert logged.exit_code == 0, logged.stderr
+    assert (tmp_path / f"qaudit.db.before-schema-{HEAD}.backup").exists()
+    assert run("overdue").exit_code == 0

@@ -35,7 +35,7 @@ def init_store(*, store: Store, ctx: Context) -> InitResult:
     return InitResult(
         store=store.describe(),
         revision=HEAD,
-        # (A file left empty by a first command that failed is created here too.)
+        # (A file left empty by an init that failed is filled in here too.)
         created=store.created_schema,
         upgraded_from=store.upgraded_from,
         backup=store.upgrade_backup,

@@ -206,7 +206,7 @@ class Store:
                 "upgrade qaudit"
             )
         raise StoreError(
-            f"{self.describe()} has an older schema ({current}): run `qaudit init` to upgrade it"
+            f"{self.describe()} has an older schema ({current}): run qaudit init to upgrade it"
         )
 
     # -- transactions ---------------------------------------------------------------------
