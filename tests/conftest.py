@@ -80,11 +80,31 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A store URL that does not exist yet: a SQLite file, or an empty PostgreSQL schema."""
+def new_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store URL that does not exist yet: a SQLite file, or an empty PostgreSQL schema
+    (only `qaudit init` and `qaudit demo` create a store)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+def init_store_at(url: str) -> None:
+    """`qaudit init`, as a user runs it before anything else."""
+    from qaudit.services.changes import init_store
+
+    store = Store(url)
+    try:
+        init_store(store=store, ctx=make_context())
+    finally:
+        store.dispose()
+
+
+@pytest.fixture
+def db_url(new_db_url: str) -> str:
+    """A new store, initialised (`qaudit init`) and empty: a SQLite file or a PostgreSQL
+    schema."""
+    init_store_at(new_db_url)
+    return new_db_url
 
 
 @pytest.fixture

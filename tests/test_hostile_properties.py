@@ -89,6 +89,7 @@ def seeded(url: str, folder: Path) -> None:
         ["case_ref", "team", "worker", "category", "open_date", "close_date", "date_of_birth"],
         CASES,
     )
+    assert invoke(url, "init")[0] == 0
     assert invoke(url, "staff", "import", str(staff))[0] == 0
     assert invoke(url, "cases", "import", str(cases))[0] == 0
 

@@ -82,6 +82,7 @@ def test_same_seed_same_sample_whatever_the_import_order(office: Cli, tmp_path: 
     from conftest import Cli as Runner
 
     other = Runner(f"sqlite:///{tmp_path / 'other.db'}", CliRunner())
+    assert other("init").exit_code == 0
     assert other("staff", "import", str(tmp_path / "staff.csv")).exit_code == 0
     rows = _cases()
     shuffled = [rows[0], *reversed(rows[1:])]

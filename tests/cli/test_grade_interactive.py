@@ -31,6 +31,7 @@ def _qaudit(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_auditor_is_asked_one_question_at_a_time(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
+    assert _qaudit(db, "init").returncode == 0
     assert _qaudit(db, "staff", "import", str(write_csv(tmp_path / "s.csv", STAFF))).returncode == 0
     assert _qaudit(db, "cases", "import", str(write_csv(tmp_path / "c.csv", CASES))).returncode == 0
     # Answer the first framework question Good (2), the second not applicable (n), skip the

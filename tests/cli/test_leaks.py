@@ -397,7 +397,8 @@ def test_a_bad_user_in_the_environment_is_a_usage_error(
     assert not (tmp_path / "s.db").exists()
 
 
-def test_a_plain_name_is_recorded_trimmed(cli: Cli) -> None:
+def test_a_plain_name_is_recorded_trimmed(new_db_url: str) -> None:
+    cli = Cli(new_db_url, CliRunner())
     result = cli("--user", "  Zoë  O'Brien-Smith ", "init")
     assert result.exit_code == 0, result.stderr
     events = cli("log", "--format", "json").json()
@@ -571,6 +572,7 @@ def test_text_the_terminal_cannot_encode_is_escaped_not_a_fault(tmp_path: Path) 
 
     db = tmp_path / "store.db"
     cases = [CASES_HEADER, ["C1", "Team 🌈 Ωmega", "Ann", "CIN", "2026-01-05", ""]]
+    assert CliRunner().invoke(app, ["--db", str(db), "init"]).exit_code == 0
     assert (
         CliRunner()
         .invoke(

@@ -183,6 +183,7 @@ def test_a_large_file_read_by_the_child_process_names_the_place(
     tmp_path: Path, last: list[str], expected: str
 ) -> None:
     cli = Cli(f"sqlite:///{tmp_path / 'big.db'}", CliRunner())
+    assert cli("init").exit_code == 0
     seed = _write(tmp_path / "seed.csv", [CASE_HEADER, _case("X1")])
     assert cli("cases", "import", str(seed)).exit_code == 0
     path = _big_case_file(tmp_path / "big.csv", last)

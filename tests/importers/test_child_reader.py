@@ -114,6 +114,9 @@ def test_the_reader_dies_with_a_killed_import(tmp_path: Path, signal_name: str) 
     import time
 
     big = _big_csv(tmp_path / "big.csv")
+    from conftest import init_store_at
+
+    init_store_at(f"sqlite:///{tmp_path / 's.db'}")
     command = [sys.executable, "-m", "qaudit", "--db", str(tmp_path / "s.db"), "--today",
                "2026-12-01", "cases", "import", str(big)]  # fmt: skip
     import qaudit

@@ -71,6 +71,7 @@ class Loaded:
 def loaded(tmp_path: Path) -> Loaded:
     template = tmp_path / "template.db"
     seed = write_csv(tmp_path / "seed.csv", SEED)
+    assert CliRunner().invoke(app, ["--db", str(template), "init"]).exit_code == 0
     result = run(template, seed)
     assert result.exit_code == 0, result.stderr
     return Loaded(template, snapshot(f"sqlite:///{template}"), tmp_path)

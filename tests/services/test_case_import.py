@@ -140,12 +140,7 @@ def test_a_repeated_ref_with_other_data_is_refused(
     assert str(caught.value) == (
         f"{path}, line 6, column 2 (team): case ref 'C2' is also on line 3 with a different team"
     )
-    if before == {"exists": False}:
-        # A first command's file is kept, empty (another command may have opened it); see
-        # tests/store/test_first_command_race.py.
-        assert snapshot(db_url) == {"schema": None}
-    else:
-        assert snapshot(db_url) == before
+    assert snapshot(db_url) == before
 
 
 def test_a_bad_row_after_many_batches_leaves_the_store_as_it_was(

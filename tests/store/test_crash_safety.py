@@ -151,6 +151,7 @@ def test_a_killed_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
             ["C2", "Team B", "", "CP", "2025-11-30", ""],
         ],
     )
+    assert _run(db, "init").returncode == 0
     assert _run(db, "cases", "import", str(first)).returncode == 0
     rows = [
         HEADER,
@@ -192,6 +193,7 @@ def test_a_killed_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
 
 def test_a_killed_report_export_leaves_no_partial_file(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
+    assert _run(db, "init").returncode == 0
     for n in range(3):
         logged = _run(db, "complaints", "log", "--received", TODAY, "--summary", f"c{n}")
         assert logged.returncode == 0, logged.stderr

@@ -47,6 +47,7 @@ def _ok(cli: Cli, *args: str, today: str = "2026-12-01") -> Any:
 def _case_with_everything(cli: Cli, tmp_path: Path) -> None:
     """K1 with a date of birth, a worker, an Inadequate audit with its free text, moderation
     notes, and a complaint whose second stage was accepted late."""
+    _ok(cli, "init")
     _ok(cli, "staff", "import", str(write_csv(tmp_path / "s.csv", STAFF)))
     _ok(cli, "cases", "import", str(write_csv(tmp_path / "c.csv", CASES)))
     graded = _ok(

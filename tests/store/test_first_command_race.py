@@ -1,6 +1,7 @@
-"""Two first commands on a store that does not exist yet: the one that fails never removes the
-file the other has committed to. A command that fails leaves a schema-less file at most, which
-the next commands treat as a store not yet initialised."""
+"""Only `qaudit init` (and `qaudit demo`) creates a store. Two of them at once, or an init and
+a write, never lose what one of them committed: no command removes a store file (another may
+have opened it, and committed to it, meanwhile). An init that fails leaves a schema-less file
+at most, which every command but init calls a store not initialised yet."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ import pytest
 from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
-from conftest import snapshot, write_csv
+from conftest import init_store_at, snapshot, write_csv
 from qaudit.cli import app
 from qaudit.errors import InputError
 from qaudit.services.cases import import_cases
+from qaudit.services.changes import init_store
 from qaudit.services.context import Context
 from qaudit.services.sampling import draw_sample
 from qaudit.store.engine import Store
@@ -29,8 +31,9 @@ BAD = [HEADER, ["C1", "Team A", "", "CIN", "", ""], ["C1", "Team B", "", "CIN", 
 
 
 class _RacedStore(Store):
-    """A store whose first connection lets another process's first command commit first: the
-    moment after this command saw no file and before it took the writer lock."""
+    """A store whose first connection lets another process's init and first import commit
+    first: the moment after this command looked at the file and before it took the writer
+    lock."""
 
     def __init__(self, url: str, other: Context, other_file: Path) -> None:
         super().__init__(url)
@@ -40,6 +43,7 @@ class _RacedStore(Store):
     def _connect(self, *, write: bool) -> Iterator[Connection]:
         if not self.raced:
             self.raced = True
+            init_store_at(str(self.url))
             winner = Store(self.url)
             try:
                 import_cases(store=winner, path=self.other_file, ctx=self.other)
@@ -49,8 +53,16 @@ class _RacedStore(Store):
             yield conn
 
 
-def test_a_failing_first_command_keeps_what_another_committed(tmp_path: Path, ctx: Context) -> None:
+def _empty_store_file(path: Path) -> None:
+    """What an init killed before its schema committed leaves: an empty, private file."""
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def test_a_failing_write_keeps_what_an_init_committed_meanwhile(
+    tmp_path: Path, ctx: Context
+) -> None:
     path = tmp_path / "new.db"
+    _empty_store_file(path)
     url = f"sqlite:///{path}"
     good = write_csv(tmp_path / "good.csv", GOOD)
     loser = _RacedStore(url, ctx, good)
@@ -59,27 +71,40 @@ def test_a_failing_first_command_keeps_what_another_committed(tmp_path: Path, ct
     loser.dispose()
     assert loser.raced
     assert path.exists(), "the failing command removed the store another command wrote to"
-    after = snapshot(url)
-    cases = after["cases"]
+    cases = snapshot(url)["cases"]
     assert isinstance(cases, tuple) and cases[0] == 2
     listed = CliRunner().invoke(app, ["--db", str(path), "cases", "list", "--format", "csv"])
     assert listed.exit_code == 0, listed.stderr
     assert "C1" in listed.stdout and "C2" in listed.stdout
 
 
-def test_a_failed_first_command_leaves_a_store_to_initialise(tmp_path: Path) -> None:
+def test_a_second_init_racing_the_first_changes_nothing(tmp_path: Path, ctx: Context) -> None:
+    path = tmp_path / "new.db"
+    url = f"sqlite:///{path}"
+    loser = _RacedStore(url, ctx, write_csv(tmp_path / "good.csv", GOOD))
+    result = init_store(store=loser, ctx=ctx)
+    loser.dispose()
+    assert loser.raced
+    assert not result.created  # the other init built the store; this one found it up to date
+    after = snapshot(url)
+    cases, log = after["cases"], after["change_log"]
+    assert isinstance(cases, tuple) and cases[0] == 2
+    assert isinstance(log, tuple) and log[0] == 2  # the one init's event, and the import's
+
+
+def test_a_first_write_on_a_missing_store_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     bad = write_csv(tmp_path / "bad.csv", BAD)
     runner = CliRunner()
     failed = runner.invoke(app, ["--db", str(path), "cases", "import", str(bad)])
-    assert failed.exit_code == 1
-    assert failed.stderr.startswith(f"Error: {bad}, line 3")
-    assert snapshot(f"sqlite:///{path}") in ({"exists": False}, {"schema": None})
-    if path.exists():  # kept (someone else may have opened it), private, and holding nothing
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert (failed.exit_code, failed.stderr) == (
+        1,
+        f"Error: no case store at {path}: run qaudit init\n",
+    )
+    assert not path.exists()
     listed = runner.invoke(app, ["--db", str(path), "cases", "list"])
-    assert listed.exit_code == 1
-    assert "run `qaudit init`" in listed.stderr
+    assert (listed.exit_code, listed.stderr) == (1, failed.stderr)
+    assert runner.invoke(app, ["--db", str(path), "init"]).exit_code == 0
     good = runner.invoke(
         app, ["--db", str(path), "cases", "import", str(write_csv(tmp_path / "g.csv", GOOD))]
     )
@@ -88,11 +113,15 @@ def test_a_failed_first_command_leaves_a_store_to_initialise(tmp_path: Path) -> 
     assert isinstance(cases, tuple) and cases[0] == 2
 
 
-def test_init_after_a_failed_first_command(tmp_path: Path) -> None:
+def test_init_after_a_failed_init(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    bad = write_csv(tmp_path / "bad.csv", BAD)
+    _empty_store_file(path)
     runner = CliRunner()
-    assert runner.invoke(app, ["--db", str(path), "cases", "import", str(bad)]).exit_code == 1
+    refused = runner.invoke(app, ["--db", str(path), "cases", "list"])
+    assert (refused.exit_code, refused.stderr) == (
+        1,
+        f"Error: {path} is not a qaudit store yet: run qaudit init\n",
+    )
     done = runner.invoke(app, ["--db", str(path), "init"])
     assert done.exit_code == 0, done.stderr
     # The file was there, empty: init built the store in it, and says so.
@@ -102,8 +131,7 @@ def test_init_after_a_failed_first_command(tmp_path: Path) -> None:
 
 
 def test_a_dry_run_on_a_new_store_creates_no_file(tmp_path: Path, ctx: Context) -> None:
-    """A dry run never creates the file, so it never has one to remove that another command
-    may have opened meanwhile."""
+    """A dry run never creates the file: it checks its input against an empty in-memory store."""
     path = tmp_path / "new.db"
     store = Store(f"sqlite:///{path}")
     created: list[bool] = []
@@ -122,11 +150,10 @@ def test_a_dry_run_on_a_new_store_creates_no_file(tmp_path: Path, ctx: Context) 
 
 
 @pytest.mark.slow
-def test_two_first_commands_in_two_processes(tmp_path: Path) -> None:
-    """The race as users meet it: two `qaudit cases import` on a new store at once, one of
-    them refused. Whichever order they run in, what the good one reported added is kept.
-    (Before the fix this lost the good import's store in about half the tries.)"""
-    import os
+def test_two_inits_and_an_import_in_three_processes(tmp_path: Path) -> None:
+    """The race as users meet it: two `qaudit init` and a `qaudit cases import` on a new store
+    at once. Both inits succeed (one creates, the other finds it made); the import is either
+    refused (the store was not there yet) or kept."""
     import subprocess
     import sys
 
@@ -135,18 +162,22 @@ def test_two_first_commands_in_two_processes(tmp_path: Path) -> None:
     source = str(Path(qaudit.__file__).parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
     good = write_csv(tmp_path / "good.csv", GOOD)
-    bad = write_csv(tmp_path / "bad.csv", BAD)
     for attempt in range(4):
         db = tmp_path / f"race{attempt}.db"
-        command = [sys.executable, "-m", "qaudit", "--db", str(db), "cases", "import"]
+        base = [sys.executable, "-m", "qaudit", "--db", str(db)]
         runs = [
-            subprocess.Popen([*command, str(path)], env=env, stderr=subprocess.PIPE, text=True)
-            for path in (good, bad)
+            subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+            for command in ([*base, "init"], [*base, "init"], [*base, "cases", "import", str(good)])
         ]
-        (good_code, good_err), (bad_code, _) = [(p.wait(60), p.communicate()[1]) for p in runs]
-        assert (good_code, bad_code) == (0, 1), good_err
+        (first, _), (second, _), (imported, said) = [(p.wait(60), p.communicate()[1]) for p in runs]
+        assert (first, second) == (0, 0)
         cases = snapshot(f"sqlite:///{db}")["cases"]
-        assert isinstance(cases, tuple) and cases[0] == 2, f"attempt {attempt}: lost {cases}"
+        assert isinstance(cases, tuple)
+        if imported == 0:
+            assert cases[0] == 2, f"attempt {attempt}: lost {cases}"
+        else:
+            assert imported == 1 and "run qaudit init" in said, said
+            assert cases[0] == 0
 
 
 def test_a_store_created_through_a_link_is_private(tmp_path: Path) -> None:

@@ -43,6 +43,8 @@ def qa(db: Path, *args: str) -> tuple[int, str, str]:
 
 def _store(folder: Path, name: str = "store.db") -> Path:
     db = folder / name
+    code, _, err = qa(db, "init")
+    assert code == 0, err
     for n in range(3):
         code, _, err = qa(db, "complaints", "log", "--received", "2026-11-02", "--summary", f"S{n}")
         assert code == 0, err
@@ -659,6 +661,7 @@ def test_a_restore_during_an_import_loses_none_of_the_imports_rows(tmp_path: Pat
     small = write_csv(
         tmp_path / "first.csv", [header, ["C1", "Team A", "", "CIN", "2026-01-05", ""]]
     )
+    assert qa(db, "init")[0] == 0
     assert qa(db, "cases", "import", str(small))[0] == 0
     assert qa(db, "db", "backup", str(tmp_path / "backup.db"))[0] == 0
     many = 60_000

@@ -27,6 +27,7 @@ def test_erasure_removes_the_values_from_the_file(tmp_path: Path) -> None:
         ["K1", "Team A", "Wendy Worker", "CIN", "2025-01-01", "", "2013-07-19"],
         ["K2", "Team A", "Other Worker", "CIN", "2025-01-01", "", "2014-02-02"],
     ]
+    _run(db, "init")
     _run(db, "staff", "import", str(write_csv(tmp_path / "s.csv", staff)))
     _run(db, "cases", "import", str(write_csv(tmp_path / "c.csv", cases)))
     secret = "Zebra-Quokka disclosed at school"

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import JSON, MetaData, String, Table, bindparam, cast, create_engine, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
+from typer.testing import CliRunner
 
 from conftest import FIXTURES, Cli
 from qaudit.domain.sampling import draw_key
@@ -118,8 +119,9 @@ def _rows(url: str) -> Rows:
 
 @pytest.mark.parametrize("fixture", RELEASES, ids=lambda f: f.stem)
 def test_a_released_store_upgrades_to_head_keeping_every_row(
-    fixture: Path, db_url: str, cli: Cli, tmp_path: Path
+    fixture: Path, new_db_url: str, tmp_path: Path
 ) -> None:
+    db_url, cli = new_db_url, Cli(new_db_url, CliRunner())
     _store_from(fixture, db_url)
     before = _rows(db_url)
     assert before["cases"], "the fixture holds cases"

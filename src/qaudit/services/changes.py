@@ -30,12 +30,12 @@ def init_store(*, store: Store, ctx: Context) -> InitResult:
     """Create the store, or upgrade its schema; doing it again changes nothing."""
     store.upgraded_from = store.upgrade_backup = None
     store.created_schema = False
-    with write_transaction(store, ctx):
+    with write_transaction(store, ctx, create=True):
         pass
     return InitResult(
         store=store.describe(),
         revision=HEAD,
-        # (A file left empty by a first command that failed is created here too.)
+        # (A file left empty by an init that failed is filled in here too.)
         created=store.created_schema,
         upgraded_from=store.upgraded_from,
         backup=store.upgrade_backup,

@@ -93,7 +93,7 @@ def build_demo(*, path: Path, ctx: Context) -> DemoResult:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     store = Store(f"sqlite:///{path}")
     try:
-        with write_transaction(store, ctx) as session:
+        with write_transaction(store, ctx, create=True) as session:
             record_change(
                 session,
                 actor=ctx.user,

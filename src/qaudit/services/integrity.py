@@ -228,7 +228,7 @@ def _sqlite_path(store: Store, what: str) -> Path:
     if store.path.is_dir():
         raise StoreError(f"the case store {store.path} is a folder, not a file")
     if not store.path.exists():
-        raise StoreError(f"no case store at {store.describe()}")
+        raise store.missing()
     return store.path
 
 

@@ -15,7 +15,12 @@ from qaudit.store.migrations import HEAD
 
 
 @contextmanager
-def write_transaction(store: Store, ctx: Context, *, dry_run: bool = False) -> Iterator[Session]:
+def write_transaction(
+    store: Store, ctx: Context, *, dry_run: bool = False, create: bool = False
+) -> Iterator[Session]:
+    """The command's write transaction; ``create`` only for ``qaudit init`` and ``qaudit demo``
+    (any other command on a missing store is refused: "run qaudit init")."""
+
     def log_migration(conn: Connection, from_revision: str | None) -> None:
         with Session(bind=conn) as session:
             record_change(
@@ -30,5 +35,5 @@ def write_transaction(store: Store, ctx: Context, *, dry_run: bool = False) -> I
                 after={"revision": HEAD},
             )
 
-    with store.writing(dry_run=dry_run, on_migrate=log_migration) as session:
+    with store.writing(dry_run=dry_run, create=create, on_migrate=log_migration) as session:
         yield session

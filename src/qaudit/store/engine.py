@@ -101,6 +101,14 @@ class Store:
     def exists(self) -> bool:
         return not self.is_sqlite or self.path is None or self.path.exists()
 
+    def missing(self) -> StoreError:
+        """The refusal for a command other than ``init`` on a store that does not exist."""
+        return StoreError(f"no case store at {self.describe()}: run qaudit init")
+
+    def not_yet(self) -> StoreError:
+        """The refusal for a command other than ``init`` on a store with no schema yet."""
+        return StoreError(f"{self.describe()} is not a qaudit store yet: run qaudit init")
+
     @property
     def engine(self) -> Engine:
         if self._engine is None:
@@ -110,8 +118,8 @@ class Store:
     def _create_engine(self) -> Engine:
         if not self.is_sqlite:
             return create_engine(self.url, pool_pre_ping=False, hide_parameters=True)
-        if self.path is not None and not self.path.exists():
-            self._create_private_file(self.path)
+        # The file is created by ``writing(create=True)`` alone (``qaudit init``, ``qaudit
+        # demo``): an engine is made without connecting, so making one creates nothing.
         # Never quote a statement's values (a name, a comment) in an error message.
         kwargs: dict[str, Any] = {"hide_parameters": True}
         if self.path is None:
@@ -154,17 +162,21 @@ class Store:
             return None
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
-    def _migrate(self, conn: Connection, on_migrate: MigrationHook | None) -> bool:
+    def _migrate(self, conn: Connection, on_migrate: MigrationHook | None, *, create: bool) -> bool:
         """Bring the schema to head inside the caller's write transaction; True if it had to.
 
         A store already at head costs one query and no Alembic import. Because the migration
-        shares the command's transaction, a command that fails leaves the old schema.
+        shares the command's transaction, a command that fails leaves the old schema. A store
+        with no schema yet is built only when ``create`` (``qaudit init``, ``qaudit demo``);
+        an older schema is upgraded by any write, after a backup (an upgrade creates nothing).
         """
         # The caller holds the writer lock (BEGIN IMMEDIATE, or PostgreSQL's advisory lock), so
         # no other command can be migrating between this check and the upgrade.
         current = self.revision(conn)
         if current == HEAD:
             return False
+        if current is None and not create:
+            raise self.not_yet()
         from qaudit.store.fresh import create_schema, is_empty
 
         if current is None and is_empty(conn):
@@ -185,9 +197,7 @@ class Store:
         if current == HEAD:
             return
         if current is None:
-            raise StoreError(
-                f"{self.describe()} is not a qaudit store yet: run `qaudit init` first"
-            )
+            raise self.not_yet()
         from qaudit.store.migrations.runner import known_revision
 
         if not known_revision(current):
@@ -196,7 +206,7 @@ class Store:
                 "upgrade qaudit"
             )
         raise StoreError(
-            f"{self.describe()} has an older schema ({current}): run `qaudit init` to upgrade it"
+            f"{self.describe()} has an older schema ({current}): run qaudit init to upgrade it"
         )
 
     # -- transactions ---------------------------------------------------------------------
@@ -220,25 +230,38 @@ class Store:
 
     @contextmanager
     def writing(
-        self, *, dry_run: bool = False, on_migrate: MigrationHook | None = None
+        self,
+        *,
+        dry_run: bool = False,
+        create: bool = False,
+        on_migrate: MigrationHook | None = None,
     ) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE on SQLite), the schema brought to head in it.
 
         Commits when the block ends normally (rolls back instead for a dry run); rolls back on
-        any exception. A SQLite file, once created, is never removed: another command may have
-        opened it, and committed to it, meanwhile. A command that fails leaves it without a
-        schema at most, which reads call "not a qaudit store yet" and the next write fills in.
-        A dry run on a store that does not exist yet runs on an empty in-memory store instead,
-        so it creates no file at all.
+        any exception. Only ``create`` (``qaudit init``, ``qaudit demo``) makes a store that
+        does not exist, or builds the schema of one that has none; anything else is refused
+        with "run qaudit init". A SQLite file, once created, is never removed: another command
+        may have opened it, and committed to it, meanwhile. An ``init`` that fails leaves it
+        without a schema at most, which every command but ``init`` calls "not a qaudit store
+        yet". A dry run on a store that does not exist yet runs on an empty in-memory store
+        instead (an import's file is checked before there is a store), so it creates nothing;
+        on a store with no schema yet it builds one in its transaction and rolls it back.
         """
-        if dry_run and self.is_sqlite and self.path is not None and not self.path.exists():
-            scratch = Store("sqlite://")
-            try:
-                with scratch.writing(dry_run=True, on_migrate=on_migrate) as session:
-                    yield session
-            finally:
-                scratch.dispose()
-            return
+        if self.is_sqlite and self.path is not None and not self.path.exists():
+            if dry_run:
+                scratch = Store("sqlite://")
+                try:
+                    with scratch.writing(dry_run=True, on_migrate=on_migrate) as session:
+                        yield session
+                finally:
+                    scratch.dispose()
+                return
+            if not create:
+                raise self.missing()
+            self._create_private_file(self.path)
+        # An in-memory store has nothing to create on disk; a dry run's schema is rolled back.
+        create = create or dry_run or (self.is_sqlite and self.path is None)
         with (
             self._translate_errors(),
             self._connect(write=True) as conn,
@@ -257,7 +280,7 @@ class Store:
                 # it, so a change made between two commands, without one, shows as a gap.
                 # (An upgrade's event starts afresh: the old schema's tables differ.)
                 conn.info[EXTENTS_KEY] = None
-                if not self._migrate(conn, on_migrate):
+                if not self._migrate(conn, on_migrate, create=create):
                     conn.info[EXTENTS_KEY] = table_extents(conn)
                 yield session
                 session.flush()
@@ -282,10 +305,7 @@ class Store:
     def reading(self) -> Iterator[Session]:
         """One read transaction: a consistent snapshot of the store. Never creates a store."""
         if not self.exists():
-            raise StoreError(
-                f"no case store at {self.describe()}: run `qaudit init` or "
-                "`qaudit cases import FILE` first"
-            )
+            raise self.missing()
         if self._pinned is not None:  # inside snapshot(): every read sees the same store
             with self._translate_errors(), Session(bind=self._pinned) as session:
                 yield session

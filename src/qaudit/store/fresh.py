@@ -1,7 +1,7 @@
 """A new store's schema in one step: the tables as the models define them, stamped at head.
 
 Running every migration from the first gives the same schema (a test compares the two), but
-costs a new store's first command Alembic's import and a few hundred milliseconds.
+costs a new store's `qaudit init` Alembic's import and a few hundred milliseconds.
 """
 
 from __future__ import annotations
