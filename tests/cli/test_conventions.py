@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import qaudit
-from conftest import write_csv
+from conftest import Cli, snapshot, write_csv
 from qaudit.cli import app
 
 HEADER = ["case_ref", "team", "worker", "category", "open_date", "close_date", "date_of_birth"]
@@ -68,3 +68,32 @@ def _piped(db: Path, args: str, reader: str) -> tuple[int, str]:
 def test_a_reader_that_stops_is_no_error(big_store: Path, args: str, reader: str) -> None:
     """`qaudit … | head -1` stops quietly with exit 0, as cat does: no message, no traceback."""
     assert _piped(big_store, args, reader) == (0, "")
+
+
+def _interrupt(*_args: object, **_kwargs: object) -> None:
+    raise KeyboardInterrupt
+
+
+def test_an_interrupt_before_the_commit_says_nothing_was_written(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(cli.url)
+    monkeypatch.setattr("qaudit.services.complaints.record_change", _interrupt)
+    result = cli("complaints", "log", "--theme", "delay", "--summary", "x")
+    assert (result.exit_code, result.stderr) == (130, "Error: interrupted; nothing was written\n")
+    assert snapshot(cli.url) == before
+
+
+def test_an_interrupt_after_the_commit_does_not_say_nothing_was_written(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the confirmation is printed: the complaint is in the store, and qaudit
+    says so rather than claiming nothing was written."""
+    monkeypatch.setattr("qaudit.cli.complaints.emit_record", _interrupt)
+    result = cli("complaints", "log", "--theme", "delay", "--summary", "x")
+    assert (result.exit_code, result.stderr) == (
+        130,
+        "Error: interrupted after the change was saved (see qaudit log)\n",
+    )
+    listed = cli("complaints", "list", "--format", "json").json()
+    assert [c["ref"] for c in listed] == ["C-2026-0001"]  # type: ignore[index,union-attr]

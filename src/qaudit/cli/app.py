@@ -55,7 +55,14 @@ class QauditGroup(TyperGroup):
             _refuse(exc)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
-            typer.echo("Error: interrupted; nothing was written", err=True)
+            root = ctx.find_root().obj
+            if isinstance(root, State) and root.saved():
+                # Too late to undo: the change is in the store (and its log) already.
+                typer.echo(
+                    "Error: interrupted after the change was saved (see qaudit log)", err=True
+                )
+            else:
+                typer.echo("Error: interrupted; nothing was written", err=True)
             raise typer.Exit(130) from None
         except BrokenPipeError:
             # The reader stopped reading (`| head -1`, a pager quit): stop quietly, as cat

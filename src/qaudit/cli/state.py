@@ -104,6 +104,10 @@ class State:
             self._store = Store.from_options(db=self.db, database_url=self.database_url)
         return self._store
 
+    def saved(self) -> bool:
+        """Whether this command has committed a change to the store."""
+        return self._store is not None and self._store.committed
+
     def close(self) -> None:
         if self._store is not None:
             self._store.dispose()

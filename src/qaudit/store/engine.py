@@ -74,6 +74,9 @@ class Store:
         self.upgrade_backup: Path | None = None
         # Whether a transaction in this process built the schema from nothing.
         self.created_schema = False
+        # Whether a write transaction of this process has committed (for honest messages
+        # when a command is interrupted after it).
+        self.committed = False
 
     @classmethod
     def from_options(cls, *, db: Path, database_url: str | None) -> Store:
@@ -295,6 +298,7 @@ class Store:
                     conn.rollback()
                 else:
                     conn.commit()
+                    self.committed = True
             except BaseException:
                 conn.rollback()
                 raise
