@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Cli, snapshot, write_csv
+from conftest import Cli, plain, snapshot, write_csv
 
 STAFF = [
     ["name", "role", "team"],
@@ -170,6 +170,23 @@ def test_escalate_overdue_is_idempotent(desk: Cli) -> None:
     assert (shown["escalated_on"], shown["escalated_to"]) == ("2026-12-09", "Hal Head")  # type: ignore[index]
     one = desk("complaints", "escalate", b, today="2026-12-09")
     assert f"{b}: escalated to Hana Head" in one.stderr
+
+
+def test_escalations_append_to_a_csv_without_repeating_its_header(desk: Cli) -> None:
+    """The cron line: one header line at most, however many mornings append to the file."""
+    a = _log(desk, "2026-11-23", "--case", "A1")["ref"]
+    b = _log(desk, "2026-11-25", "--case", "B1")["ref"]  # due 2026-12-09: overdue on the 10th
+    args = ("complaints", "escalate", "--overdue", "--format", "csv", "--no-header")
+    first = desk(*args, today="2026-12-09")
+    second = desk(*args, today="2026-12-10")
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert first.stdout == f"{a},A1,Hal Head,2026-12-07,False\n"
+    assert second.stdout == f"{b},B1,Hana Head,2026-12-09,False\n"
+    before = snapshot(desk.url)
+    refused = desk("complaints", "escalate", "--overdue", "--no-header", today="2026-12-11")
+    assert refused.exit_code == 2
+    assert "--no-header goes with --format csv" in plain(refused.stderr)
+    assert snapshot(desk.url) == before
 
 
 def test_next_stage_window(desk: Cli) -> None:

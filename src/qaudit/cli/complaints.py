@@ -202,15 +202,26 @@ def escalate(
         bool, typer.Option("--overdue", help="Every overdue complaint not yet escalated.")
     ] = False,
     fmt: FormatOption = Format.table,
+    no_header: Annotated[
+        bool,
+        typer.Option(
+            "--no-header", help="CSV without its header line, to append to a file from cron."
+        ),
+    ] = False,
 ) -> None:
     """Escalate to the head of service of the case's team. With --overdue, every overdue
-    complaint not yet escalated (safe to run daily from cron)."""
+    complaint not yet escalated (safe to run daily from cron).
+
+    Example: `qaudit complaints escalate --overdue --format csv --no-header >> escalations.csv`
+    """
     from qaudit.services.complaints import escalate as escalate_one
     from qaudit.services.complaints import escalate_overdue
 
     st = state(ctx)
     if (ref is None) == (not overdue):
         raise RuleError("give a complaint ref or --overdue (not both)")
+    if no_header and fmt is not Format.csv:
+        raise typer.BadParameter("--no-header goes with --format csv", param_hint="'--no-header'")
     done = (
         escalate_overdue(store=st.store, ctx=st.context())
         if overdue
@@ -227,6 +238,7 @@ def escalate(
                 ("due", "due"),
                 ("already", "already"),
             ],
+            header=not no_header,
         )
     for e in done:
         say(

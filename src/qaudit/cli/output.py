@@ -47,8 +47,10 @@ def emit_rows(
     fmt: Format,
     columns: Sequence[tuple[str, str]],
     title: str | None = None,
+    header: bool = True,
 ) -> int:
-    """Write every row in the chosen format; returns how many. ``columns``: (key, heading)."""
+    """Write every row in the chosen format; returns how many. ``columns``: (key, heading).
+    ``header=False`` leaves out a CSV's header line (rows to append to a file)."""
     out = sys.stdout
     count = 0
     if fmt is Format.json:
@@ -63,7 +65,8 @@ def emit_rows(
         # With "\n" line ends the csv module does not quote a field holding a lone carriage
         # return, and a spreadsheet would split the row there: such rows are quoted whole.
         quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        writer.writerow([key for key, _ in columns])
+        if header:
+            writer.writerow([key for key, _ in columns])
         for row in rows:
             cells = [_csv_cell(row.get(key)) for key, _ in columns]
             (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
