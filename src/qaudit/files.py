@@ -260,8 +260,12 @@ def put_in_place(temp: Path, target: Path, *, replace: bool) -> None:
 
 
 def write_atomically(path: Path, data: str | bytes, *, mode: int = PRIVATE_MODE) -> None:
-    """Write ``data`` to ``path`` so that the name only ever holds a whole file, created with
-    ``mode`` (0600 unless widened on purpose) whatever the umask. Text is written as UTF-8."""
+    """Write ``data`` to ``path`` so that the name only ever holds a whole file.
+
+    The data goes to a private temporary file in the same folder (``.NAME.qaudit-PID-HEX.tmp``,
+    so the rename stays on one file system and a killed run's leftover is recognised and
+    removed next time), is flushed to disk, then renamed over ``path``. The file is created
+    with ``mode``, 0600 unless widened on purpose, whatever the umask. Text is UTF-8."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     temp, fd = _create_temporary(path, mode)
     try:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
-from qaudit.files import PathError
+from qaudit.files import PathError, write_atomically
 from qaudit.reports.model import Column, Report, Section, Table
 from qaudit.reports.publish import publish
 from qaudit.reports.render import (
@@ -24,7 +24,6 @@ from qaudit.reports.render import (
     to_json,
     to_markdown,
     to_xlsx,
-    write_atomically,
 )
 
 PAYLOAD = '=HYPERLINK("http://x","y")'

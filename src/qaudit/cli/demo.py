@@ -69,6 +69,7 @@ def demo(
     say(f"{count} overdue on {DEMO_TODAY} (the demo's today).")
     import qaudit.reports.render as render
     from qaudit.domain.periods import parse_period
+    from qaudit.files import write_atomically
     from qaudit.services.reports import build_report
 
     quarter = parse_period("2026/27-Q3", DEMO_TODAY)
@@ -80,7 +81,7 @@ def demo(
     stem = path.with_suffix("")
     for suffix, write in ((".html", render.to_html), (".xlsx", render.to_xlsx)):
         target = Path(f"{stem}-board-{quarter.file_label}{suffix}")
-        render.write_atomically(target, write(board))
+        write_atomically(target, write(board))
         say(f"Wrote the board report for {quarter.label} to {target}")
     say(
         f"Next: qaudit --db {path} --today {DEMO_TODAY} overdue   |   "

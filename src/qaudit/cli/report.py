@@ -127,6 +127,7 @@ def report(
     Example: `qaudit report board --period 2026/27-Q3 --format html --out board-{period}.html`
     """
     import qaudit.reports.render as render
+    from qaudit.files import write_atomically
     from qaudit.services.reports import build_report
 
     st = state(ctx)
@@ -176,7 +177,7 @@ def report(
         say(head.capitalize())
         return
     assert target is not None
-    render.write_atomically(target, data, mode=file_mode)
+    write_atomically(target, data, mode=file_mode)
     say(
         f"Wrote the {kind.value} report for {chosen.label} to {path}"
         + (" (published: small numbers suppressed)" if publish else "")

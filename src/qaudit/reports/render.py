@@ -15,9 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from qaudit import files
 from qaudit.display import neutralise, visible
-from qaudit.files import PRIVATE_MODE
 from qaudit.reports.model import Kind, Report, Section, Table
 
 NUMERIC_KINDS: frozenset[Kind] = frozenset({"count", "number", "pct"})
@@ -680,20 +678,6 @@ def to_html(report: Report) -> str:
     )
 
 
-# --- files ---------------------------------------------------------------------------------
-
-
-def write_atomically(path: Path, data: str | bytes, *, mode: int = PRIVATE_MODE) -> None:
-    """Write ``data`` to ``path`` so that the name only ever holds a whole file.
-
-    The data goes to a private temporary file in the same folder (``.NAME.qaudit-PID-HEX.tmp``,
-    so the rename stays on one file system and a killed run's leftover is recognised and
-    removed next time), is flushed to disk, then renamed over ``path``. The file is created
-    with ``mode``, 0600 unless widened on purpose, whatever the umask. Text is UTF-8.
-    """
-    files.write_atomically(path, data, mode=mode)
-
-
 def expand_out_path(template: str, period_file_label: str) -> Path:
     """``--out``'s path with ``{period}`` replaced by the period's file label.
 
@@ -711,5 +695,4 @@ __all__ = [
     "to_json",
     "to_markdown",
     "to_xlsx",
-    "write_atomically",
 ]

@@ -338,16 +338,20 @@ class Store:
         while target.exists():
             number += 1
             target = self.path.with_name(f"{self.path.name}.before-schema-{HEAD}.{number}.backup")
-        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-        source = sqlite3.connect(self.path)
-        copy = sqlite3.connect(target)
-        try:
-            with copy:
-                source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        from qaudit.files import put_in_place, temporary_beside
+
+        # Written under a private temporary name and renamed only when whole, as db backup
+        # is: a copy cut short by a kill never sits under the backup's name.
+        with temporary_beside(target) as temp:
+            source = sqlite3.connect(self.path)
+            copy = sqlite3.connect(temp)
+            try:
+                with copy:
+                    source.backup(copy)
+            finally:
+                copy.close()
+                source.close()
+            put_in_place(temp, target, replace=False)
         return target
 
     @contextmanager
