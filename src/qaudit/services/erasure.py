@@ -72,13 +72,7 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
 
     if not reason.strip():
         raise RuleError("an erasure needs a reason")
-    if store.is_sqlite:
-        # Zero the freed bytes instead of leaving them in free pages.
-        store.engine.pool.dispose()
-        from sqlalchemy import event
-
-        if not event.contains(store.engine, "connect", _secure_delete):
-            event.listen(store.engine, "connect", _secure_delete)
+    # (Every SQLite connection zeroes the bytes it frees: secure_delete, store/engine.py.)
     audit = Audit.__table__  # type: ignore[attr-defined]
     moderation = Moderation.__table__  # type: ignore[attr-defined]
     complaint = Complaint.__table__  # type: ignore[attr-defined]
@@ -279,7 +273,3 @@ def _vacuum(store: Store, tables: list[str], xid: int | None) -> tuple[str, str 
         "(PostgreSQL's write-ahead log and any backups keep them until they expire)",
         None,
     )
-
-
-def _secure_delete(dbapi_connection: object, _record: object) -> None:
-    dbapi_connection.execute("PRAGMA secure_delete = ON")  # type: ignore[attr-defined]
