@@ -160,10 +160,11 @@ def test_csv_files_in_a_folder(run: Cli, tmp_path: Path) -> None:
 def test_publish_has_no_free_text_and_no_names(run: Cli, built: Built, tmp_path: Path) -> None:
     secrets = _private_texts(built)
     assert FORMULA in secrets and ERASED_REF in secrets and "Kiran Evans" in secrets
+    assert "C-2025-0001" in secrets and "BS-0001" in secrets  # complaint refs, response ids
     out = tmp_path / "published.xlsx"
     result = run("export", "--out", str(out), "--publish")
     assert result.exit_code == 0, result.stderr
-    assert "(published: no free text" in result.stderr
+    assert "(published: no free text or personal identifiers)" in result.stderr
     sheets = _sheet_rows(out)
     for name in TABLE_NAMES:
         header, *rows = sheets[name]

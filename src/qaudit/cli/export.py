@@ -51,8 +51,8 @@ def export(
         bool,
         typer.Option(
             "--publish",
-            help="For outside the service: no free text, no case refs, dates of birth or "
-            "staff names.",
+            help="For outside the service: no free text, and no column naming or pointing to "
+            "a person (case refs, dates of birth, staff names, complaint refs).",
         ),
     ] = False,
     fmt: Annotated[
@@ -62,11 +62,12 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """Every record as tidy tables, one per entity (cases, audits, answers, moderations,
-    re-audits, complaints, complaint stages, survey responses and cohorts, advocacy, scrutiny
-    sessions and resolutions), with a data dictionary: for analysts' own spreadsheets and
-    notebooks. An erased case's free text and personal details are blank. Files are written
-    whole, readable by their owner only (0600).
+    """Every record as tidy tables for analysts, with a data dictionary: a workbook or CSV.
+
+    One table per entity (cases, audits, answers, moderations, re-audits, complaints, complaint
+    stages, survey responses and cohorts, advocacy, scrutiny sessions and resolutions), typed,
+    for analysts' own spreadsheets and notebooks. An erased case's free text and personal
+    details are blank. Files are written whole, readable by their owner only (0600).
 
     Example: `qaudit export --out qa-data.xlsx --publish`
     """
@@ -114,10 +115,6 @@ def export(
     say(
         f"Exported {len(exported.tables)} tables ({rows} rows) and their data dictionary as "
         f"{what} to {out}"
-        + (
-            " (published: no free text, case refs, dates of birth or staff names)"
-            if publish
-            else ""
-        )
+        + (" (published: no free text or personal identifiers)" if publish else "")
         + f"; change log head {exported.log_head or 'none'}"
     )

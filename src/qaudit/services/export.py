@@ -15,8 +15,9 @@ Two rules hold in every export:
   free text and personal details are blank in every table, even where the store still holds
   some (a re-audit's note, which erasure does not clear);
 - ``publish`` (for outside the service) leaves out every free-text column (notes, comments,
-  reasons, summaries, what was resolved) and every column naming a person (case refs, dates
-  of birth, staff names), so no such value can be in the file at all.
+  reasons, summaries, what was resolved) and every column naming or pointing to a person
+  (case refs, dates of birth, staff names, complaint refs, survey response ids), so no such
+  value can be in the file at all; the tables still join on their numeric ids.
 """
 
 from __future__ import annotations
@@ -455,7 +456,12 @@ TABLES: tuple[TableSpec, ...] = (
         "One row per complaint; its stages are in complaint_stages.",
         (
             Column("complaint_id", "id", "The complaint."),
-            Column("ref", "text", "The complaint's reference, e.g. C-2026-0042."),
+            Column(
+                "ref",
+                "text",
+                "The complaint's reference, e.g. C-2026-0042 (the complainant's letters quote it).",
+                personal=True,
+            ),
             Column("case_id", "id", "The case it is about (blank: none recorded)."),
             Column(
                 "procedure",
@@ -509,7 +515,9 @@ TABLES: tuple[TableSpec, ...] = (
         "One row per anonymous Bright Spots survey response (no child is identified).",
         (
             Column("survey_response_id", "id", "The response's number in this store."),
-            Column("response_id", "text", "The survey's own id for the response."),
+            Column(
+                "response_id", "text", "The survey provider's id for the response.", personal=True
+            ),
             Column("survey", "category", "Which survey.", levels=_SURVEYS),
             Column("age_band", "category", "The respondent's age band.", levels=AGE_BANDS),
             Column("received_at", "datetime", "When it was received (UTC)."),
