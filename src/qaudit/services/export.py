@@ -36,28 +36,18 @@ GRADE_LEVELS = ("outstanding", "good", "requires-improvement", "inadequate")
 ANSWER_LEVELS = (*GRADE_LEVELS, "not-applicable")
 AGE_BANDS = ("4-7", "8-11", "11-18", "16-25")
 
-# What a column holds; analysis.frames gives each its pandas dtype.
-KINDS = {
-    "id": "whole number identifying a record (joins on it)",
-    "integer": "whole number",
-    "text": "text",
-    "category": "one of a fixed list of values",
-    "date": "date",
-    "datetime": "date and time, UTC",
-    "boolean": "yes or no",
-    "list": "values from a fixed vocabulary, separated by '; '",
-}
-
 
 @dataclass(frozen=True)
 class Column:
     """One column of an exported table, as the data dictionary describes it."""
 
     name: str
+    # id, integer, text, category, date, datetime (UTC), boolean, or list (values from a
+    # fixed vocabulary, joined by "; "): analysis.frames gives each kind its pandas dtype.
     kind: str
     meaning: str
     levels: tuple[str, ...] = ()  # a category's values, in order
-    ordered: bool = False  # the levels run from best to worst (grades, age bands)
+    ordered: bool = False  # the levels run from best to worst (grades)
     free_text: bool = False  # written by a person: left out under publish
     personal: bool = False  # names or identifies a person: left out under publish
     erased: bool = False  # blank for an erased case (free text is, always)
@@ -77,11 +67,9 @@ class TableSpec:
     name: str
     meaning: str
     columns: tuple[Column, ...]
-    # The statement: one labelled column per Column, in order.
+    # The statement: one labelled column per Column, in order (``cases`` computes its last
+    # column, ``erased``; ``answers`` selects each audit's answers, one row a question).
     query: Callable[[], Select[Any]]
-    # A case that is erased has the rows of its dependants' tables masked; ``answers`` drops
-    # the rows altogether (they are the framework answers erasure removes).
-    drop_erased_rows: bool = False
 
 
 @dataclass
@@ -405,7 +393,6 @@ TABLES: tuple[TableSpec, ...] = (
             ),
         ),
         _answers,
-        drop_erased_rows=True,
     ),
     TableSpec(
         "moderations",
@@ -630,10 +617,13 @@ def _read(conn: Connection, spec: TableSpec, erased: frozenset[int], publish: bo
         values = list(raw)
         if spec.name == "answers":
             audit_id, case_id, answers = values
+            # An erased case's answers are gone from the store; any recorded since are left out.
             if case_id in erased or not isinstance(answers, dict):
                 continue
             for question, answer in answers.items():
-                table.rows.append((audit_id, case_id, str(question), str(answer)))
+                table.rows.append(
+                    (audit_id, case_id, str(question), None if answer is None else str(answer))
+                )
             continue
         if spec.name == "cases":
             values.append(values[0] in erased)
@@ -656,6 +646,8 @@ def dictionary_rows(tables: Sequence[Table]) -> list[tuple[str, str, str, str, s
         for column in table.columns:
             values = (" < " if column.ordered else ", ").join(column.levels)
             meaning = column.meaning
+            if column.kind == "list":
+                meaning += " Several are separated by '; '."
             if column.blank_when_erased:
                 meaning += " Blank for an erased case."
             rows.append((table.name, column.name, column.kind, values, meaning))
