@@ -102,9 +102,7 @@ def check_contract(
         assert snapshot(url) == before
 
 
-def import_and_check(
-    loaded: Loaded, payload: bytes, name: str = "cases.csv"
-) -> Result:
+def import_and_check(loaded: Loaded, payload: bytes, name: str = "cases.csv") -> Result:
     folder, url = loaded.fresh()
     file = folder / name
     file.write_bytes(payload)

@@ -3,6 +3,7 @@ exactly once, refs stay unique and the change log's hash chain stays whole."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -149,7 +150,7 @@ def test_concurrent_writers_lose_nothing_and_keep_the_chain(
     # The race happened: the writers' commits interleave in the change log. Had they run one
     # after another there would be PROCESSES - 1 changes of writer at most.
     order = _writers_in_commit_order(db_url)
-    switches = sum(a != b for a, b in zip(order, order[1:], strict=False))
+    switches = sum(a != b for a, b in itertools.pairwise(order))
     assert switches >= PROCESSES, f"the writers never overlapped: {order}"
 
 
