@@ -17,8 +17,10 @@ install: $(STAMP)
 demo: install
 	$(BIN)/qaudit demo
 
+# Every core (pytest-xdist); the wheel tests share one worker (--dist loadgroup) so the wheel is
+# built once.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check src tests scripts bench

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# One worker builds the wheel and runs all of these (make test's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("wheel")
 
 
 @dataclass(frozen=True)
