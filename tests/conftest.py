@@ -318,7 +318,9 @@ class Run:
     stdout: str
     stderr: str
 
-    def json(self) -> object:
+    def json(self, exit_code: int = 0) -> object:
+        """The JSON on standard output, of a run that ended with ``exit_code``."""
+        assert self.exit_code == exit_code, (self.exit_code, self.stderr)
         return json.loads(self.stdout)
 
 
