@@ -17,10 +17,9 @@ install: $(STAMP)
 demo: install
 	$(BIN)/qaudit demo
 
-# Every core (pytest-xdist); the wheel tests share one worker (--dist loadgroup) so the wheel is
-# built once.
+# On every core (pytest-xdist).
 test: install
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto
 
 lint: install
 	$(BIN)/ruff check src tests scripts bench

@@ -18,8 +18,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# One worker builds the wheel and runs all of these (make test's --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("wheel")
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ def _build_wheel(tmp: Path) -> Path:
     return wheel
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per test process, whatever runs between these tests
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     tmp = tmp_path_factory.mktemp("wheel")
     wheel = _build_wheel(tmp)
