@@ -29,8 +29,9 @@ lock:
 demo: install
 	$(BIN)/qaudit demo
 
+# On every core (pytest-xdist).
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: install
 	$(BIN)/ruff check src tests scripts bench
