@@ -13,7 +13,13 @@ from sqlalchemy import text
 from test_erasure import CASES, SECRETS, _case_with_everything, _ok
 
 from conftest import Cli, snapshot, write_csv
+from qaudit.cli import survey
+from qaudit.cli.app import app
 from qaudit.store.engine import Store
+
+# (As tests/cli/test_survey_cli.py: until cli/app.py registers the group.)
+if "survey" not in [group.name for group in app.registered_groups]:
+    app.add_typer(survey.app, name="survey")
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stores"
 
@@ -141,6 +147,12 @@ def test_every_honest_command_verifies(cli: Cli, tmp_path: Path) -> None:
     _ok(cli, "cases", "import", str(write_csv(tmp_path / "again.csv", changed)))
     _ok(cli, "sample", "--month", "2026-12")
     _ok(cli, "sample", "--month", "2026-12", "--redraw")
+    responses = [
+        ["response_id", "survey", "age_band", "received_at", "concern", "comment"],
+        ["R1", "your-life-your-care", "8-11", "2026-12-01T09:00Z", "no", "I like my school"],
+        ["R2", "your-life-beyond-care", "16-25", "2026-12-01T10:00Z", "", ""],
+    ]
+    _ok(cli, "survey", "import", str(write_csv(tmp_path / "r.csv", responses)))
     assert "sound" in _ok(cli, "db", "verify").stderr
     # ...and each table of the store has rows under a digest.
     assert _one(cli.url, "SELECT count(DISTINCT table_name) FROM row_digests") >= 8  # type: ignore[operator]
@@ -187,3 +199,19 @@ def test_a_store_upgraded_from_schema_0006_is_covered(tmp_path: Path) -> None:
     assert found.stderr == (
         f"Error: audits 3 changed since event {migrate} without an event of its own\n"
     )
+
+
+def test_a_restored_backup_verifies_and_an_edit_after_it_is_found(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    path = tmp_path / "store.db"
+    cli = Cli(f"sqlite:///{path}", CliRunner())
+    _case_with_everything(cli, tmp_path)
+    _ok(cli, "db", "backup", str(tmp_path / "kept.db"))
+    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    _ok(cli, "db", "restore", str(tmp_path / "kept.db"), "--yes")
+    assert "sound" in _ok(cli, "db", "verify").stderr
+    _raw(cli.url, "UPDATE complaint_stages SET late_reason = NULL")
+    found = cli("db", "verify")
+    assert found.exit_code == 1
+    assert found.stderr.startswith("Error: complaint_stages ")

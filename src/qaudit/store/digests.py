@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, event, func, insert, inspect, select
 from sqlalchemy.engine import Connection
@@ -68,6 +68,14 @@ def _key_column(table: Table) -> Any:
 
 
 # -- canonical encoding -------------------------------------------------------------------
+#
+# A row is digested as its stored values, read raw through the driver (no type conversion:
+# on SQLite text, integers, reals, NULLs and blobs exactly as stored, so the digest covers the
+# bytes qaudit wrote and costs a C-level repr), in column order. repr keeps None apart from ''
+# and 0 from '0', and escapes every control character, so the encoding is unambiguous.
+# PostgreSQL's driver returns typed values: dates, datetimes (put in UTC, so the session's
+# time zone does not matter), booleans and JSON (sorted keys) are put in one plain form first.
+# A store's digests are only ever compared with its own rows, on its own backend.
 
 
 def _plain(value: Any) -> Any:
@@ -77,26 +85,51 @@ def _plain(value: Any) -> Any:
         return "T:" + value.isoformat()
     if isinstance(value, date):
         return "D:" + value.isoformat()
+    if isinstance(value, dict | list):
+        return "J:" + json.dumps(value, sort_keys=True, ensure_ascii=False)
     if isinstance(value, Decimal):
         return "N:" + str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "B:" + bytes(value).hex()
-    raise TypeError(f"no canonical form for {type(value).__name__}")
+    if isinstance(value, memoryview | bytearray):
+        return bytes(value)
+    return value
 
 
-_encode = json.JSONEncoder(
-    ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain
-).encode
+def canonical(row: Sequence[Any], *, typed: bool) -> bytes:
+    """The encoding digested (the row's id, then its columns): ``typed`` for a driver that
+    converts values (PostgreSQL)."""
+    if typed:
+        return repr(tuple(map(_plain, row))).encode("utf-8")
+    return repr(tuple(row)).encode("utf-8")
 
 
-def canonical(row: Sequence[Any]) -> bytes:
-    """A row's stored values in column order, as typed values read back (the same on SQLite
-    and PostgreSQL): JSON, None distinct from '', datetimes in UTC, dates tagged as dates."""
-    return _encode(list(row)).encode("utf-8")
+def _encoder(conn: Connection) -> Any:
+    """canonical() for this connection's driver, as one callable (hot loop)."""
+    if conn.dialect.name == "sqlite":
+        return lambda row: repr(row).encode("utf-8")  # sqlite3 rows are plain tuples
+    return lambda row: canonical(row, typed=True)
 
 
-def digest_row(key: bytes, row: Sequence[Any]) -> bytes:
-    return hashlib.blake2b(canonical(row), key=key, digest_size=DIGEST_SIZE).digest()
+def _raw_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[list[Any]]:
+    """The rows of ``sql`` as the driver returns them (plain tuples), in lists of 5,000, in
+    the connection's transaction."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(params))
+        while rows := cursor.fetchmany(5000):
+            yield list(rows)
+    finally:
+        cursor.close()
+
+
+def _select_sql(conn: Connection, table: Table, where: str) -> str:
+    """Raw SQL for a table's id and its columns in order, rows in id order."""
+    key = _key_column(table).name
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    return f'SELECT "{key}", {columns} FROM "{table.name}" {where} ORDER BY "{key}"'
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
 def pack_ids(ids: Sequence[int]) -> bytes:
@@ -183,27 +216,20 @@ class Block:
     key: bytes
 
 
-def _rows(conn: Connection, table: Table, written: Written) -> Iterator[tuple[int, bytes | None]]:
-    """(id, stored values) of the written rows in id order; None for a row no longer there."""
-    key = _key_column(table)
+def _rows(conn: Connection, table: Table, written: Written) -> Iterator[list[Any]]:
+    """The written rows, raw, in id order, in lists (a removed row: its id alone, an int)."""
+    mark = _mark(conn)
+    key = _key_column(table).name
     ids = sorted(i for i in written.ids if written.above is None or i <= written.above)
     for start in range(0, len(ids), READ_CHUNK):
         chunk = ids[start : start + READ_CHUNK]
-        found = {
-            row[0]: row for row in conn.execute(select(key, *table.columns).where(key.in_(chunk)))
-        }
-        for id_ in chunk:
-            row = found.get(id_)
-            yield id_, None if row is None else canonical(row[1:])
+        sql = _select_sql(conn, table, f'WHERE "{key}" IN ({", ".join([mark] * len(chunk))})')
+        found = {row[0]: row for rows in _raw_rows(conn, sql, chunk) for row in rows}
+        yield [found.get(id_, id_) for id_ in chunk]
     if written.above is not None:
-        rows = conn.execute(
-            select(key, *table.columns)
-            .where(key > written.above)
-            .order_by(key)
-            .execution_options(yield_per=2000)
+        yield from _raw_rows(
+            conn, _select_sql(conn, table, f'WHERE "{key}" > {mark}'), (written.above,)
         )
-        for row in rows:
-            yield row[0], canonical(row[1:])
 
 
 def collect_blocks(conn: Connection, *, everything: bool = False) -> list[Block]:
@@ -214,26 +240,31 @@ def collect_blocks(conn: Connection, *, everything: bool = False) -> list[Block]
     written = conn.info.pop(WRITTEN_KEY, None) or {}
     blocks: list[Block] = []
     tables = covered_tables()
+    encode = _encoder(conn)
     for name in sorted(written):
-        pending: list[tuple[int, bytes | None]] = []
-        for item in _rows(conn, tables[name], written[name]):
-            pending.append(item)
-            if len(pending) == BLOCK_ROWS:
-                blocks.append(_block(name, pending))
-                pending = []
+        pending: list[Any] = []
+        for rows in _rows(conn, tables[name], written[name]):
+            pending.extend(rows)
+            while len(pending) >= BLOCK_ROWS:
+                blocks.append(_block(name, pending[:BLOCK_ROWS], encode))
+                del pending[:BLOCK_ROWS]
         if pending:
-            blocks.append(_block(name, pending))
+            blocks.append(_block(name, pending, encode))
     return blocks
 
 
-def _block(table: str, rows: list[tuple[int, bytes | None]]) -> Block:
+def _block(table: str, rows: list[Any], encode: Any) -> Block:
+    """One block: each row a driver tuple (id first), or the bare id of a removed row."""
     key = os.urandom(32)
-    ids = [id_ for id_, _ in rows]
+    blake2b = hashlib.blake2b
+    ids = [row if isinstance(row, int) else row[0] for row in rows]
     digests = b"".join(
-        GONE
-        if encoded is None
-        else hashlib.blake2b(encoded, key=key, digest_size=DIGEST_SIZE).digest()
-        for _, encoded in rows
+        [
+            GONE
+            if isinstance(row, int)
+            else blake2b(encode(row), key=key, digest_size=DIGEST_SIZE).digest()
+            for row in rows
+        ]
     )
     return Block(table, pack_ids(ids), ids[0], ids[-1], digests, key)
 
@@ -448,27 +479,39 @@ def _check_table(
     keys: dict[int, bytes],
     result: RowCheck,
 ) -> None:
-    key_column = _key_column(table)
-    rows = conn.execute(
-        select(key_column, *table.columns).order_by(key_column).execution_options(yield_per=5000)
-    )
-    blake2b = hashlib.blake2b
-    for row in rows:
-        id_ = row[0]
-        result.rows += 1
-        key_id = latest.keys[id_] if 0 <= id_ < latest.size else 0
-        key = keys.get(key_id) if key_id else None
-        if key is not None:
-            stored = latest.digests[id_ * DIGEST_SIZE : (id_ + 1) * DIGEST_SIZE]
-            if blake2b(canonical(row[1:]), key=key, digest_size=DIGEST_SIZE).digest() == stored:
-                continue
-            result.changed_count += 1
-            if len(result.changed) < SHOWN:
-                result.changed.append(
-                    f"{name} {id_} changed since event {latest.events[id_]} without an event "
-                    "of its own"
+    encode = _encoder(conn)
+    blake2b, size, width = hashlib.blake2b, latest.size, DIGEST_SIZE
+    held, key_of, kept = latest.digests, latest.keys, keys.get
+    for rows in _raw_rows(conn, _select_sql(conn, table, "")):
+        result.rows += len(rows)
+        first, last = rows[0][0], rows[-1][0]
+        if first >= 0 and last < size and last - first + 1 == len(rows):
+            # The common case: ids without gaps, every row under a key. One comparison.
+            row_keys = [kept(key_of[row[0]]) for row in rows]
+            if None not in row_keys:
+                present = cast(list[bytes], row_keys)
+                digests = b"".join(
+                    [
+                        blake2b(encode(row), key=k, digest_size=width).digest()
+                        for row, k in zip(rows, present, strict=True)
+                    ]
                 )
-            continue
-        result.uncovered_count += 1
-        if len(result.uncovered) < SHOWN:
-            result.uncovered.append(f"{name} {id_} was written without an event of its own")
+                if digests == held[first * width : (last + 1) * width]:
+                    continue
+        for row in rows:  # find which rows differ
+            id_ = row[0]
+            key = kept(key_of[id_]) if 0 <= id_ < size else None
+            if key is not None:
+                digest = blake2b(encode(row), key=key, digest_size=width).digest()
+                if digest == held[id_ * width : (id_ + 1) * width]:
+                    continue
+                result.changed_count += 1
+                if len(result.changed) < SHOWN:
+                    result.changed.append(
+                        f"{name} {id_} changed since event {latest.events[id_]} without an "
+                        "event of its own"
+                    )
+                continue
+            result.uncovered_count += 1
+            if len(result.uncovered) < SHOWN:
+                result.uncovered.append(f"{name} {id_} was written without an event of its own")
