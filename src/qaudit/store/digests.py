@@ -20,6 +20,7 @@ is left that would confirm a guessed erased value.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import sys
@@ -109,10 +110,18 @@ def _encoder(conn: Connection) -> Any:
     return lambda row: canonical(row, typed=True)
 
 
+_cursor_names = itertools.count()
+
+
 def _raw_rows(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[list[Any]]:
     """The rows of ``sql`` as the driver returns them (plain tuples), in lists of 5,000, in
     the connection's transaction."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    if conn.dialect.name == "sqlite":
+        cursor = dbapi.cursor()  # steps through the rows as they are fetched
+    else:  # a server-side cursor: psycopg's own would hold every row in memory at once
+        cursor = dbapi.cursor(f"qaudit_rows_{next(_cursor_names)}")
     try:
         cursor.execute(sql, tuple(params))
         while rows := cursor.fetchmany(5000):
