@@ -40,8 +40,8 @@ def _behind_qaudits_back(store: Store, *statements: str) -> None:
         (["DELETE FROM cases WHERE case_ref = 'C2'"], "cases 3 → 2"),
         (["INSERT INTO teams (name) VALUES ('Team Z')"], "teams 1 → 2"),
         (
-            # The same number of cases, one of them not one logged. (Editing a record where
-            # it stands, or replacing the newest under its own id, is not found: see README.)
+            # The same number of cases, one of them not one logged. (A record edited where it
+            # stands, or replaced under its own id, is found by its digest: test_row_digests.)
             [
                 "DELETE FROM cases WHERE case_ref = 'C2'",
                 "INSERT INTO cases (case_ref, category, team_id, draw_key) "

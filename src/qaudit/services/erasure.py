@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from qaudit.errors import RuleError
 from qaudit.services.context import Context
 from qaudit.store.case_bulk import ERASE_ACTION, UNERASE_ACTION, erased_case_refs
+from qaudit.store.digests import forget_digests_of
 from qaudit.store.engine import BUSY_TIMEOUT_MS, Store
 
 # How long the checkpoint that folds the erased pages into the SQLite file waits for readers.
@@ -110,6 +111,19 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
             update(stage).where(stage.c.complaint_id.in_(complaint_ids)).values(late_reason=None)
         ).rowcount
         sealed = _events_holding(conn, texts)
+        # The rows' earlier digests would confirm a guessed erased value: their blocks' keys go,
+        # and the erase's own event digests these rows (and those blocks' others) afresh.
+        rewritten = {
+            "cases": select(cases.c.id).where(cases.c.id == case.id),
+            "audits": audit_ids,
+            "moderations": select(moderation.c.id).where(moderation.c.audit_id.in_(audit_ids)),
+            "complaints": complaint_ids,
+            "complaint_stages": select(stage.c.id).where(stage.c.complaint_id.in_(complaint_ids)),
+        }
+        keys_deleted = sum(
+            forget_digests_of(conn, name, conn.execute(query).scalars())
+            for name, query in rewritten.items()
+        )
         record_change(
             session,
             actor=ctx.user,
@@ -131,7 +145,9 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
     if store.is_sqlite:
         cleaned, incomplete = _checkpoint(store)
     else:
-        cleaned, incomplete = _vacuum(store, tables, xid)
+        # (The deleted digest keys leave PostgreSQL's table files with the rows' old versions.)
+        also = ["digest_keys"] if keys_deleted else []
+        cleaned, incomplete = _vacuum(store, tables, xid, also=also)
     return Erasure(
         case_ref=case.case_ref,
         audits=touched["audits"],
@@ -232,7 +248,9 @@ def _checkpoint(store: Store) -> tuple[str, str | None]:
     return cleaned, None
 
 
-def _vacuum(store: Store, tables: list[str], xid: int | None) -> tuple[str, str | None]:
+def _vacuum(
+    store: Store, tables: list[str], xid: int | None, *, also: list[str] | tuple[str, ...] = ()
+) -> tuple[str, str | None]:
     """Rewrite the changed tables (VACUUM FULL): a plain VACUUM marks the old row versions
     free but leaves their bytes in the table files. A transaction that began before the erase
     keeps the old versions alive, and a reader's lock can stop the rewrite: say so."""
@@ -260,7 +278,7 @@ def _vacuum(store: Store, tables: list[str], xid: int | None) -> tuple[str, str 
             )
         try:
             conn.exec_driver_sql(f"SET lock_timeout = '{BUSY_TIMEOUT_MS}ms'")
-            for table in tables:
+            for table in [*tables, *also]:
                 conn.exec_driver_sql(f"VACUUM FULL {table}")
         except DBAPIError as exc:
             message = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__

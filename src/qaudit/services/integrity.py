@@ -25,6 +25,7 @@ from qaudit.files import (
 )
 from qaudit.services.context import Context
 from qaudit.store.changelog import GENESIS, Extents, event_hash, table_extents
+from qaudit.store.digests import check_rows
 from qaudit.store.engine import BUSY_TIMEOUT_MS, Store
 from qaudit.store.migrations import HEAD
 from qaudit.store.models import ChangeLog
@@ -83,6 +84,7 @@ def check_chain(conn: Connection, expect: str | None = None) -> ChainWalk:
             cast(log.c.after, Text),
             cast(log.c.detail, Text),
             cast(log.c.row_counts, Text),
+            log.c.rows_digest,
         )
         .order_by(log.c.id)
         # Streamed: an import's event holds every ref it touched (~12 MB for a million), and
@@ -107,6 +109,7 @@ def check_chain(conn: Connection, expect: str | None = None) -> ChainWalk:
         after,
         detail,
         row_counts,
+        rows_digest,
     ) in rows:
         count += 1
         if expect is not None and found is None and digest == expect:
@@ -131,6 +134,7 @@ def check_chain(conn: Connection, expect: str | None = None) -> ChainWalk:
             after=after,
             detail=detail,
             row_counts=row_counts,
+            rows_digest=rows_digest,
         )
         if again != digest:
             broken = f"event {id_} ({action}) was changed after it was written"
@@ -194,8 +198,9 @@ def check_records(conn: Connection) -> str | None:
 def verify_store(
     *, store: Store, expect: str | None = None, integrity_checked: bool = False
 ) -> Verification:
-    """The database's own integrity checks (SQLite), the change log's hash chain, and that no
-    record was added or removed without an event; with ``expect`` (a head hash kept from a
+    """The database's own integrity checks (SQLite), the change log's hash chain, that no
+    record was added or removed without an event, and that every row still holds what the
+    newest event that wrote it digested (store.digests); with ``expect`` (a head hash kept from a
     report or backup), that hash must be one of the log's events: later honest writes follow
     it, a rewritten or shortened log no longer holds it."""
     with store.reading() as session:
@@ -211,10 +216,14 @@ def verify_store(
                 problems.append(f"foreign_key_check: {len(broken)} rows refer to nothing")
         walk = check_chain(conn, expect)
         unlogged = check_records(conn)
+        edited = check_rows(
+            conn, {name: newest for name, (_, newest) in table_extents(conn).items()}
+        )
     if walk.broken:
         problems.append(walk.broken)
     if unlogged:
         problems.append(unlogged)
+    problems.extend(edited.problems(uncovered=unlogged is None))
     if expect is not None and walk.kept is None:
         problems.append(
             f"{expect} is not the hash of any event in the change log: the log was rewritten "

@@ -19,6 +19,7 @@ from qaudit.errors import RuleError
 from qaudit.services.context import Context
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
+from qaudit.store.digests import newest_id, note_inserted_above, note_written
 from qaudit.store.engine import Store
 from qaudit.store.models import Audit, Case, Reaudit, Sample, SampleItem, Staff, Team
 
@@ -314,6 +315,8 @@ def _replace_open_items(conn: Connection, sample_id: int | None) -> list[str]:
             .order_by(item.c.position)
         ).scalars()
     )
+    replaced = select(item.c.id).where(item.c.sample_id == sample_id, item.c.status == "open")
+    note_written(conn, "sample_items", conn.execute(replaced).scalars())
     conn.execute(
         item.update()
         .where(item.c.sample_id == sample_id, item.c.status == "open")
@@ -338,6 +341,7 @@ def _add_items(session: Session, sample: Sample, picks: list[Any], due: date) ->
     last = conn.execute(
         select(func.coalesce(func.max(item.c.position), 0)).where(item.c.sample_id == sample.id)
     ).scalar_one()
+    note_inserted_above(conn, "sample_items", newest_id(conn, "sample_items"))
     conn.execute(
         item.insert(),
         [

@@ -32,6 +32,7 @@ from qaudit.services.context import Context
 from qaudit.services.records import staff_named
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
+from qaudit.store.digests import newest_id, note_inserted_above
 from qaudit.store.engine import Store
 from qaudit.store.models import SurveyCohort, SurveyResponse
 
@@ -136,6 +137,7 @@ def import_survey(
                 )
             summary.unchanged += 1
         if new:
+            note_inserted_above(conn, table.name, newest_id(conn, table.name))
             conn.execute(
                 table.insert(),
                 [

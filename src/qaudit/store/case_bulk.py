@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from qaudit.domain.sampling import draw_key
 from qaudit.importers.rows import RowTuple
 from qaudit.store.changelog import RefList
+from qaudit.store.digests import newest_id, note_inserted_above, note_written
 from qaudit.store.models import Case, ChangeLog, Staff, Team
 
 # Rows per multi-row INSERT: far fewer statements than one per row, well under SQLite's and
@@ -245,6 +246,9 @@ def apply_case_file(
     teams = _Names(conn, "teams")
     workers = _Names(conn, "staff")
     result = CaseApplyResult()
+    # Every row added gets an id above the newest now: the import's event digests them.
+    for table in ("teams", "staff", "cases"):
+        note_inserted_above(conn, table, newest_id(conn, table))
     if into_empty_store:
         _insert_direct(conn, batches, teams, workers, result, on_progress)
     else:
@@ -397,6 +401,9 @@ def _classify_and_apply(conn: Connection, result: CaseApplyResult) -> None:
     ).scalar_one()
 
     if changed:
+        note_written(
+            conn, "cases", conn.execute(select(cases.c.id).where(matched, differs)).scalars()
+        )
         conn.execute(
             update(cases).values({name: s.c[name] for name in COMPARED}).where(matched, differs)
         )

@@ -13,6 +13,7 @@ from sqlalchemy import CompoundSelect
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
+from qaudit.store import digests as row_digests  # (also starts tracking ORM writes)
 from qaudit.store.models import ChangeLog
 
 
@@ -63,6 +64,9 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+# The log's own tables: the change log and its row digests (store.digests).
+_NOT_COUNTED = frozenset({ChangeLog.__tablename__, "row_digests", "digest_keys"})
+
 GENESIS = "0" * 64  # the previous hash of the first event
 
 # Where a write transaction keeps what the tables held after its newest event (or when it
@@ -88,7 +92,7 @@ def _extents_query() -> CompoundSelect[str, int, int]:
 
     parts = []
     for table in SQLModel.metadata.sorted_tables:
-        if table.name == ChangeLog.__tablename__:
+        if table.name in _NOT_COUNTED:
             continue
         key = next(iter(table.primary_key.columns))
         parts.append(
@@ -129,6 +133,7 @@ def event_hash(
     after: str | None,
     detail: str | None,
     row_counts: str | None = None,
+    rows_digest: str | None = None,
 ) -> str:
     """SHA-256 over the previous event's hash and this event's content, the JSON columns as
     the very text stored: change a byte of any event, or their order, and the chain breaks."""
@@ -146,6 +151,8 @@ def event_hash(
     ]
     if row_counts is not None:  # events from before schema 0006 have none
         parts.append(row_counts)
+    if rows_digest is not None:  # events that wrote no rows, or from before schema 0007
+        parts.append("rows:" + rows_digest)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -167,8 +174,11 @@ def record_change(
     ``before``/``after`` hold the changed fields' values. The JSON is written as text qaudit
     serialises itself, so the hash covers exactly what is stored. The event also records what
     the tables held when the previous event of this transaction was written (or when the
-    transaction began) and what they hold now, so a change made without an event shows.
+    transaction began) and what they hold now, so a change made without an event shows, and
+    a digest of every row written since the previous event (store.digests; every row, for a
+    schema upgrade), so a row edited without an event shows.
     """
+
     from sqlalchemy import JSON, String, bindparam, cast, insert, null
 
     session.flush()
@@ -177,6 +187,8 @@ def record_change(
     # Events are appended inside a write transaction, which holds the writer lock
     # (Store.writing): no other transaction can chain to the same previous event.
     prev = head_hash(conn)
+    blocks = row_digests.collect_blocks(conn, everything=action == "store.migrate")
+    rows_digest = row_digests.rows_digest(blocks)
     now = table_extents(conn)
     extents = {"before": conn.info.get(EXTENTS_KEY), "after": now}
     conn.info[EXTENTS_KEY] = now
@@ -198,6 +210,7 @@ def record_change(
         action=action,
         entity=entity,
         entity_ref=entity_ref,
+        rows_digest=rows_digest,
         **texts,
     )
 
@@ -210,7 +223,7 @@ def record_change(
         # SQLite keeps JSON as text; PostgreSQL wants the text cast to json (which keeps it).
         return param if conn.dialect.name == "sqlite" else cast(param, JSON)
 
-    conn.execute(
+    inserted = conn.execute(
         insert(table).values(
             recorded_at=at,
             as_of=effective,
@@ -224,5 +237,8 @@ def record_change(
             row_counts=stored("row_counts"),
             prev_hash=prev or GENESIS,
             hash=digest,
+            rows_digest=rows_digest,
         )
-    )
+    ).inserted_primary_key
+    assert inserted is not None
+    row_digests.store_blocks(conn, int(inserted[0]), blocks)

@@ -353,3 +353,35 @@ class ChangeLog(SQLModel, table=True):
     # What every other table held before and after the event, {table: [records, newest id]}:
     # a record added or removed without an event leaves a gap (store.changelog.table_extents).
     row_counts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # SHA-256 over the row digests this event wrote (RowDigest, in order); NULL for an event
+    # that wrote none, and for events from before schema 0007.
+    rows_digest: str | None = None
+
+
+class RowDigest(SQLModel, table=True):
+    """What an event's rows held after it: a block of up to 200 rows of one table, their ids
+    packed (int64, little-endian) and a 16-byte keyed BLAKE2b digest of each row's stored values
+    (store.digests), all-zero for a row the event removed. Append-only, bound to its event by
+    the event's ``rows_digest``."""
+
+    __tablename__ = "row_digests"
+    __table_args__ = (Index("ix_row_digests_table_name_first_id", "table_name", "first_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(index=True)
+    table_name: str
+    first_id: int = Field(sa_type=BigInteger)
+    last_id: int = Field(sa_type=BigInteger)
+    ids: bytes
+    key_id: int
+    digests: bytes
+
+
+class DigestKey(SQLModel, table=True):
+    """The key of one block of row digests. Erasing a case deletes the keys of the blocks that
+    held its rows' earlier digests, so no one can confirm a guessed erased value by hashing it."""
+
+    __tablename__ = "digest_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: bytes
