@@ -99,6 +99,9 @@ def _personal(url: str) -> dict[str, Any]:
                 "summaries": conn.execute(
                     text("SELECT summary FROM complaints WHERE case_id = :id"), {"id": case[0]}
                 ).all(),
+                "reaudit_notes": conn.execute(
+                    text("SELECT note FROM reaudits WHERE case_id = :id"), {"id": case[0]}
+                ).all(),
                 "late": conn.execute(
                     text(
                         "SELECT s.late_reason FROM complaint_stages s JOIN complaints c "
@@ -127,6 +130,7 @@ def test_erase_removes_every_free_text_field(cli: Cli, tmp_path: Path) -> None:
         "audits": [(None, None, None, None)],
         "notes": [(None,)],
         "summaries": [(None,)],
+        "reaudit_notes": [(None,)],
         "late": [(None,), (None,)],
     }
     log = _ok(cli, "log", "--format", "json").stdout
@@ -360,8 +364,8 @@ def test_postgres_says_when_an_older_transaction_keeps_the_old_rows(
     assert (
         "Warning: 1 other database session(s) may hold a transaction that began before the "
         "erase, so PostgreSQL may keep the old row versions of cases, audits, moderations, "
-        "complaints, complaint_stages in its table files until they end. Run this erase again "
-        "then to remove them from the files."
+        "complaints, complaint_stages, reaudits in its table files until they end. Run this erase "
+        "again then to remove them from the files."
     ) in said
     assert "From the files" not in said
     assert _personal(cli.url)["case"] == (None, None)
@@ -370,3 +374,23 @@ def test_postgres_says_when_an_older_transaction_keeps_the_old_rows(
     files = _table_files(own_pg_database)
     for name, secret in SECRETS.items():
         assert secret.encode() not in files, name
+
+
+def test_erase_clears_a_cancelled_reaudits_note(cli: Cli, tmp_path: Path) -> None:
+    """A re-audit cancelled at moderation carries a note; erase clears it with the rest."""
+    _ok(cli, "init")
+    _ok(cli, "staff", "import", str(write_csv(tmp_path / "s.csv", STAFF)))
+    _ok(cli, "cases", "import", str(write_csv(tmp_path / "c.csv", CASES)))
+    graded = _ok(
+        cli, "grade", "K1", "--grade", "inadequate", "--adhoc", "--auditor", "Ann Auditor",
+        "--format", "json",
+    )  # fmt: skip
+    audit_id = str(graded.json()["audit_id"])
+    _ok(
+        cli, "moderate", audit_id, "--moderator", "Hal Head", "--regrade", "good",
+        "--conversation-date", "2026-12-01",
+    )  # fmt: skip
+    assert _personal(cli.url)["reaudit_notes"] == [("regraded Good at moderation by Hal Head",)]
+    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-018")
+    assert _personal(cli.url)["reaudit_notes"] == [(None,)]
+    assert "sound" in _ok(cli, "db", "verify").stderr

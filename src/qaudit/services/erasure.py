@@ -2,11 +2,12 @@
 
 What is erased: the case's date of birth and worker; its audits' framework answers,
 strengths, areas for development and family feedback; the moderation notes on those audits;
-its complaints' summaries and their stages' late reasons. The figures (grades, dates, counts,
-themes from the fixed vocabularies) stay. The change log records who erased the case, when and
-why, never what; from this version on no event holds that text at all (see ``logged_text``),
-so an erasure leaves the hash chain verifiable. An erased case stays erased across later case
-imports (a tombstone: its ``case.erase`` event) until ``unerase_case`` lifts it, on purpose.
+its complaints' summaries and their stages' late reasons; its re-audits' notes. The figures
+(grades, dates, counts, themes from the fixed vocabularies) stay. The change log records who
+erased the case, when and why, never what; from this version on no event holds that text at
+all (see ``logged_text``), so an erasure leaves the hash chain verifiable. An erased case stays
+erased across later case imports (a tombstone: its ``case.erase`` event) until
+``unerase_case`` lifts it, on purpose.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
     from qaudit.services.records import case_with_ref
     from qaudit.services.transaction import write_transaction
     from qaudit.store.changelog import record_change
-    from qaudit.store.models import Audit, Case, Complaint, ComplaintStage, Moderation
+    from qaudit.store.models import Audit, Case, Complaint, ComplaintStage, Moderation, Reaudit
 
     if not reason.strip():
         raise RuleError("an erasure needs a reason")
@@ -79,6 +80,7 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
     complaint = Complaint.__table__  # type: ignore[attr-defined]
     stage = ComplaintStage.__table__  # type: ignore[attr-defined]
     cases = Case.__table__  # type: ignore[attr-defined]
+    reaudit = Reaudit.__table__  # type: ignore[attr-defined]
     with write_transaction(store, ctx) as session:
         case = case_with_ref(session, case_ref)
         conn = session.connection()
@@ -110,6 +112,10 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
         touched["complaint_stages"] = conn.execute(
             update(stage).where(stage.c.complaint_id.in_(complaint_ids)).values(late_reason=None)
         ).rowcount
+        # A re-audit's note (why it was cancelled, say) is free text about the case too.
+        touched["reaudits"] = conn.execute(
+            update(reaudit).where(reaudit.c.case_id == case.id).values(note=None)
+        ).rowcount
         sealed = _events_holding(conn, texts)
         # The rows' earlier digests would confirm a guessed erased value: their blocks' keys go,
         # and the erase's own event digests these rows (and those blocks' others) afresh.
@@ -119,6 +125,7 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
             "moderations": select(moderation.c.id).where(moderation.c.audit_id.in_(audit_ids)),
             "complaints": complaint_ids,
             "complaint_stages": select(stage.c.id).where(stage.c.complaint_id.in_(complaint_ids)),
+            "reaudits": select(reaudit.c.id).where(reaudit.c.case_id == case.id),
         }
         keys_deleted = sum(
             forget_digests_of(conn, name, conn.execute(query).scalars())
@@ -189,9 +196,10 @@ def unerase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> U
 
 def _erased_texts(conn: Connection, case_id: int, audit_ids: Any, complaint_ids: Any) -> set[str]:
     """The free text about to be erased, to find it in older events."""
-    from qaudit.store.models import Audit, Complaint, ComplaintStage, Moderation
+    from qaudit.store.models import Audit, Complaint, ComplaintStage, Moderation, Reaudit
 
     audit = Audit.__table__  # type: ignore[attr-defined]
+    reaudit = Reaudit.__table__  # type: ignore[attr-defined]
     moderation = Moderation.__table__  # type: ignore[attr-defined]
     complaint = Complaint.__table__  # type: ignore[attr-defined]
     stage = ComplaintStage.__table__  # type: ignore[attr-defined]
@@ -203,6 +211,7 @@ def _erased_texts(conn: Connection, case_id: int, audit_ids: Any, complaint_ids:
         select(moderation.c.notes).where(moderation.c.audit_id.in_(audit_ids)),
         select(complaint.c.summary).where(complaint.c.case_id == case_id),
         select(stage.c.late_reason).where(stage.c.complaint_id.in_(complaint_ids)),
+        select(reaudit.c.note).where(reaudit.c.case_id == case_id),
     ]
     for query in queries:
         for row in conn.execute(query):
