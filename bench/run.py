@@ -92,6 +92,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system time of the child
 
 
 class BenchError(Exception):
@@ -138,6 +139,7 @@ def run_child(
                 returncode=proc.returncode,
                 stdout="" if stdout_to is not None else out.read().decode("utf-8", "replace"),
                 stderr=err.read().decode("utf-8", "replace"),
+                cpu_seconds=usage.ru_utime + usage.ru_stime,
             )
         finally:
             if stdout_to is not None:
@@ -940,9 +942,10 @@ def open_sample_item(store: Path) -> tuple[str, str]:
 def bench_startup(opts: Options) -> list[Result]:
     """``qaudit --help`` against a minimal two-command Typer app's, and the everyday commands
     (``overdue``, ``audits list``, ``complaints list``, ``grade``) on a council-sized store
-    against ``qaudit --help``: whole commands, run alternately, medians of ``--repeat`` runs
-    (at least 5) after one untimed round. ``grade`` writes, so it runs on a fresh copy each time
-    (the copy is made outside the timing)."""
+    against ``qaudit --help``: whole commands, run alternately, the fastest of ``--repeat`` runs
+    (at least 5) after one untimed round (the fastest: on a shared machine the others measure
+    the neighbours; each command's CPU time is shown beside it). ``grade`` writes, so it runs
+    on a fresh copy each time (the copy is made outside the timing)."""
     store = ensure_store(
         EVERYDAY_CASES, opts.seed, audits=EVERYDAY_AUDITS, complaints=EVERYDAY_COMPLAINTS
     )
@@ -973,6 +976,7 @@ def bench_startup(opts: Options) -> list[Result]:
     for name, (argv, _) in commands.items():
         print(f"startup: {name}: {shlex.join(argv)}")
     times: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     try:
         warm_page_cache(store.path)
         for i in range(max(opts.repeat, 5) + 1):
@@ -983,31 +987,39 @@ def bench_startup(opts: Options) -> list[Result]:
                 check_ok(run, name)
                 if i:  # the first round is a warm-up
                     times[name].append(run.seconds)
+                    cpu[name].append(run.cpu_seconds)
             if i:
                 progress(
                     f"run {i}: " + ", ".join(f"{name} {t[-1]:.2f} s" for name, t in times.items())
                 )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    median = {name: statistics.median(t) for name, t in times.items()}
-    minimal, helps = median["minimal app --help"], median["qaudit --help"]
+    fastest = {name: min(t) for name, t in times.items()}
+    least_cpu = {name: min(t) for name, t in cpu.items()}
+    minimal, helps = fastest["minimal app --help"], fastest["qaudit --help"]
     results = [
         Result(
             name="qaudit --help vs a minimal two-command Typer app's --help",
-            measured=f"{helps:.3f} s vs {minimal:.3f} s | ratio {helps / minimal:.2f}",
+            measured=(
+                f"{helps:.3f} s vs {minimal:.3f} s | ratio {helps / minimal:.2f} (CPU "
+                f"{least_cpu['qaudit --help']:.3f} s vs {least_cpu['minimal app --help']:.3f} s)"
+            ),
             target=f"target ≤ {HELP_RATIO_TARGET}",
             passed=helps / minimal <= HELP_RATIO_TARGET,
         )
     ]
     for name in list(commands)[2:]:
-        ratio = median[name] / helps
+        ratio = fastest[name] / helps
         results.append(
             Result(
                 name=(
                     f"{name} vs qaudit --help, {store.cases:,} cases / {store.audits:,} audits /"
                     f" {EVERYDAY_COMPLAINTS:,} complaints"
                 ),
-                measured=f"{median[name]:.3f} s vs {helps:.3f} s | ratio {ratio:.2f}",
+                measured=(
+                    f"{fastest[name]:.3f} s vs {helps:.3f} s | ratio {ratio:.2f} (CPU "
+                    f"{least_cpu[name]:.3f} s)"
+                ),
                 target=f"target ≤ {EVERYDAY_RATIO_TARGET}",
                 passed=ratio <= EVERYDAY_RATIO_TARGET,
             )
