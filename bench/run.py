@@ -1,6 +1,8 @@
 """``make bench``: time qaudit against fixed targets and exit 1 if any is missed.
 
 Benchmarks: ``import`` (``qaudit cases import`` against the sqlite3 shell's ``.import``), ``help``,
+``startup`` (``qaudit --help`` against a minimal Typer app's, and the everyday commands on a
+10,000-case store against ``qaudit --help``),
 ``sample``, ``overdue`` and ``report`` (a store of ``--rows`` cases against one of 1,000; see
 bench/stores.py), and ``list`` (``cases list --format csv`` on the store of ``--rows`` cases:
 its peak RSS).
@@ -90,6 +92,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system time of the child
 
 
 class BenchError(Exception):
@@ -136,6 +139,7 @@ def run_child(
                 returncode=proc.returncode,
                 stdout="" if stdout_to is not None else out.read().decode("utf-8", "replace"),
                 stderr=err.read().decode("utf-8", "replace"),
+                cpu_seconds=usage.ru_utime + usage.ru_stime,
             )
         finally:
             if stdout_to is not None:
@@ -335,15 +339,22 @@ def remove_store(path: Path) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
-def ensure_store(cases: int, seed: int) -> BenchStore:
+def ensure_store(
+    cases: int, seed: int, *, audits: int | None = None, complaints: int | None = None
+) -> BenchStore:
     """The store of ``cases`` cases: reused when its marker matches the recipe, else built.
+
+    ``audits`` and ``complaints`` default to one audit per 10 cases, one complaint per 20.
 
     Built with qaudit (init, staff import, cases import), then the history and complaints by
     stores.py in a child process; the marker is written last, so a half-built store is never reused.
     """
-    audits = max(cases // CASES_PER_AUDIT, 1)
-    complaints = max(cases // CASES_PER_COMPLAINT, 1)
-    path = BENCH_DIR / f"store-v{STORE_VERSION}-{cases}cases-seed{seed}.db"
+    name = f"store-v{STORE_VERSION}-{cases}cases"
+    if audits is not None or complaints is not None:  # not the usual proportions
+        name += f"-{audits}audits-{complaints}complaints"
+    audits = audits if audits is not None else max(cases // CASES_PER_AUDIT, 1)
+    complaints = complaints if complaints is not None else max(cases // CASES_PER_COMPLAINT, 1)
+    path = BENCH_DIR / f"{name}-seed{seed}.db"
     marker = path.with_suffix(".json")
     recipe = store_recipe(cases, audits, complaints, seed)
     if path.exists() and marker.exists():
@@ -899,9 +910,127 @@ def bench_list(opts: Options) -> list[Result]:
     ]
 
 
+HELP_RATIO_TARGET = 1.3  # qaudit --help ≤ 1.3 × bench/minimal_app.py --help
+EVERYDAY_RATIO_TARGET = 2.0  # each everyday command ≤ 2 × qaudit --help
+EVERYDAY_CASES = 10_000  # a council-sized store: two years of history
+EVERYDAY_AUDITS = 1_200
+EVERYDAY_COMPLAINTS = 600
+MINIMAL_APP = Path(__file__).resolve().parent / "minimal_app.py"
+
+
+def qaudit_command() -> list[str]:
+    """The qaudit command: the venv's console script, or this checkout's ``python -m qaudit``."""
+    candidate = VENV_BIN / "qaudit"
+    if candidate.exists():
+        return [str(candidate)]
+    return [sys.executable, "-m", "qaudit"]
+
+
+def open_sample_item(store: Path) -> tuple[str, str]:
+    """A case with an open sample item, and its auditor: what ``grade`` is run on, by whom."""
+    with sqlite3.connect(store) as conn:
+        row = conn.execute(
+            "SELECT c.case_ref, s.name FROM sample_items i JOIN cases c ON c.id = i.case_id"
+            " JOIN staff s ON s.id = i.auditor_id WHERE i.status = 'open' ORDER BY i.id LIMIT 1"
+        ).fetchone()
+    conn.close()
+    if row is None:
+        raise BenchError(f"{store.name} has no open sample item to grade")
+    return str(row[0]), str(row[1])
+
+
+def bench_startup(opts: Options) -> list[Result]:
+    """``qaudit --help`` against a minimal two-command Typer app's, and the everyday commands
+    (``overdue``, ``audits list``, ``complaints list``, ``grade``) on a council-sized store
+    against ``qaudit --help``: whole commands, run alternately, the fastest of ``--repeat`` runs
+    (at least 5) after one untimed round (the fastest: on a shared machine the others measure
+    the neighbours; each command's CPU time is shown beside it). ``grade`` writes, so it runs
+    on a fresh copy each time (the copy is made outside the timing)."""
+    store = ensure_store(
+        EVERYDAY_CASES, opts.seed, audits=EVERYDAY_AUDITS, complaints=EVERYDAY_COMPLAINTS
+    )
+    qaudit = qaudit_command()
+    env = {**qaudit_env(), "COLUMNS": "100", "QAUDIT_USER": "bench"}
+    case_ref, auditor = open_sample_item(store.path)
+    on_store = [*qaudit, "--db", str(store.path), "--today", BENCH_TODAY]
+    scratch = Path(tempfile.mkdtemp(dir=BENCH_DIR, prefix="startup-"))
+    copy = scratch / "grade.db"
+    on_copy = [*qaudit, "--db", str(copy), "--today", BENCH_TODAY]
+
+    def fresh_copy() -> None:
+        remove_store(copy)
+        shutil.copyfile(store.path, copy)
+
+    commands: dict[str, tuple[list[str], Callable[[], None] | None]] = {
+        "minimal app --help": ([sys.executable, str(MINIMAL_APP), "--help"], None),
+        "qaudit --help": ([*qaudit, "--help"], None),
+        "overdue": ([*on_store, "overdue"], None),
+        "audits list": ([*on_store, "audits", "list"], None),
+        "audits list --format csv": ([*on_store, "audits", "list", "--format", "csv"], None),
+        "complaints list": ([*on_store, "complaints", "list"], None),
+        f"grade {case_ref} --grade good": (
+            [*on_copy, "--user", auditor, "grade", case_ref, "--grade", "good"],
+            fresh_copy,
+        ),
+    }
+    for name, (argv, _) in commands.items():
+        print(f"startup: {name}: {shlex.join(argv)}")
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    try:
+        warm_page_cache(store.path)
+        for i in range(max(opts.repeat, 5) + 1):
+            for name, (argv, prepare) in commands.items():
+                if prepare is not None:
+                    prepare()
+                run = run_child(argv, env=env)
+                check_ok(run, name)
+                if i:  # the first round is a warm-up
+                    times[name].append(run.seconds)
+                    cpu[name].append(run.cpu_seconds)
+            if i:
+                progress(
+                    f"run {i}: " + ", ".join(f"{name} {t[-1]:.2f} s" for name, t in times.items())
+                )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    fastest = {name: min(t) for name, t in times.items()}
+    least_cpu = {name: min(t) for name, t in cpu.items()}
+    minimal, helps = fastest["minimal app --help"], fastest["qaudit --help"]
+    results = [
+        Result(
+            name="qaudit --help vs a minimal two-command Typer app's --help",
+            measured=(
+                f"{helps:.3f} s vs {minimal:.3f} s | ratio {helps / minimal:.2f} (CPU "
+                f"{least_cpu['qaudit --help']:.3f} s vs {least_cpu['minimal app --help']:.3f} s)"
+            ),
+            target=f"target ≤ {HELP_RATIO_TARGET}",
+            passed=helps / minimal <= HELP_RATIO_TARGET,
+        )
+    ]
+    for name in list(commands)[2:]:
+        ratio = fastest[name] / helps
+        results.append(
+            Result(
+                name=(
+                    f"{name} vs qaudit --help, {store.cases:,} cases / {store.audits:,} audits /"
+                    f" {EVERYDAY_COMPLAINTS:,} complaints"
+                ),
+                measured=(
+                    f"{fastest[name]:.3f} s vs {helps:.3f} s | ratio {ratio:.2f} (CPU "
+                    f"{least_cpu[name]:.3f} s)"
+                ),
+                target=f"target ≤ {EVERYDAY_RATIO_TARGET}",
+                passed=ratio <= EVERYDAY_RATIO_TARGET,
+            )
+        )
+    return results
+
+
 BENCHMARKS: dict[str, Callable[[Options], list[Result]]] = {
     "import": bench_import,
     "help": bench_help,
+    "startup": bench_startup,
     "sample": bench_sample,
     "overdue": bench_overdue,
     "report": bench_report,

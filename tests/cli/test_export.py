@@ -38,7 +38,7 @@ def built(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Built]:
     """The filled store of tests/test_analysis.py, once per backend for the module."""
-    yield from filled_store(request.param, tmp_path_factory)
+    yield from filled_store(request.param, tmp_path_factory, request)
 
 
 @pytest.fixture

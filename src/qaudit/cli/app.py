@@ -3,41 +3,265 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, NamedTuple
 
 import typer
 from typer._click.exceptions import ClickException
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
-from qaudit.cli import (
-    advocacy,
-    audits,
-    cases,
-    changes,
-    complaints,
-    db,
-    demo,
-    export,
-    report,
-    scrutiny,
-    staff,
-    store,
-    survey,
-)
-from qaudit.cli.state import USER_RULE, State, default_user, valid_user
 from qaudit.display import one_line
-from qaudit.domain.dates import parse_moment
 from qaudit.errors import QauditError
+
+if TYPE_CHECKING:
+    from typer._click.core import Command, Context
+
+MARKUP_MODE: Final[Literal["markdown"]] = "markdown"  # help texts use `backticks` and lists
+
+
+# --- the commands, loaded when used -------------------------------------------------------------
+#
+# Each command's module (and what it imports: services, SQLAlchemy, the policy) is imported only
+# when that command runs, its own help is shown, or its arguments are completed. ``qaudit --help``
+# lists the commands from ``LAZY_COMMANDS`` without importing any of them; the one-line help
+# there is checked against each command's real help by tests/cli/test_startup.py.
+
+
+class LazyCommand(NamedTuple):
+    """Where a top-level command lives, and the first paragraph of its help.
+
+    ``attribute`` names the module's ``typer.Typer``. ``command`` is None when that Typer is
+    itself the group (``qaudit cases …``); otherwise the name of the command inside it (the
+    Typer holds several top-level commands, as ``audits.app`` holds ``sample`` and ``grade``).
+    """
+
+    module: str
+    attribute: str
+    command: str | None
+    short_help: str
+
+
+LAZY_COMMANDS: dict[str, LazyCommand] = {
+    "init": LazyCommand(
+        "qaudit.cli.store",
+        "app",
+        "init",
+        "Create the store, or bring its schema up to date. Safe to run again.",
+    ),
+    "cases": LazyCommand(
+        "qaudit.cli.cases",
+        "app",
+        None,
+        "The case list: import it from CSV or Annex A, list cases.",
+    ),
+    "sample": LazyCommand(
+        "qaudit.cli.audits",
+        "app",
+        "sample",
+        "Draw the month's audit sample from the cases open on its first day, and allocate it.",
+    ),
+    "grade": LazyCommand(
+        "qaudit.cli.audits",
+        "app",
+        "grade",
+        "Record the audit of a case: the grade, framework answers, strengths, areas for "
+        "development, themes and family feedback. It completes the case's sample item or "
+        "pending re-audit.",
+    ),
+    "moderate": LazyCommand(
+        "qaudit.cli.audits",
+        "app",
+        "moderate",
+        "Moderate an Inadequate audit: a head of service agrees or regrades it and records the "
+        "reflective conversation (in one go or two). Complete when both are recorded.",
+    ),
+    "reaudits": LazyCommand(
+        "qaudit.cli.audits",
+        "app",
+        "reaudits",
+        "Re-audits after Inadequate audits: pending, done (improved / same / worse), cancelled.",
+    ),
+    "overdue": LazyCommand(
+        "qaudit.cli.audits",
+        "app",
+        "overdue",
+        "What is past its due date: sampled audits not graded, moderations, re-audits, "
+        "complaints without their final response letter, survey responses not reviewed within "
+        "24 hours, advocates requested and not provided; with days overdue in working days, the "
+        "owner, and who it escalates to.",
+    ),
+    "audits": LazyCommand(
+        "qaudit.cli.audits",
+        "audits_app",
+        None,
+        "Audits recorded and still to do.",
+    ),
+    "complaints": LazyCommand(
+        "qaudit.cli.complaints",
+        "app",
+        None,
+        "Complaints: statutory stages, working-day timescales, the letter.",
+    ),
+    "survey": LazyCommand(
+        "qaudit.cli.survey",
+        "app",
+        None,
+        "Bright Spots surveys: responses, cohorts, reviews, response rates.",
+    ),
+    "advocacy": LazyCommand(
+        "qaudit.cli.advocacy",
+        "app",
+        None,
+        "Advocacy at child protection conferences: every child told, every request met.",
+    ),
+    "scrutiny": LazyCommand(
+        "qaudit.cli.scrutiny",
+        "app",
+        None,
+        "Member scrutiny: the committee's sessions, its resolutions and what came of them.",
+    ),
+    "report": LazyCommand(
+        "qaudit.cli.report",
+        "app",
+        "report",
+        "A report for the board, a team or the committee: figures for the period, what works "
+        "well beside the areas for development, member scrutiny.",
+    ),
+    "export": LazyCommand(
+        "qaudit.cli.export",
+        "app",
+        "export",
+        "Every record as tidy tables for analysts, with a data dictionary: a workbook or CSV.",
+    ),
+    "db": LazyCommand(
+        "qaudit.cli.db",
+        "app",
+        None,
+        "The store itself: verify, back up, restore.",
+    ),
+    "staff": LazyCommand(
+        "qaudit.cli.staff",
+        "app",
+        None,
+        "Staff: auditors, team managers, heads of service, the QA lead.",
+    ),
+    "log": LazyCommand(
+        "qaudit.cli.changes",
+        "app",
+        "log",
+        "Who changed what and when: every change a command made, newest first.",
+    ),
+    "demo": LazyCommand(
+        "qaudit.cli.demo",
+        "app",
+        "demo",
+        "Build a demonstration store from the synthetic lists shipped with qaudit: staff, 240 "
+        "cases, four months of the audit cycle (samples, grades, moderations, re-audits), a "
+        "year of complaints, Bright Spots responses, advocacy at conferences and a scrutiny "
+        "session; then show December's audits and what is overdue. Your own store (--db) is "
+        "never touched.",
+    ),
+}
+
+
+def load_command(name: str) -> Command:
+    """Import the command's module and build its Click command, as ``add_typer`` would have."""
+    entry = LAZY_COMMANDS[name]
+    module = importlib.import_module(entry.module)
+    sub: typer.Typer = getattr(module, entry.attribute)
+    sub.rich_markup_mode = MARKUP_MODE  # as the root's; add_typer would have passed it down
+    group = typer.main.get_group(sub)
+    if entry.command is None:
+        group.name = name
+        return group
+    return group.commands[entry.command]
+
+
+class _Commands(MutableMapping[str, "Command"]):
+    """A group's commands: those added eagerly, then the lazy ones, built on first use.
+
+    Iterating gives the names without importing anything; looking one up builds that one.
+    """
+
+    def __init__(self, eager: MutableMapping[str, Command]) -> None:
+        self.eager = eager
+        self.loaded: dict[str, Command] = {}
+
+    def __getitem__(self, name: str) -> Command:
+        if name in self.eager:
+            return self.eager[name]
+        if name not in LAZY_COMMANDS:
+            raise KeyError(name)
+        if name not in self.loaded:
+            self.loaded[name] = load_command(name)
+        return self.loaded[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self.eager[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.eager[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from LAZY_COMMANDS
+        yield from (name for name in self.eager if name not in LAZY_COMMANDS)
+
+    def __len__(self) -> int:
+        return len(LAZY_COMMANDS.keys() | self.eager.keys())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.eager or name in LAZY_COMMANDS
 
 
 class QauditGroup(TyperGroup):
     """Turns a refusal anywhere below into one ``Error: …`` line on stderr and exit code 1, and
-    a fault in qaudit itself into one ``Error: internal fault …`` line (see cli/faults.py)."""
+    a fault in qaudit itself into one ``Error: internal fault …`` line (see cli/faults.py).
+
+    Its commands are loaded lazily (see ``LAZY_COMMANDS``): while it lists them, for its own
+    help or to complete a command's name, it answers with a stand-in carrying the short help.
+    """
 
     _root: Any = None
+    _listing = False
+    use_stand_ins = True  # False: list the real commands (tests compare the two)
+
+    @property
+    def commands(self) -> _Commands:
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, Command]) -> None:
+        self._commands = value if isinstance(value, _Commands) else _Commands(value)
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return list(self._commands)  # names only (TyperGroup's would build every command)
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if self._listing and self.use_stand_ins and cmd_name not in self._commands.eager:
+            entry = LAZY_COMMANDS.get(cmd_name)
+            if entry is not None:
+                return TyperCommand(name=cmd_name, help=entry.short_help, callback=None)
+        return super().get_command(ctx, cmd_name)
+
+    def format_help(self, ctx: Context, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx: Context, incomplete: str) -> Any:
+        # Completing the command's name needs only names and short help; completing its
+        # arguments goes through resolve_command, which loads the real one.
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
 
     def make_context(self, info_name: Any, args: Any, parent: Any = None, **extra: Any) -> Any:
         try:
@@ -56,6 +280,8 @@ class QauditGroup(TyperGroup):
             _refuse(exc)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
+            from qaudit.cli.state import State
+
             root = ctx.find_root().obj
             if isinstance(root, State) and root.saved():
                 # Too late to undo: the change is in the store (and its log) already.
@@ -93,6 +319,7 @@ class QauditGroup(TyperGroup):
             sys.exit(1)
         except Exception as exc:
             from qaudit.cli.faults import debug_from_environment, report_fault
+            from qaudit.cli.state import State
 
             state = getattr(self._root, "obj", None)
             try:
@@ -141,7 +368,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
-    rich_markup_mode="markdown",
+    rich_markup_mode=MARKUP_MODE,
 )
 
 
@@ -151,7 +378,7 @@ def _today(value: str | None) -> Any:
         return None
     from datetime import datetime
 
-    from qaudit.domain.dates import LONDON, check_date_bounds
+    from qaudit.domain.dates import LONDON, check_date_bounds, parse_moment
 
     try:
         moment = parse_moment(value)
@@ -164,6 +391,8 @@ def _today(value: str | None) -> Any:
 def _user(value: str | None) -> str | None:
     if value is None:
         return None
+    from qaudit.cli.state import USER_RULE, valid_user
+
     name = valid_user(value)
     if name is None:
         raise typer.BadParameter(f"'{one_line(value)}' is not a name: {USER_RULE}")
@@ -239,6 +468,8 @@ def global_options(
         ),
     ] = False,
 ) -> None:
+    from qaudit.cli.state import State, default_user
+
     ctx.obj = State(
         db=db,
         database_url=database_url or None,
@@ -248,19 +479,3 @@ def global_options(
         debug=debug,
     )
     ctx.call_on_close(ctx.obj.close)
-
-
-app.add_typer(store.app)
-app.add_typer(cases.app, name="cases")
-app.add_typer(audits.app)
-app.add_typer(audits.audits_app, name="audits")
-app.add_typer(complaints.app, name="complaints")
-app.add_typer(survey.app, name="survey")
-app.add_typer(advocacy.app, name="advocacy")
-app.add_typer(scrutiny.app, name="scrutiny")
-app.add_typer(report.app)
-app.add_typer(export.app)
-app.add_typer(db.app, name="db")
-app.add_typer(staff.app, name="staff")
-app.add_typer(changes.app)
-app.add_typer(demo.app)
