@@ -48,11 +48,15 @@ TABLES = (
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's own store, policy or identity."""
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No test reads the developer's own store, policy or identity, or writes to their cache
+    (the bank-holiday cache is shared by the tests of one worker: it is only ever derived)."""
     for name in ("QAUDIT_DB", "QAUDIT_DATABASE_URL", "QAUDIT_TODAY", "QAUDIT_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("QAUDIT_USER", "tester")
+    monkeypatch.setenv("QAUDIT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.chdir(tmp_path)
 
 
