@@ -17,6 +17,11 @@ from qaudit.errors import QauditError, RuleError
 app = typer.Typer(help="The store itself: verify, back up, restore.")
 
 
+def at_terminal() -> bool:
+    """Whether a person is there to answer a confirmation (standard input is a terminal)."""
+    return sys.stdin.isatty()
+
+
 def _hash_shape(value: str | None) -> str | None:
     """A kept head hash is 64 hexadecimal digits (SHA-256), as reports and backups print it."""
     if value is None:
@@ -120,7 +125,7 @@ def restore(
 
     st = state(ctx)
     if not yes:
-        if not sys.stdin.isatty():
+        if not at_terminal():
             raise RuleError("restoring replaces the store: give --yes (no terminal to ask at)")
         if not typer.confirm(f"Replace {st.store.describe()} with {path}?", err=True):
             raise typer.Exit(1)
@@ -136,16 +141,27 @@ def erase(
     ctx: typer.Context,
     case: Annotated[str, typer.Argument(help="The case ref.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (the log records it).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase a case's personal details: date of birth, worker, and the free text of its
     audits, moderations, complaints and complaint stages; the log records who, when and why,
     not what. The figures stay. Later case imports keep it erased until `qaudit db unerase`.
 
-    Example: `qaudit db erase C100002 --reason "Subject access request SAR-2026-017"`
+    Asks for confirmation at a terminal; elsewhere (a script, cron) it needs --yes.
+
+    Example: `qaudit db erase C100002 --reason "Subject access request SAR-2026-017" --yes`
     """
     from qaudit.services.erasure import erase_case
 
     st = state(ctx)
+    if not yes:
+        if not at_terminal():
+            raise RuleError("erasing cannot be undone: give --yes (no terminal to ask at)")
+        if not typer.confirm(
+            f"Erase the personal details of {case} in {st.store.describe()}? This cannot be undone",
+            err=True,
+        ):
+            raise typer.Exit(1)
     with _reason_option():
         done = erase_case(store=st.store, ctx=st.context(), case_ref=case, reason=reason)
     say(

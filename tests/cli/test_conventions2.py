@@ -1,0 +1,53 @@
+"""More habits of a well-made command line: confirmation before what cannot be undone,
+shell completion, standard input and output as files, quiet writes for cron, human output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import Cli, snapshot, write_csv
+
+STAFF = [["name", "role", "team"], ["Ann Auditor", "auditor", "Quality Assurance"]]
+HEADER = ["case_ref", "team", "worker", "category", "open_date", "close_date", "date_of_birth"]
+CASES = [HEADER, ["K1", "Team A", "Wendy Worker", "CIN", "2025-01-01", "", "2013-07-19"]]
+
+
+def _ok(cli: Cli, *args: str, input: str | None = None) -> str:
+    result = cli(*args, input=input)
+    assert result.exit_code == 0, result.stderr
+    return result.stderr
+
+
+@pytest.fixture
+def one_case(cli: Cli, tmp_path: Path) -> Cli:
+    _ok(cli, "staff", "import", str(write_csv(tmp_path / "s.csv", STAFF)))
+    _ok(cli, "cases", "import", str(write_csv(tmp_path / "c.csv", CASES)))
+    return cli
+
+
+def test_db_erase_without_a_terminal_needs_yes(one_case: Cli) -> None:
+    before = snapshot(one_case.url)
+    refused = one_case("db", "erase", "K1", "--reason", "SAR-2026-017")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: erasing cannot be undone: give --yes (no terminal to ask at)\n"
+    )
+    assert snapshot(one_case.url) == before
+    _ok(one_case, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
+    assert snapshot(one_case.url) != before
+
+
+def test_db_erase_at_a_terminal_asks_first(one_case: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("qaudit.cli.db.at_terminal", lambda: True)
+    before = snapshot(one_case.url)
+    declined = one_case("db", "erase", "K1", "--reason", "SAR-2026-017", input="n\n")
+    assert declined.exit_code == 1
+    assert "Erase the personal details of K1" in declined.stderr
+    assert "cannot be undone" in declined.stderr
+    assert snapshot(one_case.url) == before
+    agreed = one_case("db", "erase", "K1", "--reason", "SAR-2026-017", input="y\n")
+    assert agreed.exit_code == 0, agreed.stderr
+    assert "Erased the personal details of K1" in agreed.stderr
+    assert snapshot(one_case.url) != before
