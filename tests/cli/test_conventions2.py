@@ -51,3 +51,16 @@ def test_db_erase_at_a_terminal_asks_first(one_case: Cli, monkeypatch: pytest.Mo
     assert agreed.exit_code == 0, agreed.stderr
     assert "Erased the personal details of K1" in agreed.stderr
     assert snapshot(one_case.url) != before
+
+
+def test_show_completion_prints_a_bash_script() -> None:
+    from typer.testing import CliRunner
+
+    from qaudit.cli import app
+
+    shown = CliRunner().invoke(app, ["--show-completion", "bash"], prog_name="qaudit")
+    assert shown.exit_code == 0, shown.stderr
+    assert "_QAUDIT_COMPLETE" in shown.stdout
+    assert "complete " in shown.stdout
+    helped = CliRunner().invoke(app, ["--help"], prog_name="qaudit")
+    assert "--install-completion" in helped.stdout
