@@ -4,6 +4,7 @@ shell completion, standard input and output as files, quiet writes for cron, hum
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +65,52 @@ def test_show_completion_prints_a_bash_script() -> None:
     assert "complete " in shown.stdout
     helped = CliRunner().invoke(app, ["--help"], prog_name="qaudit")
     assert "--install-completion" in helped.stdout
+
+
+def _commands() -> list[tuple[str, Any]]:
+    """Every command of the Click tree behind ``qaudit``, by its full name."""
+    import typer.main
+
+    from qaudit.cli import app
+
+    root = typer.main.get_command(app)
+    found: list[tuple[str, Any]] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        if hasattr(command, "list_commands"):
+            ctx = type(root).context_class(command)
+            for name in command.list_commands(ctx):
+                walk(command.get_command(ctx, name), [*path, name])
+        else:
+            found.append((" ".join(path), command))
+
+    walk(root, [])
+    return found
+
+
+def test_every_command_has_an_example_in_its_help() -> None:
+    commands = _commands()
+    assert len(commands) > 30
+    lacking = [name for name, command in commands if "Example" not in (command.help or "")]
+    assert lacking == []
+
+
+@pytest.mark.parametrize("args", [["--help"], ["db", "restore", "--help"], ["audits", "--help"]])
+def test_flags_show_no_bool_type_in_help(args: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from qaudit.cli import app
+
+    shown = CliRunner().invoke(app, args, env={"COLUMNS": "100"})
+    assert shown.exit_code == 0, shown.stderr
+    assert "--help" in shown.stdout
+    assert "<bool>" not in shown.stdout
+
+
+def test_dates_in_messages_have_no_leading_zero(cli: Cli) -> None:
+    done = cli(
+        "scrutiny", "add", "--committee", "Corporate Parenting Board", "--date", "2026-12-01",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert "Tue 1 Dec 2026" in done.stderr
+    assert "01 Dec" not in done.stderr

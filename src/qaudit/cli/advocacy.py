@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qaudit.display import day
 from qaudit.cli.output import emit_object, emit_record, emit_rows
 from qaudit.cli.params import checked_text, date_option, period_option
 from qaudit.cli.state import Format, state
@@ -106,7 +107,7 @@ def record(
         view,
         fmt,
         f"Recorded advocacy {view.id}: {view.case_ref}'s conference on "
-        f"{view.conference_date:%a %d %b %Y}; {_state_of(view)}.",
+        f"{day(view.conference_date)}; {_state_of(view)}.",
     )
 
 

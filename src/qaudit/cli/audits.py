@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qaudit.display import day
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import checked_text, date_option
@@ -306,8 +307,8 @@ def grade(
     if result.moderation_due is not None:
         owner = result.moderation_owner or "no head of service known for the case's team"
         say(
-            f"Inadequate: moderation due {result.moderation_due:%a %d %b %Y} ({owner}); "
-            f"re-audit due {result.reaudit_due:%a %d %b %Y}."
+            f"Inadequate: moderation due {day(result.moderation_due)} ({owner}); "
+            f"re-audit due {day(result.reaudit_due)}."
         )
 
 

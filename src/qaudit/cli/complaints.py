@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qaudit.display import day
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_record, emit_rows
 from qaudit.cli.params import checked_text, date_option, period_option
@@ -125,7 +126,7 @@ def log_(
         view,
         fmt,
         f"Logged {view.ref} (stage {view.stage}, {view.procedure}): response "
-        f"due {view.response_due:%a %d %b %Y}.",
+        f"due {day(view.response_due)}.",
     )
 
 
@@ -139,7 +140,10 @@ def respond(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Record the substantive response (the complaint resolved). The complaint is answered
-    only when the final response letter is sent."""
+    only when the final response letter is sent.
+
+    Example: `qaudit complaints respond C-2026-0042 --date 2026-12-01`
+    """
     from qaudit.services.complaints import respond as record
 
     st = state(ctx)
@@ -159,7 +163,10 @@ def letter(
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Record the final response letter sent: this is when the complaint counts as answered."""
+    """Record the final response letter sent: this is when the complaint counts as answered.
+
+    Example: `qaudit complaints letter C-2026-0042 --date 2026-12-02`
+    """
     from qaudit.services.complaints import send_letter
 
     st = state(ctx)
@@ -181,7 +188,10 @@ def extend(
     days: Annotated[int, typer.Option("--days", help="Working days to add.")],
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Extend the stage's timescale: stage 1 to 20 working days at most, stage 2 to 65."""
+    """Extend the stage's timescale: stage 1 to 20 working days at most, stage 2 to 65.
+
+    Example: `qaudit complaints extend C-2026-0042 --days 10`
+    """
     from qaudit.services.complaints import extend as record
 
     st = state(ctx)
@@ -190,7 +200,7 @@ def extend(
         view,
         fmt,
         f"{view.ref}: extended by {view.extension_days} working days; due "
-        f"{view.response_due:%a %d %b %Y}.",
+        f"{day(view.response_due)}.",
     )
 
 
@@ -265,7 +275,10 @@ def next_stage(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Move to stage 2 or 3: asked for within 20 working days of the response letter (or once
-    the stage is overdue); later only with --late REASON."""
+    the stage is overdue); later only with --late REASON.
+
+    Example: `qaudit complaints next-stage C-2026-0042 --requested 2026-12-14`
+    """
     from qaudit.services.complaints import next_stage as record
 
     st = state(ctx)
@@ -278,7 +291,7 @@ def next_stage(
         view,
         fmt,
         f"{view.ref}: stage {view.stage} from {view.received}; response due "
-        f"{view.response_due:%a %d %b %Y}.",
+        f"{day(view.response_due)}.",
     )
 
 
@@ -290,7 +303,10 @@ def close(
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Close a complaint with its outcome: upheld, partly-upheld, not-upheld or withdrawn."""
+    """Close a complaint with its outcome: upheld, partly-upheld, not-upheld or withdrawn.
+
+    Example: `qaudit complaints close C-2026-0042 --outcome partly-upheld`
+    """
     from qaudit.services.complaints import close as record
 
     st = state(ctx)
@@ -313,7 +329,10 @@ def list_(
     every: AllOption = False,
 ) -> None:
     """Every complaint, answered and closed ones too, unless --open. A table shows the first
-    1,000 unless --limit N or --all."""
+    1,000 unless --limit N or --all.
+
+    Example: `qaudit complaints list --open --format csv > open-complaints.csv`
+    """
     from qaudit.services.complaints import list_complaints
 
     views = list_complaints(store=state(ctx).store, open_only=open_only)
@@ -334,7 +353,10 @@ def show(
     ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     fmt: FormatOption = Format.table,
 ) -> None:
-    """One complaint in full."""
+    """One complaint in full.
+
+    Example: `qaudit complaints show C-2026-0042`
+    """
     from qaudit.services.complaints import show as find
 
     view = find(store=state(ctx).store, ref=ref)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from qaudit.display import day
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import checked_name, checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
@@ -90,7 +91,7 @@ def add(
         emit_rows(_flat([view]), fmt=fmt, columns=COLUMNS)
     numbers = ", ".join(str(r.id) for r in view.resolutions)
     say(
-        f"Recorded scrutiny session {view.id} ({view.committee}, {view.held_on:%a %d %b %Y}): "
+        f"Recorded scrutiny session {view.id} ({view.committee}, {day(view.held_on)}): "
         + (
             f"{len(view.resolutions)} resolutions ({numbers}), open."
             if view.resolutions

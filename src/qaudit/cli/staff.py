@@ -48,7 +48,10 @@ def list_(
     every: AllOption = False,
 ) -> None:
     """Everyone known to the store, with role, team and the teams a head of service heads.
-    A table shows the first 1,000 unless --limit N or --all."""
+    A table shows the first 1,000 unless --limit N or --all.
+
+    Example: `qaudit staff list --role auditor`
+    """
     from qaudit.services.staff import list_staff
 
     people = list_staff(store=state(ctx).store, role=role)

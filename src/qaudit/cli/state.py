@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,6 +22,23 @@ if TYPE_CHECKING:
 
     from qaudit.services.context import Context
     from qaudit.store.engine import Store
+
+
+def _flags_show_no_type() -> None:
+    """Typer 0.29's rich help prints a flag's type, ``<bool>``, beside every flag (``--help
+    <bool>``, ``--force <bool>``) although a flag takes no value; its plain help leaves it out.
+    A flag's type in the rich help is left out here too, so help shows flags as they are typed."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    setattr(TyperOption, "display_type_rich", display_type_rich)  # noqa: B010
+
+
+_flags_show_no_type()
 
 
 class Format(StrEnum):
