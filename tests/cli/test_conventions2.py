@@ -114,3 +114,84 @@ def test_dates_in_messages_have_no_leading_zero(cli: Cli) -> None:
     assert done.exit_code == 0, done.stderr
     assert "Tue 1 Dec 2026" in done.stderr
     assert "01 Dec" not in done.stderr
+
+
+def test_gitignore_and_make_clean_cover_what_the_demo_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from qaudit.cli import app
+
+    root = Path(__file__).resolve().parents[2]
+    if shutil.which("git") is None or shutil.which("make") is None:
+        pytest.skip("needs git and make")
+    shutil.copy(root / ".gitignore", tmp_path / ".gitignore")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    monkeypatch.chdir(tmp_path)
+    built = CliRunner().invoke(app, ["demo"])
+    assert built.exit_code == 0, built.stderr
+    (tmp_path / "qaudit-demo.fault-20261201T090000Z.txt").write_text("a fault report\n")
+    written = {p.name for p in tmp_path.iterdir()} - {".git", ".gitignore"}
+    assert {"qaudit-demo.db"} < written and any(n.endswith(".xlsx") for n in written)
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert status.stdout == "?? .gitignore\n"
+    subprocess.run(
+        ["make", "-s", "-f", str(root / "Makefile"), "clean", "VENV=.no-venv"],
+        cwd=tmp_path, check=True, capture_output=True,
+    )  # fmt: skip
+    assert {p.name for p in tmp_path.iterdir()} == {".git", ".gitignore"}
+
+
+def test_log_speaks_human_and_says_when_more_events_exist(
+    one_case: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    added = one_case("scrutiny", "add", "--committee", "Board", "--resolution", "Report rates")
+    assert added.exit_code == 0, added.stderr
+    listed = one_case("scrutiny", "list", "--format", "json")
+    resolution = listed.json()[0]["resolutions"][0]["id"]  # type: ignore[index]
+    done = one_case("scrutiny", "action", str(resolution), "--status", "done", "--note", "Added")
+    assert done.exit_code == 0, done.stderr
+    table = one_case("log", "-n", "2")
+    assert table.exit_code == 0, table.stderr
+    assert "status open → done; note (none) → Added" in table.stdout
+    assert "{'" not in table.stdout and "None" not in table.stdout
+    assert "UTC" not in table.stdout
+    assert table.stderr == "… 3 earlier events: give --limit N or --all.\n"
+    every = one_case("log", "--all")
+    assert every.exit_code == 0 and every.stderr == ""
+    events = one_case("log", "--format", "json", "--all").json()
+    assert events[-1]["action"] == "store.migrate"  # type: ignore[index]
+    both = one_case("log", "--all", "--limit", "3")
+    assert both.exit_code == 2
+
+
+def test_times_in_tables_are_the_clock_in_england() -> None:
+    from datetime import UTC, datetime
+
+    from qaudit.cli.output import local_time
+
+    assert local_time(datetime(2026, 7, 1, 8, 30, tzinfo=UTC)) == "2026-07-01 09:30"
+    assert local_time(datetime(2026, 12, 1, 8, 30)) == "2026-12-01 08:30"
+
+
+def test_yes_and_no_in_csv_true_and_false_in_json() -> None:
+    import contextlib
+    import io
+
+    from qaudit.cli.output import emit_rows
+    from qaudit.cli.state import Format
+
+    json_out = '[\n{"flag": true},\n{"flag": false}\n]\n'
+    for fmt, expected in ((Format.csv, "flag\nYes\nNo\n"), (Format.json, json_out)):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            emit_rows([{"flag": True}, {"flag": False}], fmt=fmt, columns=[("flag", "Flag")])
+        assert out.getvalue() == expected

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.display import day
 from qaudit.cli.output import emit_object, emit_record, emit_rows
 from qaudit.cli.params import checked_text, date_option, period_option
 from qaudit.cli.state import Format, state
+from qaudit.display import day
 
 if TYPE_CHECKING:
     from qaudit.services.advocacy import AdvocacyView

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.display import day
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import checked_text, date_option
 from qaudit.cli.state import Format, say, state, warn
+from qaudit.display import day
 from qaudit.errors import RuleError
 
 if TYPE_CHECKING:
@@ -306,6 +306,7 @@ def grade(
         say(f"Re-audit: {result.change} since the Inadequate audit.")
     if result.moderation_due is not None:
         owner = result.moderation_owner or "no head of service known for the case's team"
+        assert result.reaudit_due is not None  # an Inadequate audit has both
         say(
             f"Inadequate: moderation due {day(result.moderation_due)} ({owner}); "
             f"re-audit due {day(result.reaudit_due)}."

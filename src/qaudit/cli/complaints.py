@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.display import day
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_record, emit_rows
 from qaudit.cli.params import checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
+from qaudit.display import day
 from qaudit.errors import RuleError
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from qaudit.cli.state import Format, out_console, say
@@ -26,13 +26,32 @@ def to_json(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
+    """A value as text for a CSV: Yes/No for people, dates and times as ISO 8601."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict | list):
         return to_json(value)
     return str(value)
+
+
+def local_time(moment: datetime) -> str:
+    """A moment (stored in UTC) as the clock read in England: ``2026-12-01 09:00``."""
+    from qaudit.domain.dates import LONDON
+
+    if moment.tzinfo is None:  # stored UTC, read back without its zone
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+
+
+def _table_cell(value: Any) -> str:
+    """A value as text for a table: as in a CSV, but times in Europe/London."""
+    if isinstance(value, datetime):
+        return local_time(value)
+    return _cell(value)
 
 
 def _csv_cell(value: Any) -> str:
@@ -93,7 +112,7 @@ def emit_rows(
     # TABLE_BLOCK rows at a time: memory stays flat, whatever --all asks for.
     table = new_table(first=True)
     for row in rows:
-        table.add_row(*(Text(visible(_cell(row.get(key)))) for key, _ in columns))
+        table.add_row(*(Text(visible(_table_cell(row.get(key)))) for key, _ in columns))
         count += 1
         if count % TABLE_BLOCK == 0:
             console.print(table)

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from qaudit.display import day
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import checked_name, checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
+from qaudit.display import day
 
 if TYPE_CHECKING:
     from qaudit.services.scrutiny import SessionView

@@ -81,6 +81,19 @@ class ChangeView:
         return ""
 
 
+def count_changes(*, store: Store, action: str | None = None, ref: str | None = None) -> int:
+    """How many events ``list_changes`` would give without a limit."""
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(ChangeLog)
+    if action is not None:
+        query = query.where(col(ChangeLog.action).startswith(action))
+    if ref is not None:
+        query = query.where(ChangeLog.entity_ref == ref)
+    with store.reading() as session:
+        return int(session.exec(query).one())
+
+
 def list_changes(
     *,
     store: Store,
