@@ -195,3 +195,50 @@ def test_yes_and_no_in_csv_true_and_false_in_json() -> None:
         with contextlib.redirect_stdout(out):
             emit_rows([{"flag": True}, {"flag": False}], fmt=fmt, columns=[("flag", "Flag")])
         assert out.getvalue() == expected
+
+
+WRITES = {
+    "init", "demo", "cases import", "staff import", "sample", "grade", "moderate",
+    "complaints log", "complaints respond", "complaints letter", "complaints extend",
+    "complaints escalate", "complaints next-stage", "complaints close", "survey import",
+    "survey cohort", "survey review", "advocacy record", "advocacy provide", "scrutiny add",
+    "scrutiny action", "report", "db backup", "db restore", "db erase", "db unerase",
+}  # fmt: skip
+
+
+def test_every_write_command_takes_quiet() -> None:
+    commands = dict(_commands())
+    assert set(commands) >= WRITES
+    lacking = [
+        name
+        for name in sorted(WRITES)
+        if not any("--quiet" in p.opts and "-q" in p.opts for p in commands[name].params)
+    ]
+    assert lacking == []
+
+
+def test_quiet_writes_say_nothing_when_all_went_well(cli: Cli, tmp_path: Path) -> None:
+    before = snapshot(cli.url)
+    staff = cli("staff", "import", str(write_csv(tmp_path / "s.csv", STAFF)), "--quiet")
+    assert (staff.exit_code, staff.stdout, staff.stderr) == (0, "", "")
+    cases = cli("cases", "import", "-q", str(write_csv(tmp_path / "c.csv", CASES)))
+    assert (cases.exit_code, cases.stdout, cases.stderr) == (0, "", "")
+    assert snapshot(cli.url) != before
+    listed = cli("cases", "list", "--format", "json").json()
+    assert [c["case_ref"] for c in listed] == ["K1"]  # type: ignore[index]
+    nothing = cli("complaints", "escalate", "--overdue", "--quiet")
+    assert (nothing.exit_code, nothing.stdout, nothing.stderr) == (0, "", "")
+    loud = cli("complaints", "escalate", "--overdue")
+    assert loud.stderr == "No overdue complaint left to escalate.\n"
+    # Data asked for still comes; errors still say what went wrong.
+    logged = cli(
+        "complaints", "log", "--case", "K1", "--theme", "delay", "--summary", "Late visit",
+        "--received", "2026-11-02", "--format", "json", "-q",
+    )  # fmt: skip
+    assert logged.exit_code == 0 and logged.stderr == ""
+    assert logged.json()["case_ref"] == "K1"  # type: ignore[index]
+    after = snapshot(cli.url)
+    refused = cli("complaints", "respond", "NO-SUCH", "--quiet")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: ") and refused.stderr.count("\n") == 1
+    assert snapshot(cli.url) == after

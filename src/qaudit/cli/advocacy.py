@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from qaudit.cli.output import emit_object, emit_record, emit_rows
-from qaudit.cli.params import checked_text, date_option, period_option
+from qaudit.cli.params import QuietOption, checked_text, date_option, period_option
 from qaudit.cli.state import Format, state
 from qaudit.display import day
 
@@ -82,6 +82,7 @@ def record(
         typer.Option("--provided-date", help="When an advocate was provided (may be earlier)."),
     ] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record a child protection conference: was the child told they may have an advocate,
     did they ask, and when one was provided. A request must be met by the conference date.
@@ -117,6 +118,7 @@ def provide(
     advocacy_id: Annotated[int, typer.Argument(help="The advocacy record's number.")],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record the date an advocate was provided for a child who asked for one.
 

@@ -12,7 +12,7 @@ import typer
 
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import checked_text, date_option
+from qaudit.cli.params import QuietOption, checked_text, date_option
 from qaudit.cli.state import Format, say, state, warn
 from qaudit.display import day
 from qaudit.errors import RuleError
@@ -119,6 +119,7 @@ def sample(
         bool, typer.Option("--dry-run", help="Show the draw; save nothing.")
     ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Draw the month's audit sample from the cases open on its first day, and allocate it.
 
@@ -236,6 +237,7 @@ def grade(
         bool, typer.Option("--adhoc", help="An audit outside the sample and re-audits.")
     ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record the audit of a case: the grade, framework answers, strengths, areas for development,
     themes and family feedback. It completes the case's sample item or pending re-audit.
@@ -336,6 +338,7 @@ def moderate(
         str | None, typer.Option("--notes", callback=checked_text, help="Moderation notes.")
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Moderate an Inadequate audit: a head of service agrees or regrades it and records the
     reflective conversation (in one go or two). Complete when both are recorded.

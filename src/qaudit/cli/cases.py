@@ -10,7 +10,7 @@ import typer
 
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object
-from qaudit.cli.params import date_option
+from qaudit.cli.params import QuietOption, date_option
 from qaudit.cli.progress import row_progress
 from qaudit.cli.state import Format, say, state, warn
 
@@ -58,6 +58,7 @@ def import_(
         SummaryFormat,
         typer.Option("--format", "-f", help="table: a summary for people; json: the counts."),
     ] = SummaryFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Import cases from the canonical CSV or an Annex A workbook: all rows or none.
 

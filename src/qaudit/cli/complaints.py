@@ -10,7 +10,7 @@ import typer
 
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_record, emit_rows
-from qaudit.cli.params import checked_text, date_option, period_option
+from qaudit.cli.params import QuietOption, checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
 from qaudit.display import day
 from qaudit.errors import RuleError
@@ -92,6 +92,7 @@ def log_(
         Relationship, typer.Option("--from", help="The complainant: no names.")
     ] = Relationship.parent,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Log a complaint. Its response is due by the timescale for the procedure and stage, in
     working days (a complaint received on a non-working day counts from the next one).
@@ -138,6 +139,7 @@ def respond(
     ],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record the substantive response (the complaint resolved). The complaint is answered
     only when the final response letter is sent.
@@ -162,6 +164,7 @@ def letter(
     ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record the final response letter sent: this is when the complaint counts as answered.
 
@@ -187,6 +190,7 @@ def extend(
     ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     days: Annotated[int, typer.Option("--days", help="Working days to add.")],
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Extend the stage's timescale: stage 1 to 20 working days at most, stage 2 to 65.
 
@@ -218,6 +222,7 @@ def escalate(
             "--no-header", help="CSV without its header line, to append to a file from cron."
         ),
     ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Escalate to the head of service of the case's team. With --overdue, every overdue
     complaint not yet escalated (safe to run daily from cron).
@@ -273,6 +278,7 @@ def next_stage(
         ),
     ] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Move to stage 2 or 3: asked for within 20 working days of the response letter (or once
     the stage is overdue); later only with --late REASON.
@@ -302,6 +308,7 @@ def close(
     outcome: Annotated[Outcome, typer.Option("--outcome")],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Close a complaint with its outcome: upheld, partly-upheld, not-upheld or withdrawn.
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from qaudit.cli.output import emit_object
+from qaudit.cli.params import QuietOption
 from qaudit.cli.state import Format, say, state, warn
 from qaudit.errors import QauditError, RuleError
 
@@ -98,6 +99,7 @@ def backup(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="Where to write the copy.")],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """A consistent copy of the store, taken while others write, checked, created 0600.
     The copy is written beside PATH under a temporary name and renamed only once checked.
@@ -115,6 +117,7 @@ def restore(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="The backup to restore.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Replace the store with a checked backup; the current store is kept aside, not deleted.
     Takes the store's writer lock: while another command writes, it waits, then refuses.
@@ -142,6 +145,7 @@ def erase(
     case: Annotated[str, typer.Argument(help="The case ref.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (the log records it).")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Erase a case's personal details: date of birth, worker, and the free text of its
     audits, moderations, complaints and complaint stages; the log records who, when and why,
@@ -190,6 +194,7 @@ def unerase(
     ctx: typer.Context,
     case: Annotated[str, typer.Argument(help="The case ref.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (the log records it).")],
+    quiet: QuietOption = False,
 ) -> None:
     """Lift a case's erasure, deliberately: the next case import may store its date of birth
     and worker again. Nothing erased comes back; the log records who, when and why.

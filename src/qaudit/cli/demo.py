@@ -9,6 +9,7 @@ import typer
 
 from qaudit.cli.audits import AUDIT_COLUMNS, OVERDUE_COLUMNS
 from qaudit.cli.output import emit_rows
+from qaudit.cli.params import QuietOption
 from qaudit.cli.state import Format, say, state
 
 app = typer.Typer()
@@ -20,6 +21,7 @@ def demo(
     path: Annotated[
         Path, typer.Argument(help="Where to build the demo store (replaced if it is a demo).")
     ] = Path("qaudit-demo.db"),
+    quiet: QuietOption = False,
 ) -> None:
     """Build a demonstration store from the synthetic lists shipped with qaudit: staff, 240
     cases, four months of the audit cycle (samples, grades, moderations, re-audits), a year of

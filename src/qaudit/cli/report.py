@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.cli.params import period_option
+from qaudit.cli.params import QuietOption, period_option
 from qaudit.cli.state import out_console, say, state
 from qaudit.display import visible
 from qaudit.errors import RuleError
@@ -120,6 +120,7 @@ def report(
             "0600, the owner only, unless given here or as reports.file_mode in the policy.",
         ),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """A report for the board, a team or the committee: figures for the period, what works
     well beside the areas for development, member scrutiny.

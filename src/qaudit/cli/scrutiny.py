@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import checked_name, checked_text, date_option, period_option
+from qaudit.cli.params import QuietOption, checked_name, checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
 from qaudit.display import day
 
@@ -67,6 +67,7 @@ def add(
         ),
     ] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record a scrutiny session and its resolutions; each stays open until the service
     records what it did about it (qaudit scrutiny action).
@@ -112,6 +113,7 @@ def action(
         ),
     ] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record what the service did about a resolution, and whether it is done.
 

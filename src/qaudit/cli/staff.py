@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.params import QuietOption
 from qaudit.cli.state import Format, say, state, warn
 
 app = typer.Typer(help="Staff: auditors, team managers, heads of service, the QA lead.")
@@ -18,6 +19,7 @@ def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV with header name,role,team.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Import staff: roles auditor, team_manager, head_of_service, qa_lead (or social_worker).
 

@@ -94,6 +94,7 @@ class State:
     user: str
     config: Path | None
     debug: bool = False
+    quiet: bool = False  # --quiet: no messages for people unless something went wrong
     _store: Store | None = field(default=None, repr=False)
 
     def store_path(self) -> Path | None:
@@ -170,12 +171,23 @@ def out_console() -> Console:
     return Out(highlight=False)
 
 
+def quiet() -> bool:
+    """Whether the running command was given --quiet."""
+    from qaudit.cli.params import _current_context
+
+    current = _current_context()
+    found = current.find_object(State) if current is not None else None
+    return isinstance(found, State) and found.quiet
+
+
 def say(message: str) -> None:
-    """A message for people: stderr, never mixed into the data on stdout.
+    """A message for people: stderr, never mixed into the data on stdout; none with --quiet.
 
     Shown as written: no Rich markup, no emoji codes, and control characters escaped, so a
     name or a note quoted in it can neither break the message (after a commit, too) nor drive
     the terminal."""
+    if quiet():
+        return
     from rich.text import Text
 
     err_console().print(Text(visible(message)))

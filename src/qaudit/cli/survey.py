@@ -10,7 +10,7 @@ import typer
 
 from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import checked_text, period_option
+from qaudit.cli.params import QuietOption, checked_text, period_option
 from qaudit.cli.state import Format, say, state, warn
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ def import_(
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
     fmt: SummaryFormatOption = SummaryFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Import Bright Spots responses: all rows or none; anonymous, no child id.
 
@@ -108,6 +109,7 @@ def cohort(
     ],
     invited: Annotated[int, typer.Option("--invited", min=1, help="Children invited.")],
     fmt: SummaryFormatOption = SummaryFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record how many children were invited: the response rate's denominator.
 
@@ -158,6 +160,7 @@ def review(
         ),
     ] = None,
     fmt: SummaryFormatOption = SummaryFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record a response reviewed now (or at --today).
 
