@@ -242,3 +242,101 @@ def test_quiet_writes_say_nothing_when_all_went_well(cli: Cli, tmp_path: Path) -
     assert refused.exit_code == 1
     assert refused.stderr.startswith("Error: ") and refused.stderr.count("\n") == 1
     assert snapshot(cli.url) == after
+
+
+def _text(rows: list[list[str]]) -> str:
+    return "".join(",".join(row) + "\n" for row in rows)
+
+
+def _stdin_copies() -> set[Path]:
+    import tempfile
+
+    return set(Path(tempfile.gettempdir()).glob("qaudit-stdin-*"))
+
+
+def test_imports_read_standard_input_given_as_a_dash(cli: Cli) -> None:
+    before = _stdin_copies()
+    staff = cli("staff", "import", "-", input=_text(STAFF))
+    assert staff.exit_code == 0, staff.stderr
+    assert staff.stderr.startswith("Imported <stdin>: 1 staff; 1 added")
+    cases = cli("cases", "import", "-", "--format", "json", input=_text(CASES))
+    assert cases.exit_code == 0, cases.stderr
+    assert cases.json()["file"] == "<stdin>"  # type: ignore[index]
+    assert cases.json()["added"] == 1  # type: ignore[index]
+    survey = [
+        ["response_id", "survey", "age_band", "received_at", "concern", "comment"],
+        ["R1", "your-life-your-care", "8-11", "2026-11-30T09:00", "no", "I like my school"],
+    ]
+    voices = cli("survey", "import", "-", input=_text(survey))
+    assert voices.exit_code == 0, voices.stderr
+    assert voices.stderr == (
+        "Warning: <stdin>: 1 timestamp had no time zone and was taken as Europe/London time\n"
+        "Imported <stdin>: 1 responses; 1 added, 0 unchanged.\n"
+    )
+    listed = cli("cases", "list", "--format", "json").json()
+    assert [c["case_ref"] for c in listed] == ["K1"]  # type: ignore[index]
+    logged = cli("log", "--action", "cases.import", "--format", "json").json()
+    assert logged[0]["entity_ref"] == "<stdin>"  # type: ignore[index]
+    assert _stdin_copies() == before  # the temporary copies are gone
+
+
+def test_a_bad_file_on_standard_input_is_named_stdin_with_line_and_column(cli: Cli) -> None:
+    before, copies = snapshot(cli.url), _stdin_copies()
+    bad = [*CASES, ["K2", "Team A", "", "CIN", "2026-13-01", "", ""]]
+    refused = cli("cases", "import", "-", input=_text(bad))
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "Error: <stdin>, line 3, column 5 (open_date): '2026-13-01' is not a date "
+        "(YYYY-MM-DD or DD/MM/YYYY)\n"
+    )
+    assert snapshot(cli.url) == before
+    assert _stdin_copies() == copies  # removed on error too
+
+
+def test_a_dash_at_a_terminal_is_refused(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("qaudit.cli.stdin.stdin_is_terminal", lambda: True)
+    before = snapshot(cli.url)
+    refused = cli("cases", "import", "-")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: '-' reads the file from standard input, and that")
+    assert refused.stderr.count("\n") == 1
+    assert snapshot(cli.url) == before
+
+
+def test_a_temporary_copy_of_standard_input_is_private(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import stat
+    import sys
+
+    from qaudit.cli.stdin import input_file
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a,b\n1,2\n")))
+    with input_file(Path("-"), max_bytes=5) as path:
+        assert path.name == "<stdin>"
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert path.read_bytes() == b"a,b\n1,"  # max_bytes + 1: the size check refuses it
+    assert not path.parent.exists()
+
+
+def test_report_out_dash_writes_to_standard_output(
+    one_case: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    csv_out = one_case("report", "audits", "--period", "2026-11", "--format", "csv", "--out", "-")
+    assert csv_out.exit_code == 0, csv_out.stderr
+    assert csv_out.stdout.count("\n") > 1 and "," in csv_out.stdout
+    assert csv_out.stderr.startswith("Change log head ")
+    xlsx = one_case.runner.invoke(
+        __import__("qaudit.cli", fromlist=["app"]).app,
+        ["--database-url", one_case.url, "--today", "2026-12-01", "report", "audits",
+         "--period", "2026-11", "--format", "xlsx", "--out", "-"],
+    )  # fmt: skip
+    assert xlsx.exit_code == 0, xlsx.stderr
+    assert xlsx.stdout_bytes.startswith(b"PK\x03\x04")  # a workbook, byte for byte
+    monkeypatch.setattr("qaudit.cli.report.stdout_is_terminal", lambda: True)
+    refused = one_case("report", "audits", "--format", "xlsx", "--out", "-")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: an XLSX report is binary")
+    assert refused.stdout == ""
+    moded = one_case("report", "audits", "--format", "csv", "--out", "-", "--mode", "0640")
+    assert moded.exit_code == 1 and "standard output has none" in moded.stderr

@@ -12,6 +12,7 @@ from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, period_option
 from qaudit.cli.state import Format, say, state, warn
+from qaudit.cli.stdin import as_given, input_file, shown_name
 
 if TYPE_CHECKING:
     from qaudit.services.survey import ResponseView
@@ -69,7 +70,8 @@ def import_(
     file: Annotated[
         Path,
         typer.Argument(
-            help="Bright Spots CSV: response_id,survey,age_band,received_at,concern,comment."
+            help="Bright Spots CSV: response_id,survey,age_band,received_at,concern,comment; - for "
+            "standard input."
         ),
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
@@ -87,15 +89,17 @@ def import_(
     from qaudit.services.survey import import_survey
 
     st = state(ctx)
-    summary = import_survey(store=st.store, path=file, ctx=st.context(), dry_run=dry_run)
+    run = st.context()
+    with input_file(file, max_bytes=run.policy.imports.max_file_bytes) as path:
+        summary = import_survey(store=st.store, path=path, ctx=run, dry_run=dry_run)
     for message in summary.warnings:
-        warn(message)
+        warn(as_given(message, path))
     if fmt is SummaryFormat.json:
-        emit_object(summary.as_dict())
+        emit_object({**summary.as_dict(), "file": shown_name(summary.file, file)})
     lead = "Checked (dry run, nothing written)" if dry_run else "Imported"
     say(
-        f"{lead} {summary.file}: {summary.rows} responses; {summary.added} added, "
-        f"{summary.unchanged} unchanged."
+        f"{lead} {shown_name(summary.file, file)}: {summary.rows} responses; "
+        f"{summary.added} added, {summary.unchanged} unchanged."
     )
 
 
