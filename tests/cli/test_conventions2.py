@@ -3,6 +3,7 @@ shell completion, standard input and output as files, quiet writes for cron, hum
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -340,3 +341,86 @@ def test_report_out_dash_writes_to_standard_output(
     assert refused.stdout == ""
     moded = one_case("report", "audits", "--format", "csv", "--out", "-", "--mode", "0640")
     assert moded.exit_code == 1 and "standard output has none" in moded.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """The demo store, built once, and what `qaudit demo` printed (not at a terminal)."""
+    from typer.testing import CliRunner
+
+    from qaudit.cli import app
+
+    folder = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", "80")
+        patch.chdir(folder)
+        built = CliRunner().invoke(app, ["demo"])  # as `make demo` runs it
+    assert built.exit_code == 0, built.stderr
+    return folder / "qaudit-demo.db", built.stdout, built.stderr
+
+
+def test_the_demo_piped_reads_cleanly_at_80_columns(demo_store: tuple[Path, str, str]) -> None:
+    _, out, err = demo_store
+    assert "Overdue on" in out and "Built the demo store" in err
+    too_long = [line for line in (out + err).splitlines() if len(line) > 80]
+    assert too_long == []
+
+
+# (command, JSON fields whose values must appear whole in the table, headings at 80 only with
+# --wide)
+TABLES = [
+    (["overdue"], ["kind", "ref", "due", "days_overdue"], ["Detail"]),
+    (["audits", "list"], ["audit_id", "case_ref", "due", "audit_date"], ["Auditor"]),
+    (["complaints", "list"], ["ref", "received", "response_due", "case_ref"], ["Outcome"]),
+    (["survey", "list"], ["response_id", "age_band", "review_due"], ["Reviewed by"]),
+    (["cases", "list"], ["case_ref", "open_date", "close_date"], []),
+    (["log", "--limit", "40"], ["id", "action", "entity_ref"], []),
+    (["reaudits"], ["case_ref", "audit_id", "due"], []),
+    (["advocacy", "list"], ["id", "case_ref", "conference_date"], []),
+]
+
+
+@pytest.mark.parametrize(("command", "fields", "wide_only"), TABLES)
+def test_tables_fit_80_columns_without_splitting_a_ref_date_or_number(
+    demo_store: tuple[Path, str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    fields: list[str],
+    wide_only: list[str],
+) -> None:
+    from datetime import datetime
+
+    from typer.testing import CliRunner
+
+    from qaudit.cli import app
+    from qaudit.cli.output import local_time
+
+    db = demo_store[0]
+    monkeypatch.setenv("COLUMNS", "80")
+    head = ["--db", str(db), "--today", "2026-12-14"]
+    table = CliRunner().invoke(app, [*head, *command])
+    assert table.exit_code == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert len(lines) > 4
+    assert max(len(line) for line in lines) <= 80
+    data = CliRunner().invoke(app, [*head, *command, "--format", "json"])
+    assert data.exit_code == 0, data.stderr
+    rows = json.loads(data.stdout)
+    assert rows
+    shown = table.stdout
+    for row in rows[:40]:
+        for field in fields:
+            value = row.get(field)
+            if value in (None, ""):
+                continue
+            text = str(value)
+            if isinstance(value, str) and len(value) > 10 and value[10] == "T":
+                text = local_time(datetime.fromisoformat(value))  # a time, as in England
+            assert text in shown, (field, text)
+    for heading in wide_only:
+        assert f" {heading} " not in shown
+    if wide_only:
+        assert "--wide shows every column" in table.stderr
+        wide = CliRunner().invoke(app, [*head, *command, "--wide"])
+        assert wide.exit_code == 0, wide.stderr
+        assert all(heading in wide.stdout for heading in wide_only)

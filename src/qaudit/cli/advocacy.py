@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qaudit.cli.limits import WideOption
 from qaudit.cli.output import emit_object, emit_record, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, date_option, period_option
 from qaudit.cli.state import Format, state
@@ -146,6 +147,7 @@ def list_(
         str | None, typer.Option("--period", help=f"Conferences in the period: {PERIOD_HELP}")
     ] = None,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Every conference recorded, oldest first, with where its advocacy stands: not-offered,
     not-requested, provided, awaiting (the conference is today) or not-met.
@@ -159,7 +161,13 @@ def list_(
     chosen = period_option(period, run.today) if period is not None else None
     views = list_conferences(store=st.store, ctx=run, period=chosen)
     title = "Advocacy at conferences" + (f" {chosen.label}" if chosen else "")
-    emit_rows((v.as_dict() for v in views), fmt=fmt, columns=COLUMNS, title=title)
+    emit_rows(
+        (v.as_dict() for v in views),
+        fmt=fmt,
+        columns=COLUMNS,
+        title=title,
+        keep=("id", "case_ref", "conference_date", "offered", "requested", "status"),
+    )
 
 
 @app.command()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, date_option
 from qaudit.cli.state import Format, say, state, warn
@@ -73,7 +73,7 @@ OVERDUE_COLUMNS = [
     ("ref", "Ref"),
     ("case_ref", "Case"),
     ("due", "Due"),
-    ("days_overdue", "Working days over"),
+    ("days_overdue", "Days over"),
     ("owner", "Owner"),
     ("escalate_to", "Escalate to"),
     ("detail", "Detail"),
@@ -89,6 +89,9 @@ AUDIT_COLUMNS = [
     ("grade", "Grade"),
     ("status", "Status"),
 ]
+# What a table shows at any width; the other columns as the terminal has room (--wide: all).
+OVERDUE_KEEP = ("kind", "ref", "due", "days_overdue", "owner")
+AUDIT_KEEP = ("audit_id", "case_ref", "due", "audit_date", "grade", "status")
 SAMPLE_COLUMNS = [
     ("case_ref", "Case"),
     ("team", "Team"),
@@ -378,6 +381,7 @@ def reaudits(
     ctx: typer.Context,
     status: Annotated[ReauditStatus | None, typer.Option("--status")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Re-audits after Inadequate audits: pending, done (improved / same / worse), cancelled.
 
@@ -403,6 +407,7 @@ def reaudits(
             ("note", "Note"),
         ],
         title="Re-audits",
+        keep=("case_ref", "audit_id", "due", "status", "first_grade", "reaudit_grade"),
     )
 
 
@@ -416,6 +421,7 @@ def overdue(
         bool, typer.Option("--fail-if-any", help="Exit 3 when anything is overdue (for cron).")
     ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """What is past its due date: sampled audits not graded, moderations, re-audits, complaints
     without their final response letter, survey responses not reviewed within 24 hours,
@@ -434,6 +440,7 @@ def overdue(
         fmt=fmt,
         columns=OVERDUE_COLUMNS,
         title="Overdue",
+        keep=OVERDUE_KEEP,
     )
     if fmt is Format.table:
         say(f"{len(items)} overdue." if items else "Nothing overdue.")
@@ -452,6 +459,7 @@ def list_(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Audits recorded (graded, moderation-due, moderated) and still to do (due, overdue).
     A table shows the first 1,000 unless --limit N or --all.
@@ -475,6 +483,7 @@ def list_(
         fmt=fmt,
         columns=AUDIT_COLUMNS,
         title="Audits",
+        keep=AUDIT_KEEP,
         limit=row_limit(fmt, limit, every),
         total=lambda: len(lines),
         noun="audits",

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object
 from qaudit.cli.params import QuietOption, date_option
 from qaudit.cli.progress import row_progress
@@ -139,6 +139,7 @@ def list_(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Every case, closed ones too, unless filtered. CSV and JSON stream every case; a table
     shows the first 1,000 unless --limit N or --all.
@@ -158,6 +159,7 @@ def list_(
         fmt=fmt,
         columns=CASE_COLUMNS,
         title="Cases",
+        keep=("case_ref", "team", "category", "open_date", "close_date"),
         limit=most,
         total=lambda: count_cases(store=store, open_on=on, team=team, category=kind),
         noun="cases",

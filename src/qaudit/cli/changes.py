@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from qaudit.cli.limits import AllOption
-from qaudit.cli.output import emit_rows, local_time
+from qaudit.cli.limits import AllOption, WideOption
+from qaudit.cli.output import emit_rows
 from qaudit.cli.state import Format, say, state
 
 app = typer.Typer()
@@ -32,6 +32,7 @@ def log(
     ref: Annotated[str | None, typer.Option("--ref", help="Only events about this record.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Who changed what and when: every change a command made, newest first; the newest 50
     unless --limit N or --all. Times in tables are the clock in England; JSON and CSV give UTC.
@@ -49,7 +50,7 @@ def log(
         rows = (
             {
                 "id": e.id,
-                "recorded_at": local_time(e.recorded_at),
+                "recorded_at": e.recorded_at,  # shown in Europe/London time
                 "actor": e.actor,
                 "action": e.action,
                 "ref": e.entity_ref,
@@ -65,7 +66,13 @@ def log(
             ("ref", "Record"),
             ("summary", "Change"),
         ]
-        shown = emit_rows(rows, fmt=fmt, columns=columns, title="Change log")
+        shown = emit_rows(
+            rows,
+            fmt=fmt,
+            columns=columns,
+            title="Change log",
+            keep=("id", "recorded_at", "action", "ref", "summary"),
+        )
     else:
         shown = emit_rows(
             (e.as_dict() for e in events),

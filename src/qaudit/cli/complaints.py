@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_record, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
@@ -334,6 +334,7 @@ def list_(
     fmt: FormatOption = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Every complaint, answered and closed ones too, unless --open. A table shows the first
     1,000 unless --limit N or --all.
@@ -348,6 +349,7 @@ def list_(
         fmt=fmt,
         columns=COLUMNS,
         title="Complaints",
+        keep=("ref", "stage", "received", "response_due", "status", "case_ref"),
         limit=row_limit(fmt, limit, every),
         total=lambda: len(views),
         noun="complaints",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from qaudit.cli.limits import WideOption
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import QuietOption, checked_name, checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
@@ -152,6 +153,7 @@ def list_(
         ),
     ] = None,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Scrutiny sessions, oldest first, with their resolutions and what was done about them:
     what the quarterly report shows members. JSON: sessions, each with its resolutions.
@@ -168,4 +170,10 @@ def list_(
         return
     title = "Member scrutiny" + (f" {chosen.label}" if chosen else "")
     columns = TABLE_COLUMNS if fmt is Format.table else COLUMNS
-    emit_rows(_flat(sessions), fmt=fmt, columns=columns, title=title)
+    emit_rows(
+        _flat(sessions),
+        fmt=fmt,
+        columns=columns,
+        title=title,
+        keep=("held_on", "committee", "id", "text", "status", "note"),
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.params import QuietOption
 from qaudit.cli.state import Format, say, state, warn
 from qaudit.cli.stdin import as_given, input_file, shown_name
@@ -53,6 +53,7 @@ def list_(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Everyone known to the store, with role, team and the teams a head of service heads.
     A table shows the first 1,000 unless --limit N or --all.

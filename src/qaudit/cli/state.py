@@ -95,6 +95,7 @@ class State:
     config: Path | None
     debug: bool = False
     quiet: bool = False  # --quiet: no messages for people unless something went wrong
+    wide: bool = False  # --wide: a table shows every column, however wide
     _store: Store | None = field(default=None, repr=False)
 
     def store_path(self) -> Path | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, period_option
 from qaudit.cli.state import Format, say, state, warn
@@ -199,6 +199,7 @@ def list_(
     fmt: FormatOption = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Every response, oldest first, with its review deadline and status. A table shows the
     first 1,000 unless --limit N or --all.
@@ -216,6 +217,7 @@ def list_(
         fmt=fmt,
         columns=RESPONSE_COLUMNS,
         title="Survey responses",
+        keep=("response_id", "age_band", "concern", "review_due", "status", "comment"),
         limit=row_limit(fmt, limit, every),
         total=lambda: len(views),
         noun="responses",
