@@ -120,6 +120,11 @@ def emit_rows(
             atomic[i], need[i] = False, min(widths[i], FREE_TEXT_MIN)
         if shown_columns is None:
             shown_columns = _fit(columns, need, console.width, keep=keep, wide=is_wide())
+        if not is_wide() and _table_width([need[i] for i in shown_columns]) > console.width:
+            # Still too wide (a table whose every column matters): everything may fold,
+            # rather than Rich squeezing a column that may not wrap down to nothing.
+            atomic = [False] * len(columns)
+            need = [min(n, 4) for n in need]
             left_out = [headings[i] for i in range(len(columns)) if i not in shown_columns]
             if left_out:
                 say(
@@ -205,7 +210,7 @@ def _fit(
     """The columns to show: all of them with --wide or when they fit; otherwise those that
     matter (``keep``) and, of the rest, as many as fit, in order."""
     every = list(range(len(columns)))
-    if wide or keep is None or _table_width([need[i] for i in every]) <= width:
+    if wide or keep is None or _table_width(need) <= width:
         return every
     shown = [i for i in every if columns[i][0] in keep]
     for i in every:

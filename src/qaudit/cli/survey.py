@@ -232,6 +232,7 @@ def stats(
         typer.Option("--period", help="YYYY-MM, YYYY/YY-Qn, YYYY/YY, DATE..DATE, last-quarter…"),
     ],
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Response rates, concerns and reviews in time, per survey and age band.
 
@@ -275,6 +276,15 @@ def stats(
             ("reviewed_in_time_pct", "In time %"),
         ],
         title=f"Bright Spots {chosen.label}",
+        keep=(
+            "survey",
+            "age_band",
+            "responses",
+            "invited",
+            "response_rate_pct",
+            "flagged",
+            "reviewed_in_time_pct",
+        ),
     )
     if fmt is Format.table and not figures:
         say(f"No survey responses or cohorts in {chosen.label}.")
