@@ -120,17 +120,17 @@ def emit_rows(
             atomic[i], need[i] = False, min(widths[i], FREE_TEXT_MIN)
         if shown_columns is None:
             shown_columns = _fit(columns, need, console.width, keep=keep, wide=is_wide())
-        if not is_wide() and _table_width([need[i] for i in shown_columns]) > console.width:
-            # Still too wide (a table whose every column matters): everything may fold,
-            # rather than Rich squeezing a column that may not wrap down to nothing.
-            atomic = [False] * len(columns)
-            need = [min(n, 4) for n in need]
             left_out = [headings[i] for i in range(len(columns)) if i not in shown_columns]
             if left_out:
                 say(
                     f"Left out to fit {console.width} columns: {', '.join(left_out)}; "
                     "--wide shows every column."
                 )
+        if not is_wide() and _table_width([need[i] for i in shown_columns]) > console.width:
+            # Still too wide (a table whose every column matters): everything may fold,
+            # rather than Rich squeezing a column that may not wrap down to nothing.
+            atomic = [False] * len(columns)
+            need = [min(n, 4) for n in need]
         table = Table(
             title=Text(visible(title)) if title is not None and first else None,
             title_justify="left",
