@@ -424,3 +424,14 @@ def test_tables_fit_80_columns_without_splitting_a_ref_date_or_number(
         wide = CliRunner().invoke(app, [*head, *command, "--wide"])
         assert wide.exit_code == 0, wide.stderr
         assert all(heading in wide.stdout for heading in wide_only)
+
+
+def test_a_yes_or_no_in_a_report_csv_reads_as_such() -> None:
+    from qaudit.reports.render import _csv_value
+
+    assert (_csv_value(True), _csv_value(False), _csv_value(3), _csv_value(None)) == (
+        "Yes",
+        "No",
+        3,
+        "",
+    )
