@@ -69,17 +69,6 @@ class ChangeView:
             "detail": self.detail,
         }
 
-    def summary(self) -> str:
-        """One line for people: counts rather than the lists of refs behind them."""
-        detail = self.detail or {}
-        if "counts" in detail:
-            return ", ".join(f"{v:,} {k}" for k, v in detail["counts"].items())
-        if self.action == "staff.import":
-            return f"{len(detail.get('added', []))} added, {len(detail.get('updated', []))} updated"
-        if self.before is not None or self.after is not None:
-            return f"{self.before} → {self.after}"
-        return ""
-
 
 def count_changes(*, store: Store, action: str | None = None, ref: str | None = None) -> int:
     """How many events ``list_changes`` would give without a limit."""
