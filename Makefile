@@ -3,22 +3,35 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Every dependency, extras included, pinned with hashes: the versions the tests pass with.
+LOCK := requirements.lock
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: install demo test lint format bench docs clean
+.PHONY: install lock demo test lint format bench docs clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "qaudit needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install --quiet --no-deps -e '.[dev,analysis,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# Regenerate the lock from pyproject.toml (for every platform, with hashes); pins already in it
+# are kept unless `make lock UPGRADE=--upgrade`. uv is a tool for this step only.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --all-extras --generate-hashes --universal \
+		--python-version 3.11 --quiet $(UPGRADE) -o $(LOCK)
+
 demo: install
 	$(BIN)/qaudit demo
 
+# On every core (pytest-xdist).
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: install
 	$(BIN)/ruff check src tests scripts bench

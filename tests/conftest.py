@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from qaudit.cli import app
@@ -53,24 +56,205 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.chdir(tmp_path)
 
 
-def _postgres_url() -> str:
-    url = os.environ.get(PG_ENV)
-    if not url:
+# PostgreSQL: the server QAUDIT_TEST_DATABASE_URL names, or else the default one when it answers.
+# Each test process (each xdist worker) gets a database of its own on that server, made on first
+# use and dropped at the end: the store's writer lock is an advisory lock, and `db erase` counts
+# the other sessions of its database, both database-wide, so workers (and other test runs on the
+# same server) must not share one.
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_PROBE_TIMEOUT_S = 3
+PG_FIXTURES = frozenset({"pg_url", "pg_database", "pg_alone", "own_pg_database"})
+
+
+@dataclass(frozen=True)
+class PgServer:
+    url: str
+    explicit: bool  # named by QAUDIT_TEST_DATABASE_URL
+    absent: str | None  # why it did not answer, or None when it did
+
+    @property
+    def required(self) -> bool:
+        """Whether a missing server fails the PostgreSQL tests rather than skipping them."""
+        return self.explicit or os.environ.get("CI") == "true"
+
+    def masked(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+
+PG_SERVER = pytest.StashKey[PgServer]()
+PG_DESELECTED = pytest.StashKey[int]()
+
+
+def _probe(url: str) -> str | None:
+    """None when the server answers; otherwise why not, in one line."""
+    try:
+        engine = create_engine(
+            url, poolclass=NullPool, connect_args={"connect_timeout": PG_PROBE_TIMEOUT_S}
+        )
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # any failure means: no usable server
+        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        # psycopg: "connection failed: connection to server at …, port … failed: <why>"
+        return lines[0].rsplit(" failed: ", 1)[-1] if lines else type(exc).__name__
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    explicit = os.environ.get(PG_ENV)
+    url = explicit or DEFAULT_PG_URL
+    config.stash[PG_SERVER] = PgServer(url, bool(explicit), _probe(url))
+    config.stash[PG_DESELECTED] = 0
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("postgres") is not None or bool(names & PG_FIXTURES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PostgreSQL tests carry the marker; with no server (and none required) they are
+    deselected, and the summary says so in one line."""
+    server = config.stash[PG_SERVER]
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        if not _needs_postgres(item):
+            keep.append(item)
+            continue
+        item.add_marker(pytest.mark.postgres)
+        (dropped if server.absent and not server.required else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+        config.stash[PG_DESELECTED] = len(dropped)
+        if hasattr(config, "workeroutput"):  # an xdist worker: tell the controller
+            config.workeroutput["qaudit_pg_deselected"] = len(dropped)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Under xdist the workers collect (and deselect); this process only reports."""
+    dropped = int(getattr(node, "workeroutput", {}).get("qaudit_pg_deselected", 0))
+    config: pytest.Config = node.config
+    config.stash[PG_DESELECTED] = max(config.stash[PG_DESELECTED], dropped)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    server = config.stash[PG_SERVER]
+    dropped = config.stash[PG_DESELECTED]
+    if dropped and server.absent is not None:
+        terminalreporter.write_line(
+            f"PostgreSQL tests skipped ({dropped}): no server at {server.masked()} "
+            f"({server.absent}); set {PG_ENV}=postgresql+psycopg://USER@HOST:PORT/DATABASE "
+            "to run them",
+            yellow=True,
+        )
+
+
+def _postgres_server(config: pytest.Config) -> PgServer:
+    server = config.stash[PG_SERVER]
+    if server.absent is not None:
+        why = f"no PostgreSQL server at {server.masked()} ({server.absent})"
         if os.environ.get("CI") == "true":
-            pytest.fail(f"{PG_ENV} must be set in CI: the PostgreSQL tests may not skip there")
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped")
-    return url
+            pytest.fail(f"{why}: the PostgreSQL tests may not skip in CI")
+        if server.explicit:
+            pytest.fail(f"{why}, though {PG_ENV} names it")
+        pytest.skip(f"{why}: PostgreSQL tests skipped")
+    return server
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# PostgreSQL's cleanup horizon is server-wide in effect: a transaction open in any database holds
+# back every snapshot taken after it began, so VACUUM keeps old row versions it could otherwise
+# drop. The tests that prove `db erase` leaves nothing in the table files therefore run alone:
+# every PostgreSQL test holds this advisory lock shared, those hold it exclusively.
+PG_TESTS_LOCK = 7346122
+
+
+@pytest.fixture(scope="session")
+def _pg_lock_holder(request: pytest.FixtureRequest) -> Iterator[Connection]:
+    server = _postgres_server(request.config)  # the same database in every worker
+    engine = create_engine(server.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as conn:
+        yield conn
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database(request: pytest.FixtureRequest, _pg_lock_holder: Connection) -> Iterator[str]:
+    """A database of this test process's own on the PostgreSQL server, dropped at the end."""
+    server = _postgres_server(request.config)
+    shared = text(f"SELECT pg_advisory_lock_shared({PG_TESTS_LOCK})")
+    unshared = text(f"SELECT pg_advisory_unlock_shared({PG_TESTS_LOCK})")
+    base = make_url(server.url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    prefix = f"{base.database or 'postgres'}_qaudit_"
+    name = f"{prefix}{worker}_{os.getpid()}"
+    admin = create_engine(server.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    _pg_lock_holder.execute(shared)  # CREATE DATABASE is a transaction too
+    with admin.connect() as conn:
+        if base.host in (None, "", "localhost", "127.0.0.1", "::1"):
+            # Databases a killed run left behind: their process is gone (the server is local,
+            # so its test processes are too).
+            left = re.compile(rf"{re.escape(prefix)}(?:gw\d+|main)_(\d+)")
+            for (old,) in conn.execute(text("SELECT datname FROM pg_database")):
+                found = left.fullmatch(old)
+                if found and old != name and not _alive(int(found.group(1))):
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    _pg_lock_holder.execute(unshared)
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        _pg_lock_holder.execute(shared)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _pg_lock_holder.execute(unshared)
+        admin.dispose()
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A URL whose connections use a fresh schema, dropped afterwards."""
-    base = _postgres_url()
+def pg_shared_turn(_pg_lock_holder: Connection) -> Iterator[None]:
+    _pg_lock_holder.execute(text(f"SELECT pg_advisory_lock_shared({PG_TESTS_LOCK})"))
+    try:
+        yield
+    finally:
+        _pg_lock_holder.execute(text(f"SELECT pg_advisory_unlock_shared({PG_TESTS_LOCK})"))
+
+
+@pytest.fixture
+def pg_alone(_pg_lock_holder: Connection) -> Iterator[None]:
+    """No other PostgreSQL test (of this run, in any worker) runs meanwhile."""
+    _pg_lock_holder.execute(text(f"SELECT pg_advisory_lock({PG_TESTS_LOCK})"))
+    try:
+        yield
+    finally:
+        _pg_lock_holder.execute(text(f"SELECT pg_advisory_unlock({PG_TESTS_LOCK})"))
+
+
+@pytest.fixture
+def pg_url(pg_database: str, pg_shared_turn: None) -> Iterator[str]:
+    """A URL whose connections use a fresh schema (in this process's database), dropped
+    afterwards."""
     schema = f"qaudit_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_engine(pg_database, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    url = make_url(pg_database).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
         yield url.render_as_string(hide_password=False)
     finally:
@@ -134,7 +318,9 @@ class Run:
     stdout: str
     stderr: str
 
-    def json(self) -> object:
+    def json(self, exit_code: int = 0) -> object:
+        """The JSON on standard output, of a run that ended with ``exit_code``."""
+        assert self.exit_code == exit_code, (self.exit_code, self.stderr)
         return json.loads(self.stdout)
 
 

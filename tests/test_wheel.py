@@ -79,7 +79,7 @@ def _build_wheel(tmp: Path) -> Path:
     return wheel
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per test process, whatever runs between these tests
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     tmp = tmp_path_factory.mktemp("wheel")
     wheel = _build_wheel(tmp)

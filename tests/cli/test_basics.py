@@ -88,6 +88,7 @@ def test_today_and_user_from_the_environment(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["init"], env=env)
     assert result.exit_code == 0, result.stderr
     log = CliRunner().invoke(app, ["log", "--format", "json"], env=env)
+    assert log.exit_code == 0, log.stderr
     event = log.stdout and __import__("json").loads(log.stdout)[0]
     assert event["actor"] == "cron"
     assert event["as_of"] == "2026-12-23T14:30:00+00:00"  # 14:30 in London in December is UTC
@@ -122,6 +123,7 @@ def test_toml_errors_name_line_and_column(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["--db", str(tmp_path / "s.db"), "--config", str(policy), "init"]
     )
+    assert result.exit_code == 1
     assert "(at line 3, column 17)" in result.stderr
 
 

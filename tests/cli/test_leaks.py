@@ -428,6 +428,7 @@ def test_an_unusable_login_name_falls_back(monkeypatch: pytest.MonkeyPatch) -> N
 def test_json_output_is_unchanged_by_escaping(cli: Cli) -> None:
     assert cli("scrutiny", "add", "--committee", CONTROLS, "--format", "json").exit_code == 0
     listed = cli("scrutiny", "list", "--format", "json")
+    assert listed.exit_code == 0, listed.stderr
     assert json.loads(listed.stdout)[0]["committee"] == CONTROLS
 
 
@@ -601,4 +602,5 @@ def test_text_the_terminal_cannot_encode_is_escaped_not_a_fault(tmp_path: Path) 
     assert added.returncode == 0, added.stderr
     assert b"internal fault" not in added.stderr
     stored = CliRunner().invoke(app, ["--db", str(db), "scrutiny", "list", "--format", "json"])
+    assert stored.exit_code == 0, stored.stderr
     assert "Scrutiny 🌈" in stored.stdout  # committed, and stored as given

@@ -142,6 +142,7 @@ def test_list_by_period_shows_sessions_without_resolutions(cli: Cli) -> None:
     q3 = _list(cli, "--period", "2026/27-Q3")
     assert [s["id"] for s in q3] == [empty["id"], later["id"]]
     csv = cli("scrutiny", "list", "--period", "2026/27-Q3", "--format", "csv")
+    assert csv.exit_code == 0, csv.stderr
     rid = later["resolutions"][0]["id"]
     assert csv.stdout.splitlines() == [
         "session_id,held_on,committee,id,text,status,note,updated_on",

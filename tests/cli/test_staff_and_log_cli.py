@@ -38,6 +38,7 @@ def test_staff_reimport_changes_nothing_and_a_later_list_updates(cli: Cli, tmp_p
     assert cli("staff", "import", str(path)).exit_code == 0
     before = snapshot(cli.url)
     again = cli("staff", "import", str(path))
+    assert again.exit_code == 0, again.stderr
     assert "0 added, 0 updated, 4 unchanged" in again.stderr
     assert snapshot(cli.url) == before
 
@@ -47,6 +48,7 @@ def test_staff_reimport_changes_nothing_and_a_later_list_updates(cli: Cli, tmp_p
         ["Ed Khan", "head_of_service", "Team B"],
     ]
     result = cli("staff", "import", str(write_csv(tmp_path / "later.csv", later)))
+    assert result.exit_code == 0, result.stderr
     assert "3 staff; 1 added, 1 updated, 1 unchanged" in result.stderr
     listed = {p["name"]: p for p in cli("staff", "list", "--format", "json").json()}  # type: ignore[union-attr,index]
     assert (listed["Bo Jones"]["role"], listed["Bo Jones"]["team"]) == ("auditor", "Team B")
@@ -119,6 +121,7 @@ def test_the_log_shows_who_did_what(cli: Cli, tmp_path: Path) -> None:
     only = cli("log", "--action", "store", "--format", "json").json()
     assert [e["action"] for e in only] == ["store.migrate"]  # type: ignore[index]
     limited = cli("log", "-n", "1", "--format", "csv")
+    assert limited.exit_code == 0, limited.stderr
     assert limited.stdout.splitlines()[0].startswith("id,recorded_at,as_of,actor,action")
     assert len(limited.stdout.splitlines()) == 2
     row = next(csv.DictReader(io.StringIO(limited.stdout)))

@@ -3,6 +3,7 @@ exactly once, refs stay unique and the change log's hash chain stays whole."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -15,15 +16,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
+from qaudit.cli import app
 from qaudit.store.engine import WRITER_LOCK, Store
 
 pytestmark = pytest.mark.slow
 
 PROCESSES = 4
-WRITES = 10
+WRITES = 5
 TODAY = "2026-12-01"
 BUSY = "Error: the store is busy"
+REPORT = ["report", "complaints", "--period", "2026/27", "--format", "json"]
 
 
 @dataclass(frozen=True)
@@ -127,15 +131,14 @@ def _check_store(url: str, kept: dict[str, str]) -> None:
     assert len({ref for ref, _ in rows}) == len(rows)  # refs unique
     assert stages == len(kept)
     assert events == len(kept)
-    verified = _qaudit(url, "db", "verify")
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    verified = CliRunner().invoke(app, ["--database-url", url, "db", "verify"])
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
     assert f"{len(kept) + 1} events" in verified.stdout + verified.stderr  # + the store's creation
 
 
 def test_concurrent_writers_lose_nothing_and_keep_the_chain(
     db_url: str, request: pytest.FixtureRequest
 ) -> None:
-    _init(db_url)
     with ThreadPoolExecutor(PROCESSES) as pool:
         results = list(pool.map(lambda n: _writer(db_url, n, WRITES), range(PROCESSES)))
     kept: dict[str, str] = {}
@@ -146,6 +149,27 @@ def test_concurrent_writers_lose_nothing_and_keep_the_chain(
     assert len(set(kept.values())) == len(kept)  # no two writers were handed the same ref
     assert kept, "every write was refused as busy"
     _check_store(db_url, kept)
+    # The race happened: the writers' commits interleave in the change log. Had they run one
+    # after another there would be PROCESSES - 1 changes of writer at most.
+    order = _writers_in_commit_order(db_url)
+    switches = sum(a != b for a, b in itertools.pairwise(order))
+    assert switches >= PROCESSES, f"the writers never overlapped: {order}"
+
+
+def _writers_in_commit_order(url: str) -> list[str]:
+    """Which writer ("P<n>") made each complaint, in the order of their change-log events."""
+    store = Store(url)
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT c.summary FROM change_log l JOIN complaints c ON c.ref = l.entity_ref "
+                    "WHERE l.action = 'complaint.log' ORDER BY l.id"
+                )
+            ).scalars()
+            return [summary.split("-")[0] for summary in rows]
+    finally:
+        store.dispose()
 
 
 def _totals(report: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -155,7 +179,6 @@ def _totals(report: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]
 
 
 def test_a_report_run_while_writers_commit_sees_one_consistent_state(db_url: str) -> None:
-    _init(db_url)
     # One writer at a time, so this test is about the reader (two loggers at once trip the
     # PostgreSQL ref bug the test above records).
     writers, writes = 1, 6
@@ -170,13 +193,13 @@ def test_a_report_run_while_writers_commit_sees_one_consistent_state(db_url: str
             finished.set()
 
     seen: list[int] = []
+    head = ["--database-url", db_url, "--today", TODAY]
     with ThreadPoolExecutor(1) as background:
         future = background.submit(write_all)
         while not finished.is_set() or not seen:
-            done = _qaudit(
-                db_url, "report", "complaints", "--period", "2026/27", "--format", "json"
-            )
-            assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+            # The reader runs in this process (the writers are processes of their own).
+            done = CliRunner().invoke(app, [*head, *REPORT])
+            assert done.exit_code == 0 and done.exception is None, done.stderr
             total, stages = _totals(json.loads(done.stdout))
             # Only logging happens: everything received is still open, and each complaint
             # has exactly one stage, so the tables agree if the report saw one state.
@@ -188,21 +211,32 @@ def test_a_report_run_while_writers_commit_sees_one_consistent_state(db_url: str
         outcomes = future.result()
     kept = {o.summary: ref for o in outcomes if (ref := _check_outcome(o)) is not None}
     assert seen[-1] <= len(kept)
+    # The race happened: some report ran while the writes were part-way through.
+    assert any(0 < n < len(kept) for n in seen), f"no report saw the writes under way: {seen}"
     assert _scalar(db_url, "SELECT count(*) FROM complaints") == len(kept)
     _check_store(db_url, kept)
 
 
 def _wait_for_waiters(store: Store, count: int) -> None:
-    """Until ``count`` backends wait for a lock (a few seconds at most: a store that takes its
-    locks differently may never get there, and the test then goes on)."""
-    deadline = time.monotonic() + 10
+    """Until ``count`` sessions wait for the writers' advisory lock in this database: the race
+    is made certain, so a test that never sees it fails rather than going on."""
+    deadline = time.monotonic() + 30
+    waiting = 0
     with store.engine.connect() as conn:
         while time.monotonic() < deadline:
-            waiting = conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
-            if waiting.scalar_one() >= count:
+            waiting = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory' "
+                    "AND classid = 0 AND objid = :key AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                ),
+                {"key": WRITER_LOCK},
+            ).scalar_one()
+            if waiting >= count:
                 return
             conn.rollback()
             time.sleep(0.02)
+    pytest.fail(f"{waiting} logger(s) waited for the writer lock, not {count}: no race")
 
 
 @pytest.mark.postgres

@@ -249,6 +249,69 @@ def _when_wal_written(db: Path, process: subprocess.Popen[bytes]) -> None:
     _wait_for(lambda: _size(Path(f"{db}-wal")) > 0, process)
 
 
+# `qaudit init` on the old store, stopped half-way through its migration: the first steps (to
+# schema 0003) run inside init's write transaction, the marker file then says which revision
+# that transaction has reached, and the process waits to be killed before it can go on or
+# commit.
+HALFWAY = "0003"
+_STOP_HALFWAY = f"""
+import sys, time
+from pathlib import Path
+from alembic import command
+from sqlalchemy import text
+
+marker = Path(sys.argv.pop(1))
+real = command.upgrade
+
+def halfway(config, target, **options):
+    real(config, {HALFWAY!r}, **options)
+    conn = config.attributes["connection"]
+    revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    marker.write_text(f"{{revision}} in transaction {{conn.in_transaction()}}")
+    time.sleep(120)
+
+command.upgrade = halfway
+from qaudit.cli import main
+sys.argv[0] = "qaudit"
+main()
+"""
+
+
+def test_a_migration_killed_half_way_leaves_the_old_schema(tmp_path: Path) -> None:
+    """The kill lands mid-migration, provably: the marker shows the upgrade had started (the
+    open transaction is at 0003) and had not finished (the process was still waiting, not
+    committed, when the SIGKILL came). All of it rolls back."""
+    db = tmp_path / "store.db"
+    _old_store(db)
+    old_schema = _schema(db)
+    shutil.copy(db, tmp_path / "copy.db")
+    old_rows = snapshot(f"sqlite:///{tmp_path / 'copy.db'}")  # a copy: opening sets WAL mode
+    marker = tmp_path / "halfway"
+    process = subprocess.Popen(
+        [sys.executable, "-c", _STOP_HALFWAY, str(marker), *_command(db)[3:], "init"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=_env(),
+    )
+    try:
+        _wait_for(marker.exists, process)
+        time.sleep(0.05)  # the marker's text is written whole
+    finally:
+        code = _kill(process)
+        assert process.stderr is not None
+        process.stderr.close()
+    assert marker.read_text() == f"{HALFWAY} in transaction True"
+    assert code == -signal.SIGKILL, "the migration ended before it was killed"
+    _sqlite_checks(db)
+    assert _revision(db) == "0001"
+    assert _schema(db) == old_schema
+    assert snapshot(f"sqlite:///{db}") == old_rows
+    again = _run(db, "init")
+    assert again.returncode == 0, again.stderr
+    assert _revision(db) == HEAD
+    _verify(db)
+
+
 @pytest.mark.parametrize(
     "kill_point",
     [

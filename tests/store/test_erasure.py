@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from conftest import Cli, _postgres_url, snapshot, write_csv
+from conftest import Cli, snapshot, write_csv
 from qaudit.store.engine import Store
 
 STAFF = [
@@ -282,12 +282,13 @@ def test_a_concurrent_reader_is_reported_not_hidden(
 
 
 # PostgreSQL: the old row versions must leave the table files too. A database of its own, so
-# no other session's open transaction holds the old versions alive.
+# no other session's open transaction holds the old versions alive, and no other PostgreSQL test
+# running meanwhile (pg_alone): a transaction open in any database holds back VACUUM's horizon.
 
 
 @pytest.fixture
-def own_pg_database() -> Iterator[str]:
-    base = _postgres_url()
+def own_pg_database(pg_database: str, pg_alone: None) -> Iterator[str]:
+    base = pg_database
     name = f"qaudit_erase_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

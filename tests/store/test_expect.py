@@ -83,7 +83,7 @@ def test_a_hash_not_in_the_log_fails(cli: Cli, tmp_path: Path) -> None:
     )
     as_json = cli("db", "verify", "--expect", made_up, "--format", "json")
     assert as_json.exit_code == 1
-    data = as_json.json()
+    data = as_json.json(exit_code=1)
     assert data["ok"] is False  # type: ignore[index]
     assert data["expect"] == {  # type: ignore[index]
         "hash": made_up,

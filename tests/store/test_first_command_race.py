@@ -169,7 +169,10 @@ def test_two_inits_and_an_import_in_three_processes(tmp_path: Path) -> None:
             subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
             for command in ([*base, "init"], [*base, "init"], [*base, "cases", "import", str(good)])
         ]
+        # The race happened: all three were started before any had finished (or made the file).
+        overlapped = all(p.poll() is None for p in runs) and not db.exists()
         (first, _), (second, _), (imported, said) = [(p.wait(60), p.communicate()[1]) for p in runs]
+        assert overlapped, f"attempt {attempt}: a process ended before the last one started"
         assert (first, second) == (0, 0)
         cases = snapshot(f"sqlite:///{db}")["cases"]
         assert isinstance(cases, tuple)

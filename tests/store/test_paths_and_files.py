@@ -678,13 +678,18 @@ def test_a_restore_during_an_import_loses_none_of_the_imports_rows(tmp_path: Pat
     wal = Path(f"{db}-wal")
     while not (wal.exists() and wal.stat().st_size > 0):  # its transaction has begun writing
         assert importing.poll() is None, importing.communicate()
-    restore = subprocess.run(
+    restoring = subprocess.Popen(
         [*base, "db", "restore", str(tmp_path / "backup.db"), "--yes"],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
         env=env,
     )
+    # The race happened: the restore started while the import's transaction was open (the
+    # import still running, none of its rows committed).
+    assert importing.poll() is None and _cases(db) == 1, "the import finished first: no race"
+    out, err = restoring.communicate(timeout=120)
+    restore = subprocess.CompletedProcess(restoring.args, restoring.returncode, out, err)
     aside = list(tmp_path.glob("store.db.before-restore-*"))
     if restore.returncode == 0:
         # The restore waited for the import to commit: what it set aside already holds every

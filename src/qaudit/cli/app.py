@@ -20,6 +20,7 @@ from qaudit.cli import (
     complaints,
     db,
     demo,
+    export,
     report,
     scrutiny,
     staff,
@@ -258,6 +259,7 @@ app.add_typer(survey.app, name="survey")
 app.add_typer(advocacy.app, name="advocacy")
 app.add_typer(scrutiny.app, name="scrutiny")
 app.add_typer(report.app)
+app.add_typer(export.app)
 app.add_typer(db.app, name="db")
 app.add_typer(staff.app, name="staff")
 app.add_typer(changes.app)

@@ -87,7 +87,12 @@ class Store:
                 raise StoreError(f"'{masked_url(database_url)}' is not a database URL") from None
             try:
                 store.url.get_dialect().import_dbapi()
-            except Exception:  # NoSuchModuleError, ImportError: an unknown or missing driver
+            except Exception as exc:  # NoSuchModuleError, ImportError: an unknown or missing driver
+                if isinstance(exc, ImportError) and store.url.get_driver_name() == "psycopg":
+                    # psycopg is in the postgres extra: SQLite users need not install it.
+                    raise StoreError(
+                        "PostgreSQL needs the postgres extra: pip install 'qaudit[postgres]'"
+                    ) from None
                 raise StoreError(
                     f"'{masked_url(database_url)}' names a database qaudit cannot use: "
                     "try sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
