@@ -203,7 +203,7 @@ WRITES = {
     "complaints log", "complaints respond", "complaints letter", "complaints extend",
     "complaints escalate", "complaints next-stage", "complaints close", "survey import",
     "survey cohort", "survey review", "advocacy record", "advocacy provide", "scrutiny add",
-    "scrutiny action", "report", "db backup", "db restore", "db erase", "db unerase",
+    "scrutiny action", "report", "export", "db backup", "db restore", "db erase", "db unerase",
 }  # fmt: skip
 
 
@@ -435,3 +435,28 @@ def test_a_yes_or_no_in_a_report_csv_reads_as_such() -> None:
         3,
         "",
     )
+
+
+def test_export_out_dash_writes_the_workbook_to_standard_output(
+    one_case: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from qaudit.cli import app
+
+    head = ["--database-url", one_case.url, "--today", "2026-12-01"]
+    done = CliRunner().invoke(app, [*head, "export", "--out", "-"])
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout_bytes.startswith(b"PK\x03\x04")
+    assert "to standard output" in done.stderr
+    quiet = CliRunner().invoke(app, [*head, "export", "--out", "-", "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    as_csv = one_case("export", "--out", "-", "--format", "csv")
+    assert as_csv.exit_code == 1
+    assert as_csv.stderr == (
+        "Error: a CSV export is a folder of files, one a table: --out - is for xlsx\n"
+    )
+    monkeypatch.setattr("qaudit.cli.report.stdout_is_terminal", lambda: True)
+    refused = one_case("export", "--out", "-")
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert refused.stderr.startswith("Error: an XLSX workbook is binary")
