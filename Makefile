@@ -49,4 +49,8 @@ docs: install
 	$(BIN)/python scripts/cli_reference.py --write README.md
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis .bench qaudit-demo.db qaudit-demo.db-wal qaudit-demo.db-shm
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis .bench
+	rm -f qaudit-demo.db qaudit-demo.db-wal qaudit-demo.db-shm qaudit-demo.db-journal \
+		qaudit-demo-board-*.html qaudit-demo-board-*.xlsx qaudit-demo.fault-*.txt \
+		qaudit-demo.db.before-schema-*.backup qaudit-demo.db.before-restore-* \
+		.qaudit-demo*.qaudit-*.tmp .qaudit-demo*.qaudit-*.tmp-wal .qaudit-demo*.qaudit-*.tmp-shm

@@ -143,7 +143,7 @@ def test_the_walkthrough_runs(tmp_path: Path) -> None:
     assert "C-2026-0001" in result.stdout and "complaint" in result.stdout  # overdue
     assert "C-2026-0001: escalated to Jo Clarke (due 2026-12-15)." in result.stderr
     assert "final response letter 2026-12-17 (late; due 2026-12-15)" in result.stderr
-    assert "C-2026-0002: extended by 20 working days; due Fri 05 Feb 2027." in result.stderr
+    assert "C-2026-0002: extended by 20 working days; due Fri 5 Feb 2027." in result.stderr
     assert "Europe/London" in result.stderr  # the survey export's times have no zone
     assert "Wrote the board report for 2026/27-Q3 to board-2026-27-Q3.html" in result.stderr
     assert (tmp_path / "board-2026-27-Q3.html").read_text().count("<svg") >= 2

@@ -7,6 +7,7 @@ imports nothing heavy.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 # A spreadsheet reads a cell starting with one of these as a formula (CSV/formula injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -46,3 +47,8 @@ def one_line(text: str) -> str:
     """``text`` for a one-line message: line breaks (and the spaces around them) as one space,
     so no one can forge a second line; other control characters escaped."""
     return visible(_BREAKS.sub(" ", text), keep="\t")
+
+
+def day(value: date) -> str:
+    """A date as people write it: ``Tue 1 Dec 2026`` (no leading zero on the day)."""
+    return f"{value:%a} {value.day} {value:%b %Y}"

@@ -147,7 +147,7 @@ def test_list_by_period_and_formats(desk: Cli) -> None:
     csv = desk("advocacy", "list", "--period", "2026/27-Q3", "--format", "csv")
     assert csv.stdout.splitlines() == [
         "id,case_ref,team,conference_date,offered,requested,provided_on,status",
-        f"{inside['id']},B2,Team B,2026-10-01,False,False,,not-offered",
+        f"{inside['id']},B2,Team B,2026-10-01,No,No,,not-offered",
     ]
     table = desk("advocacy", "list")
     assert table.exit_code == 0 and "not-offered" in table.stdout

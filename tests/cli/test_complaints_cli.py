@@ -180,8 +180,8 @@ def test_escalations_append_to_a_csv_without_repeating_its_header(desk: Cli) -> 
     first = desk(*args, today="2026-12-09")
     second = desk(*args, today="2026-12-10")
     assert (first.exit_code, second.exit_code) == (0, 0)
-    assert first.stdout == f"{a},A1,Hal Head,2026-12-07,False\n"
-    assert second.stdout == f"{b},B1,Hana Head,2026-12-09,False\n"
+    assert first.stdout == f"{a},A1,Hal Head,2026-12-07,No\n"
+    assert second.stdout == f"{b},B1,Hana Head,2026-12-09,No\n"
     before = snapshot(desk.url)
     refused = desk("complaints", "escalate", "--overdue", "--no-header", today="2026-12-11")
     assert refused.exit_code == 2

@@ -234,7 +234,7 @@ MARKUP = "[/x] Board [bold]one[/bold] [link=https://evil.example]here[/link]"
 def test_markup_in_a_confirmation_is_shown_literally_after_the_commit(cli: Cli) -> None:
     result = cli("scrutiny", "add", "--committee", MARKUP, "--resolution", "[/x]")
     assert result.exit_code == 0, result.stderr
-    assert f"Recorded scrutiny session 1 ({MARKUP}, Tue 01 Dec 2026)" in plain(result.stderr)
+    assert f"Recorded scrutiny session 1 ({MARKUP}, Tue 1 Dec 2026)" in plain(result.stderr)
     listed = cli("scrutiny", "list", "--format", "json").json()
     assert [s["committee"] for s in listed] == [MARKUP]  # type: ignore[index,union-attr]
     action = cli("scrutiny", "action", "1", "--status", "done", "--note", "[/x] [red]done")

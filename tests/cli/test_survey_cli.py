@@ -456,7 +456,7 @@ def test_stats_as_a_table_and_for_an_empty_period(surveyed: Cli) -> None:
     result = _ok(surveyed, "survey", "stats", "--period", "2026/27-Q3", "--format", "csv")
     lines = result.stdout.splitlines()
     assert lines[0].startswith("survey,age_band,responses,invited,response_rate_pct,below_floor")
-    assert lines[2] == f"{YLYC},8-11,10,25,40.0,False,2,5,3,30.0"
+    assert lines[2] == f"{YLYC},8-11,10,25,40.0,No,2,5,3,30.0"
     empty = _ok(surveyed, "survey", "stats", "--period", "2025/26")
     assert "No survey responses or cohorts in 2025/26." in empty.stderr
 

@@ -119,7 +119,7 @@ def test_erase_removes_every_free_text_field(cli: Cli, tmp_path: Path) -> None:
     log = _ok(cli, "log", "--format", "json").stdout
     for name, secret in SECRETS.items():  # no event written now holds the text itself
         assert secret not in log, name
-    erased = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    erased = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     assert erased.stderr.startswith(
         "Erased the personal details of K1 (1 audit, 1 moderation, 1 complaint, "
         "2 complaint stages); later case imports keep it erased."
@@ -147,7 +147,7 @@ def test_sqlite_erase_leaves_no_trace_in_the_files(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
     cli = Cli(f"sqlite:///{db}", CliRunner())
     _case_with_everything(cli, tmp_path)
-    erased = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    erased = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     assert f"From the files: the freed space in {db} was overwritten and its WAL emptied." in (
         erased.stderr
     )
@@ -193,7 +193,7 @@ def test_an_old_event_holding_the_text_is_counted_honestly(cli: Cli, tmp_path: P
             )  # fmt: skip
     finally:
         store.dispose()
-    erased = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    erased = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     assert (
         "Warning: 1 older change-log event still holds text about this case: the hash chain "
         "seals it, so it stays (events written now keep no such text)."
@@ -207,7 +207,7 @@ def test_an_erased_case_stays_erased_across_imports_until_unerased(
     _ok(cli, "staff", "import", str(write_csv(tmp_path / "s.csv", STAFF)))
     cases = write_csv(tmp_path / "c.csv", CASES)
     _ok(cli, "cases", "import", str(cases))
-    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     again = _ok(cli, "cases", "import", str(cases))
     assert "0 updated" in again.stderr
     assert (
@@ -235,11 +235,11 @@ def test_an_erased_case_stays_erased_across_imports_until_unerased(
 
 def test_erase_needs_a_reason(cli: Cli, tmp_path: Path) -> None:
     _ok(cli, "cases", "import", str(write_csv(tmp_path / "c.csv", CASES)))
-    refused = cli("db", "erase", "K1", "--reason", "  ")
+    refused = cli("db", "erase", "K1", "--reason", "  ", "--yes")
     assert refused.exit_code == 1
     assert refused.stderr == "Error: an erasure needs a reason (--reason)\n"
     before = snapshot(cli.url)
-    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     erased = snapshot(cli.url)
     assert erased != before
     lifted = cli("db", "unerase", "K1", "--reason", "")
@@ -265,7 +265,7 @@ def test_a_concurrent_reader_is_reported_not_hidden(
     try:
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM audits").fetchall()
-        erased = cli("db", "erase", "K1", "--reason", "SAR-2026-017")
+        erased = cli("db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     finally:
         reader.execute("COMMIT")
         reader.close()
@@ -278,7 +278,7 @@ def test_a_concurrent_reader_is_reported_not_hidden(
     ) in said
     assert "WAL emptied" not in said
     assert _personal(cli.url)["case"] == (None, None)  # the erase itself was committed
-    again = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017 (files)")
+    again = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017 (files)", "--yes")
     assert "Warning" not in again.stderr
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("store.db*"))
     for name, secret in SECRETS.items():
@@ -332,7 +332,7 @@ def test_postgres_erase_leaves_no_trace_in_the_table_files(
     cli = Cli(own_pg_database, CliRunner())
     _case_with_everything(cli, tmp_path)
     assert SECRETS["strengths"].encode() in _table_files(own_pg_database)  # the check can see
-    erased = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    erased = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     said = " ".join(erased.stderr.split())
     assert "From the files: VACUUM FULL rewrote cases, audits, moderations, complaints, " in said
     assert "Warning" not in said
@@ -356,7 +356,7 @@ def test_postgres_says_when_an_older_transaction_keeps_the_old_rows(
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 conn.execute(text("SELECT count(*) FROM audits")).scalar()  # takes a snapshot
-                erased = cli("db", "erase", "K1", "--reason", "SAR-2026-017")
+                erased = cli("db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     finally:
         reader.dispose()
     assert erased.exit_code == 0, erased.stderr
@@ -369,7 +369,7 @@ def test_postgres_says_when_an_older_transaction_keeps_the_old_rows(
     ) in said
     assert "From the files" not in said
     assert _personal(cli.url)["case"] == (None, None)
-    again = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017 (files)")
+    again = _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017 (files)", "--yes")
     assert "Warning" not in again.stderr
     files = _table_files(own_pg_database)
     for name, secret in SECRETS.items():

@@ -43,7 +43,7 @@ def test_erasure_removes_the_values_from_the_file(tmp_path: Path) -> None:
         "--family-feedback",
         secret,
     )
-    _run(db, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    _run(db, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("store.db*"))
     assert secret.encode() not in blob
     assert b"2013-07-19" not in blob

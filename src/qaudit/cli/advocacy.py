@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from qaudit.cli.limits import WideOption
 from qaudit.cli.output import emit_object, emit_record, emit_rows
-from qaudit.cli.params import checked_text, date_option, period_option
+from qaudit.cli.params import QuietOption, checked_text, date_option, period_option
 from qaudit.cli.state import Format, state
+from qaudit.display import day
 
 if TYPE_CHECKING:
     from qaudit.services.advocacy import AdvocacyView
@@ -81,6 +83,7 @@ def record(
         typer.Option("--provided-date", help="When an advocate was provided (may be earlier)."),
     ] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record a child protection conference: was the child told they may have an advocate,
     did they ask, and when one was provided. A request must be met by the conference date.
@@ -106,7 +109,7 @@ def record(
         view,
         fmt,
         f"Recorded advocacy {view.id}: {view.case_ref}'s conference on "
-        f"{view.conference_date:%a %d %b %Y}; {_state_of(view)}.",
+        f"{day(view.conference_date)}; {_state_of(view)}.",
     )
 
 
@@ -116,6 +119,7 @@ def provide(
     advocacy_id: Annotated[int, typer.Argument(help="The advocacy record's number.")],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record the date an advocate was provided for a child who asked for one.
 
@@ -143,6 +147,7 @@ def list_(
         str | None, typer.Option("--period", help=f"Conferences in the period: {PERIOD_HELP}")
     ] = None,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Every conference recorded, oldest first, with where its advocacy stands: not-offered,
     not-requested, provided, awaiting (the conference is today) or not-met.
@@ -156,7 +161,13 @@ def list_(
     chosen = period_option(period, run.today) if period is not None else None
     views = list_conferences(store=st.store, ctx=run, period=chosen)
     title = "Advocacy at conferences" + (f" {chosen.label}" if chosen else "")
-    emit_rows((v.as_dict() for v in views), fmt=fmt, columns=COLUMNS, title=title)
+    emit_rows(
+        (v.as_dict() for v in views),
+        fmt=fmt,
+        columns=COLUMNS,
+        title=title,
+        keep=("id", "case_ref", "conference_date", "offered", "requested", "status"),
+    )
 
 
 @app.command()

@@ -366,7 +366,7 @@ app = typer.Typer(
     "the child, and reports. Global options go before the command: "
     "`qaudit --db x.db cases list`.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=MARKUP_MODE,
 )

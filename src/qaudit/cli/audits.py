@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import checked_text, date_option
+from qaudit.cli.params import QuietOption, checked_text, date_option
 from qaudit.cli.state import Format, say, state, warn
+from qaudit.display import day
 from qaudit.errors import RuleError
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ OVERDUE_COLUMNS = [
     ("ref", "Ref"),
     ("case_ref", "Case"),
     ("due", "Due"),
-    ("days_overdue", "Working days over"),
+    ("days_overdue", "Days over"),
     ("owner", "Owner"),
     ("escalate_to", "Escalate to"),
     ("detail", "Detail"),
@@ -88,6 +89,9 @@ AUDIT_COLUMNS = [
     ("grade", "Grade"),
     ("status", "Status"),
 ]
+# What a table shows at any width; the other columns as the terminal has room (--wide: all).
+OVERDUE_KEEP = ("kind", "ref", "due", "days_overdue", "owner")
+AUDIT_KEEP = ("audit_id", "case_ref", "due", "audit_date", "grade", "status")
 SAMPLE_COLUMNS = [
     ("case_ref", "Case"),
     ("team", "Team"),
@@ -118,6 +122,7 @@ def sample(
         bool, typer.Option("--dry-run", help="Show the draw; save nothing.")
     ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Draw the month's audit sample from the cases open on its first day, and allocate it.
 
@@ -235,6 +240,7 @@ def grade(
         bool, typer.Option("--adhoc", help="An audit outside the sample and re-audits.")
     ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record the audit of a case: the grade, framework answers, strengths, areas for development,
     themes and family feedback. It completes the case's sample item or pending re-audit.
@@ -305,9 +311,10 @@ def grade(
         say(f"Re-audit: {result.change} since the Inadequate audit.")
     if result.moderation_due is not None:
         owner = result.moderation_owner or "no head of service known for the case's team"
+        assert result.reaudit_due is not None  # an Inadequate audit has both
         say(
-            f"Inadequate: moderation due {result.moderation_due:%a %d %b %Y} ({owner}); "
-            f"re-audit due {result.reaudit_due:%a %d %b %Y}."
+            f"Inadequate: moderation due {day(result.moderation_due)} ({owner}); "
+            f"re-audit due {day(result.reaudit_due)}."
         )
 
 
@@ -334,6 +341,7 @@ def moderate(
         str | None, typer.Option("--notes", callback=checked_text, help="Moderation notes.")
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Moderate an Inadequate audit: a head of service agrees or regrades it and records the
     reflective conversation (in one go or two). Complete when both are recorded.
@@ -373,6 +381,7 @@ def reaudits(
     ctx: typer.Context,
     status: Annotated[ReauditStatus | None, typer.Option("--status")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Re-audits after Inadequate audits: pending, done (improved / same / worse), cancelled.
 
@@ -398,6 +407,7 @@ def reaudits(
             ("note", "Note"),
         ],
         title="Re-audits",
+        keep=("case_ref", "audit_id", "due", "status", "first_grade", "reaudit_grade"),
     )
 
 
@@ -411,6 +421,7 @@ def overdue(
         bool, typer.Option("--fail-if-any", help="Exit 3 when anything is overdue (for cron).")
     ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """What is past its due date: sampled audits not graded, moderations, re-audits, complaints
     without their final response letter, survey responses not reviewed within 24 hours,
@@ -429,6 +440,7 @@ def overdue(
         fmt=fmt,
         columns=OVERDUE_COLUMNS,
         title="Overdue",
+        keep=OVERDUE_KEEP,
     )
     if fmt is Format.table:
         say(f"{len(items)} overdue." if items else "Nothing overdue.")
@@ -447,6 +459,7 @@ def list_(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Audits recorded (graded, moderation-due, moderated) and still to do (due, overdue).
     A table shows the first 1,000 unless --limit N or --all.
@@ -470,6 +483,7 @@ def list_(
         fmt=fmt,
         columns=AUDIT_COLUMNS,
         title="Audits",
+        keep=AUDIT_KEEP,
         limit=row_limit(fmt, limit, every),
         total=lambda: len(lines),
         noun="audits",

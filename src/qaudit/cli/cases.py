@@ -8,11 +8,12 @@ from typing import Annotated
 
 import typer
 
-from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object
-from qaudit.cli.params import date_option
+from qaudit.cli.params import QuietOption, date_option
 from qaudit.cli.progress import row_progress
 from qaudit.cli.state import Format, say, state, warn
+from qaudit.cli.stdin import as_given, input_file, shown_name
 
 
 class SummaryFormat(StrEnum):
@@ -42,7 +43,9 @@ CASE_COLUMNS = [
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A case CSV or an Ofsted Annex A workbook.")],
+    file: Annotated[
+        Path, typer.Argument(help="A case CSV or an Ofsted Annex A workbook; - for standard input.")
+    ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check the file and count; write nothing.")
     ] = False,
@@ -58,32 +61,39 @@ def import_(
         SummaryFormat,
         typer.Option("--format", "-f", help="table: a summary for people; json: the counts."),
     ] = SummaryFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Import cases from the canonical CSV or an Annex A workbook: all rows or none.
 
     CSV header: case_ref,team,worker,category,open_date,close_date (+ date_of_birth).
     Re-importing the same file changes nothing; a later file updates cases.
 
+    FILE '-' reads standard input: `qaudit cases import - < cases.csv`.
+
     Example: `qaudit cases import data/demo-cases.csv`
     """
     from qaudit.services.cases import import_cases
 
     st = state(ctx)
-    with row_progress(f"Importing {file.name}") as on_progress:
+    run = st.context()
+    with (
+        input_file(file, max_bytes=run.policy.imports.max_file_bytes) as path,
+        row_progress(f"Importing {path.name}") as on_progress,
+    ):
         summary = import_cases(
             store=st.store,
-            path=file,
-            ctx=st.context(),
+            path=path,
+            ctx=run,
             dry_run=dry_run,
             on_progress=on_progress,
             strict=strict,
         )
     for message in summary.warnings:
-        warn(message)
+        warn(as_given(message, path))
     if fmt is SummaryFormat.json:
         emit_object(
             {
-                "file": summary.file,
+                "file": shown_name(summary.file, file),
                 "sha256": summary.sha256,
                 "kind": summary.kind,
                 "dry_run": summary.dry_run,
@@ -100,7 +110,7 @@ def import_(
         return
     lead = "Checked (dry run, nothing written)" if dry_run else "Imported"
     say(
-        f"{lead} {summary.file}: {summary.rows:,} rows; {summary.added:,} added, "
+        f"{lead} {shown_name(summary.file, file)}: {summary.rows:,} rows; {summary.added:,} added, "
         f"{summary.updated:,} updated, {summary.closed:,} closed, "
         f"{summary.unchanged:,} unchanged; {summary.teams_added:,} new teams, "
         f"{summary.workers_added:,} new workers."
@@ -129,6 +139,7 @@ def list_(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Every case, closed ones too, unless filtered. CSV and JSON stream every case; a table
     shows the first 1,000 unless --limit N or --all.
@@ -148,6 +159,7 @@ def list_(
         fmt=fmt,
         columns=CASE_COLUMNS,
         title="Cases",
+        keep=("case_ref", "team", "category", "open_date", "close_date"),
         limit=most,
         total=lambda: count_cases(store=store, open_on=on, team=team, category=kind),
         noun="cases",

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_record, emit_rows
-from qaudit.cli.params import checked_text, date_option, period_option
+from qaudit.cli.params import QuietOption, checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
+from qaudit.display import day
 from qaudit.errors import RuleError
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ def log_(
         Relationship, typer.Option("--from", help="The complainant: no names.")
     ] = Relationship.parent,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Log a complaint. Its response is due by the timescale for the procedure and stage, in
     working days (a complaint received on a non-working day counts from the next one).
@@ -125,7 +127,7 @@ def log_(
         view,
         fmt,
         f"Logged {view.ref} (stage {view.stage}, {view.procedure}): response "
-        f"due {view.response_due:%a %d %b %Y}.",
+        f"due {day(view.response_due)}.",
     )
 
 
@@ -137,9 +139,13 @@ def respond(
     ],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record the substantive response (the complaint resolved). The complaint is answered
-    only when the final response letter is sent."""
+    only when the final response letter is sent.
+
+    Example: `qaudit complaints respond C-2026-0042 --date 2026-12-01`
+    """
     from qaudit.services.complaints import respond as record
 
     st = state(ctx)
@@ -158,8 +164,12 @@ def letter(
     ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
-    """Record the final response letter sent: this is when the complaint counts as answered."""
+    """Record the final response letter sent: this is when the complaint counts as answered.
+
+    Example: `qaudit complaints letter C-2026-0042 --date 2026-12-02`
+    """
     from qaudit.services.complaints import send_letter
 
     st = state(ctx)
@@ -180,8 +190,12 @@ def extend(
     ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     days: Annotated[int, typer.Option("--days", help="Working days to add.")],
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
-    """Extend the stage's timescale: stage 1 to 20 working days at most, stage 2 to 65."""
+    """Extend the stage's timescale: stage 1 to 20 working days at most, stage 2 to 65.
+
+    Example: `qaudit complaints extend C-2026-0042 --days 10`
+    """
     from qaudit.services.complaints import extend as record
 
     st = state(ctx)
@@ -190,7 +204,7 @@ def extend(
         view,
         fmt,
         f"{view.ref}: extended by {view.extension_days} working days; due "
-        f"{view.response_due:%a %d %b %Y}.",
+        f"{day(view.response_due)}.",
     )
 
 
@@ -208,6 +222,7 @@ def escalate(
             "--no-header", help="CSV without its header line, to append to a file from cron."
         ),
     ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Escalate to the head of service of the case's team. With --overdue, every overdue
     complaint not yet escalated (safe to run daily from cron).
@@ -263,9 +278,13 @@ def next_stage(
         ),
     ] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Move to stage 2 or 3: asked for within 20 working days of the response letter (or once
-    the stage is overdue); later only with --late REASON."""
+    the stage is overdue); later only with --late REASON.
+
+    Example: `qaudit complaints next-stage C-2026-0042 --requested 2026-12-14`
+    """
     from qaudit.services.complaints import next_stage as record
 
     st = state(ctx)
@@ -278,7 +297,7 @@ def next_stage(
         view,
         fmt,
         f"{view.ref}: stage {view.stage} from {view.received}; response due "
-        f"{view.response_due:%a %d %b %Y}.",
+        f"{day(view.response_due)}.",
     )
 
 
@@ -289,8 +308,12 @@ def close(
     outcome: Annotated[Outcome, typer.Option("--outcome")],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
-    """Close a complaint with its outcome: upheld, partly-upheld, not-upheld or withdrawn."""
+    """Close a complaint with its outcome: upheld, partly-upheld, not-upheld or withdrawn.
+
+    Example: `qaudit complaints close C-2026-0042 --outcome partly-upheld`
+    """
     from qaudit.services.complaints import close as record
 
     st = state(ctx)
@@ -311,9 +334,13 @@ def list_(
     fmt: FormatOption = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Every complaint, answered and closed ones too, unless --open. A table shows the first
-    1,000 unless --limit N or --all."""
+    1,000 unless --limit N or --all.
+
+    Example: `qaudit complaints list --open --format csv > open-complaints.csv`
+    """
     from qaudit.services.complaints import list_complaints
 
     views = list_complaints(store=state(ctx).store, open_only=open_only)
@@ -322,6 +349,7 @@ def list_(
         fmt=fmt,
         columns=COLUMNS,
         title="Complaints",
+        keep=("ref", "stage", "received", "response_due", "status", "case_ref"),
         limit=row_limit(fmt, limit, every),
         total=lambda: len(views),
         noun="complaints",
@@ -334,7 +362,10 @@ def show(
     ref: Annotated[str, typer.Argument(callback=checked_text, help="The complaint.")],
     fmt: FormatOption = Format.table,
 ) -> None:
-    """One complaint in full."""
+    """One complaint in full.
+
+    Example: `qaudit complaints show C-2026-0042`
+    """
     from qaudit.services.complaints import show as find
 
     view = find(store=state(ctx).store, ref=ref)

@@ -11,10 +11,16 @@ from typing import Annotated
 import typer
 
 from qaudit.cli.output import emit_object
+from qaudit.cli.params import QuietOption
 from qaudit.cli.state import Format, say, state, warn
 from qaudit.errors import QauditError, RuleError
 
 app = typer.Typer(help="The store itself: verify, back up, restore.")
+
+
+def at_terminal() -> bool:
+    """Whether a person is there to answer a confirmation (standard input is a terminal)."""
+    return sys.stdin.isatty()
 
 
 def _hash_shape(value: str | None) -> str | None:
@@ -93,6 +99,7 @@ def backup(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="Where to write the copy.")],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """A consistent copy of the store, taken while others write, checked, created 0600.
     The copy is written beside PATH under a temporary name and renamed only once checked.
@@ -110,6 +117,7 @@ def restore(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="The backup to restore.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Replace the store with a checked backup; the current store is kept aside, not deleted.
     Takes the store's writer lock: while another command writes, it waits, then refuses.
@@ -120,7 +128,7 @@ def restore(
 
     st = state(ctx)
     if not yes:
-        if not sys.stdin.isatty():
+        if not at_terminal():
             raise RuleError("restoring replaces the store: give --yes (no terminal to ask at)")
         if not typer.confirm(f"Replace {st.store.describe()} with {path}?", err=True):
             raise typer.Exit(1)
@@ -136,16 +144,28 @@ def erase(
     ctx: typer.Context,
     case: Annotated[str, typer.Argument(help="The case ref.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (the log records it).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Erase a case's personal details: date of birth, worker, and the free text of its
     audits, moderations, complaints and complaint stages; the log records who, when and why,
     not what. The figures stay. Later case imports keep it erased until `qaudit db unerase`.
 
-    Example: `qaudit db erase C100002 --reason "Subject access request SAR-2026-017"`
+    Asks for confirmation at a terminal; elsewhere (a script, cron) it needs --yes.
+
+    Example: `qaudit db erase C100002 --reason "Subject access request SAR-2026-017" --yes`
     """
     from qaudit.services.erasure import erase_case
 
     st = state(ctx)
+    if not yes:
+        if not at_terminal():
+            raise RuleError("erasing cannot be undone: give --yes (no terminal to ask at)")
+        if not typer.confirm(
+            f"Erase the personal details of {case} in {st.store.describe()}? This cannot be undone",
+            err=True,
+        ):
+            raise typer.Exit(1)
     with _reason_option():
         done = erase_case(store=st.store, ctx=st.context(), case_ref=case, reason=reason)
     say(
@@ -174,6 +194,7 @@ def unerase(
     ctx: typer.Context,
     case: Annotated[str, typer.Argument(help="The case ref.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (the log records it).")],
+    quiet: QuietOption = False,
 ) -> None:
     """Lift a case's erasure, deliberately: the next case import may store its date of birth
     and worker again. Nothing erased comes back; the log records who, when and why.

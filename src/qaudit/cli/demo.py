@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from qaudit.cli.audits import AUDIT_COLUMNS, OVERDUE_COLUMNS
+from qaudit.cli.audits import AUDIT_COLUMNS, AUDIT_KEEP, OVERDUE_COLUMNS, OVERDUE_KEEP
 from qaudit.cli.output import emit_rows
+from qaudit.cli.params import QuietOption
 from qaudit.cli.state import Format, say, state
 
 app = typer.Typer()
@@ -20,6 +21,7 @@ def demo(
     path: Annotated[
         Path, typer.Argument(help="Where to build the demo store (replaced if it is a demo).")
     ] = Path("qaudit-demo.db"),
+    quiet: QuietOption = False,
 ) -> None:
     """Build a demonstration store from the synthetic lists shipped with qaudit: staff, 240
     cases, four months of the audit cycle (samples, grades, moderations, re-audits), a year of
@@ -41,11 +43,17 @@ def demo(
     run = st.context()
     result = build_demo(path=path, ctx=run)
     say(f"Built the demo store {result.path}")
+    # Lines that read cleanly at 80 columns, at a terminal or piped.
     say(
-        f"  {result.staff.rows} staff, {result.cases.rows} cases; samples "
-        f"{', '.join(result.samples)}; {result.audits} audits, {result.moderations} "
-        f"moderations, {result.reaudits_done} re-audits done; {result.complaints} complaints; "
-        f"{result.survey_responses} survey responses, {result.conferences} conferences, "
+        f"  {result.staff.rows} staff, {result.cases.rows} cases; "
+        f"samples {', '.join(result.samples)}"
+    )
+    say(
+        f"  {result.audits} audits, {result.moderations} moderations, "
+        f"{result.reaudits_done} re-audits done; {result.complaints} complaints"
+    )
+    say(
+        f"  {result.survey_responses} survey responses, {result.conferences} conferences, "
         f"{result.scrutiny_sessions} scrutiny session"
     )
     then = replace(run, now=datetime.combine(DEMO_TODAY, time(10, 0), tzinfo=LONDON))
@@ -56,12 +64,14 @@ def demo(
             (line.as_dict() for line in list_audits(store=store, ctx=then, month=month)),
             fmt=Format.table,
             columns=AUDIT_COLUMNS,
+            keep=AUDIT_KEEP,
             title=f"The {month} audits on {DEMO_TODAY}",
         )
         count = emit_rows(
             (item.as_dict() for item in list_overdue(store=store, ctx=then)),
             fmt=Format.table,
             columns=OVERDUE_COLUMNS,
+            keep=OVERDUE_KEEP,
             title=f"Overdue on {DEMO_TODAY}",
         )
     finally:
@@ -84,6 +94,7 @@ def demo(
         write_atomically(target, write(board))
         say(f"Wrote the board report for {quarter.label} to {target}")
     say(
-        f"Next: qaudit --db {path} --today {DEMO_TODAY} overdue   |   "
-        f"qaudit --db {path} reaudits   |   qaudit --db {path} log"
+        f"Next: qaudit --db {path} --today {DEMO_TODAY} overdue\n"
+        f"      qaudit --db {path} reaudits\n"
+        f"      qaudit --db {path} log"
     )

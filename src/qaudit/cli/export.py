@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from qaudit.cli.params import QuietOption
 from qaudit.cli.state import say, state
 from qaudit.errors import RuleError
 
@@ -44,7 +46,8 @@ def export(
         str,
         typer.Option(
             "--out",
-            help="A .xlsx workbook, or a folder for one CSV file a table (made if missing).",
+            help="A .xlsx workbook, or a folder for one CSV file a table (made if missing); "
+            "- for the workbook on standard output.",
         ),
     ],
     publish: Annotated[
@@ -61,6 +64,7 @@ def export(
             "--format", "-f", help="xlsx or csv; by default from --out (.xlsx, or a folder)."
         ),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Every record as tidy tables for analysts, with a data dictionary: a workbook or CSV.
 
@@ -75,6 +79,25 @@ def export(
     from qaudit.services.export import TABLE_NAMES, read_export, to_csv_files, to_xlsx
 
     st = state(ctx)
+    if out == "-":  # the workbook to standard output: a file or a program, not a terminal
+        if fmt is ExportFormat.csv:
+            raise RuleError("a CSV export is a folder of files, one a table: --out - is for xlsx")
+        from qaudit.cli.report import stdout_is_terminal
+
+        if stdout_is_terminal():
+            raise RuleError(
+                "an XLSX workbook is binary and would garble the terminal: send it to a file "
+                "or a program (--out - > qa-data.xlsx), or give --out PATH"
+            )
+        exported = read_export(st.store, publish=publish)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(to_xlsx(exported))
+        sys.stdout.buffer.flush()
+        say(
+            f"Exported {len(exported.tables)} tables as a workbook to standard output; "
+            f"change log head {exported.log_head or 'none'}"
+        )
+        return
     chosen = _chosen_format(out, fmt)
     protect = store_files(st.store.path) if st.store.is_sqlite else ()
     # Every path is checked before the store is read and anything is written: never the

@@ -5,7 +5,7 @@ them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import islice
 from typing import Annotated, Any
 
@@ -34,6 +34,27 @@ AllOption = Annotated[
 ]
 
 
+def _set_wide(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> bool:
+    if value:
+        from qaudit.cli.state import State
+
+        found = ctx.find_object(State)
+        if isinstance(found, State):
+            found.wide = True
+    return value
+
+
+WideOption = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="A table shows every column, however wide (else those that matter, and the "
+        "others as the terminal has room).",
+        callback=_set_wide,
+    ),
+]
+
+
 def row_limit(fmt: Format, limit: int | None, every: bool) -> int | None:
     """The most rows to show, or None for all of them."""
     if every and limit is not None:
@@ -54,11 +75,16 @@ def emit_limited(
     total: Callable[[], int],
     noun: str,
     title: str | None = None,
+    keep: Collection[str] | None = None,
 ) -> tuple[int, int]:
     """Emit at most ``limit`` rows; when that many were shown, ask ``total`` how many there
     are and say on stderr how to get the rest. (rows shown, rows left out)."""
     shown = emit_rows(
-        rows if limit is None else islice(rows, limit), fmt=fmt, columns=columns, title=title
+        rows if limit is None else islice(rows, limit),
+        fmt=fmt,
+        columns=columns,
+        title=title,
+        keep=keep,
     )
     close = getattr(rows, "close", None)
     if close is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from qaudit.cli.state import Format, out_console, say
@@ -26,13 +26,32 @@ def to_json(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
+    """A value as text for a CSV: Yes/No for people, dates and times as ISO 8601."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict | list):
         return to_json(value)
     return str(value)
+
+
+def local_time(moment: datetime) -> str:
+    """A moment (stored in UTC) as the clock read in England: ``2026-12-01 09:00``."""
+    from qaudit.domain.dates import LONDON
+
+    if moment.tzinfo is None:  # stored UTC, read back without its zone
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+
+
+def _table_cell(value: Any) -> str:
+    """A value as text for a table: as in a CSV, but times in Europe/London."""
+    if isinstance(value, datetime):
+        return local_time(value)
+    return _cell(value)
 
 
 def _csv_cell(value: Any) -> str:
@@ -48,9 +67,12 @@ def emit_rows(
     columns: Sequence[tuple[str, str]],
     title: str | None = None,
     header: bool = True,
+    keep: Collection[str] | None = None,
 ) -> int:
     """Write every row in the chosen format; returns how many. ``columns``: (key, heading).
-    ``header=False`` leaves out a CSV's header line (rows to append to a file)."""
+    ``header=False`` leaves out a CSV's header line (rows to append to a file). ``keep``: the
+    keys of the columns a table shows whatever the terminal's width; the others are left out
+    when they do not fit, unless --wide."""
     out = sys.stdout
     count = 0
     if fmt is Format.json:
@@ -76,31 +98,135 @@ def emit_rows(
     from rich.text import Text
 
     console = out_console()
+    shown_columns: list[int] | None = None  # chosen from the first block, kept for the rest
 
-    def new_table(first: bool) -> Table:
-        # Every value as plain text (no markup), control characters shown as escapes.
+    def print_block(block: list[list[tuple[str, bool]]], first: bool) -> None:
+        nonlocal shown_columns
+        headings = [visible(heading) for _, heading in columns]
+        cells = [[row[i][0] for row in block] for i in range(len(columns))]
+        atomic = [all(row[i][1] for row in block) for i in range(len(columns))]
+        widths = [_width(headings[i], cells[i], atomic[i]) for i in range(len(columns))]
+        need = [w if atomic[i] else min(w, FREE_TEXT_MIN) for i, w in enumerate(widths)]
+        mattering = [i for i, (key, _) in enumerate(columns) if keep is None or key in keep]
+        words = sorted(
+            (i for i in mattering if atomic[i] and not any(_has_digit(c) for c in cells[i])),
+            key=lambda i: -widths[i],
+        )
+        for i in words:
+            # Too narrow even for the columns that matter: a column of words (a grade, a
+            # status) may fold too, the widest first; refs, dates and numbers never split.
+            if is_wide() or _table_width([need[j] for j in mattering]) <= console.width:
+                break
+            atomic[i], need[i] = False, min(widths[i], FREE_TEXT_MIN)
+        if shown_columns is None:
+            shown_columns = _fit(columns, need, console.width, keep=keep, wide=is_wide())
+            left_out = [headings[i] for i in range(len(columns)) if i not in shown_columns]
+            if left_out:
+                say(
+                    f"Left out to fit {console.width} columns: {', '.join(left_out)}; "
+                    "--wide shows every column."
+                )
+        if not is_wide() and _table_width([need[i] for i in shown_columns]) > console.width:
+            # Still too wide (a table whose every column matters): everything may fold,
+            # rather than Rich squeezing a column that may not wrap down to nothing.
+            atomic = [False] * len(columns)
+            need = [min(n, 4) for n in need]
         table = Table(
             title=Text(visible(title)) if title is not None and first else None,
             title_justify="left",
             show_lines=False,
         )
-        for _, heading in columns:
-            # Fold long values onto more lines rather than cut them with an ellipsis.
-            table.add_column(Text(visible(heading)), overflow="fold")
-        return table
+        for i in shown_columns:
+            # A ref, a date or a number is never split; free text folds onto more lines
+            # rather than being cut with an ellipsis.
+            table.add_column(
+                Text(headings[i]),
+                no_wrap=atomic[i],
+                min_width=need[i],
+                overflow="fold",
+            )
+        for row in block:
+            table.add_row(*(Text(row[i][0]) for i in shown_columns))
+        if is_wide():  # every column at its full width: the terminal wraps long lines
+            console.width = max(console.width, _table_width([widths[i] for i in shown_columns]))
+        console.print(table)
 
     # A table is laid out whole before it is printed, so a long list is printed a block of
     # TABLE_BLOCK rows at a time: memory stays flat, whatever --all asks for.
-    table = new_table(first=True)
+    block: list[list[tuple[str, bool]]] = []
+    printed = False
     for row in rows:
-        table.add_row(*(Text(visible(_cell(row.get(key)))) for key, _ in columns))
+        block.append([_shown(row.get(key)) for key, _ in columns])
         count += 1
-        if count % TABLE_BLOCK == 0:
-            console.print(table)
-            table = new_table(first=False)
-    if count == 0 or count % TABLE_BLOCK:
-        console.print(table)
+        if len(block) == TABLE_BLOCK:
+            print_block(block, first=not printed)
+            printed, block = True, []
+    if block or not printed:
+        print_block(block, first=not printed)
     return count
+
+
+FREE_TEXT_MIN = 10  # the narrowest a column of free text is folded to
+
+
+def _shown(value: Any) -> tuple[str, bool]:
+    """A table cell's text (plain, control characters escaped), and whether it is atomic: a
+    number, a date, a time, Yes/No or a short word such as a ref, never split across lines."""
+    text = visible(_table_cell(value))
+    if value is None or isinstance(value, int | float | date | datetime):
+        return text, True
+    return text, len(text) <= ATOMIC_MAX and not any(c.isspace() for c in text)
+
+
+ATOMIC_MAX = 24
+
+
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in text)
+
+
+def _width(heading: str, cells: Sequence[str], atomic: bool) -> int:
+    """The width a column needs: its longest cell, and its heading whole when the column
+    never wraps (Rich does not wrap its heading then), else the heading's longest word."""
+    from rich.cells import cell_len
+
+    head = cell_len(heading) if atomic else max(map(cell_len, heading.split() or [""]))
+    return max([head, *(cell_len(cell) for cell in cells)])
+
+
+def _table_width(widths: Sequence[int]) -> int:
+    """A Rich table's width: each column padded by a space either side, with rules between."""
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def _fit(
+    columns: Sequence[tuple[str, str]],
+    need: Sequence[int],
+    width: int,
+    *,
+    keep: Collection[str] | None,
+    wide: bool,
+) -> list[int]:
+    """The columns to show: all of them with --wide or when they fit; otherwise those that
+    matter (``keep``) and, of the rest, as many as fit, in order."""
+    every = list(range(len(columns)))
+    if wide or keep is None or _table_width(need) <= width:
+        return every
+    shown = [i for i in every if columns[i][0] in keep]
+    for i in every:
+        if i not in shown and _table_width([need[j] for j in [*shown, i]]) <= width:
+            shown = sorted([*shown, i])
+    return shown
+
+
+def is_wide() -> bool:
+    """Whether the running command was given --wide."""
+    from qaudit.cli.params import _current_context
+    from qaudit.cli.state import State
+
+    current = _current_context()
+    found = current.find_object(State) if current is not None else None
+    return isinstance(found, State) and found.wide
 
 
 def emit_object(value: Mapping[str, Any]) -> None:

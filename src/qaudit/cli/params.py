@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,30 @@ from qaudit.domain.text import check_text
 
 if TYPE_CHECKING:
     from qaudit.domain.periods import Period
+
+
+def _set_quiet(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> bool:
+    """``--quiet``: the command's messages for people are left out (``say``); its warnings,
+    its errors and the data asked for with --format are not."""
+    if value:
+        from qaudit.cli.state import State
+
+        found = ctx.find_object(State)
+        if isinstance(found, State):
+            found.quiet = True
+    return value
+
+
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No messages when all went well (for cron): warnings and errors still go to "
+        "stderr, and data asked for with --format to stdout.",
+        callback=_set_quiet,
+    ),
+]
 
 
 def _bad(message: str, option: str) -> typer.BadParameter:

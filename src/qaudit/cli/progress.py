@@ -6,14 +6,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from qaudit.cli.state import err_console, interactive
+from qaudit.cli.state import err_console, interactive, quiet
 from qaudit.display import visible
 
 
 @contextmanager
 def row_progress(description: str) -> Iterator[Callable[[int], None] | None]:
     """Yields a callback taking the rows done so far, or None when no one is watching."""
-    if not interactive():
+    if not interactive() or quiet():
         yield None
         return
     from rich.progress import Progress, ProgressColumn, SpinnerColumn, Task, TextColumn

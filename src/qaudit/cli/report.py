@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.cli.params import period_option
+from qaudit.cli.params import QuietOption, period_option
 from qaudit.cli.state import out_console, say, state
 from qaudit.display import visible
 from qaudit.errors import RuleError
@@ -76,6 +76,10 @@ def _print_table(report: Report) -> None:
                 console.print(Text(f"  • {visible(item)}"))
 
 
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _file_mode(text: str) -> int:
     from qaudit.files import parse_mode
 
@@ -101,7 +105,9 @@ def report(
     out: Annotated[
         str | None,
         typer.Option(
-            "--out", help="Write to this file, atomically; {period} becomes e.g. 2026-27-Q3."
+            "--out",
+            help="Write to this file, atomically; {period} becomes e.g. 2026-27-Q3. "
+            "- for standard output.",
         ),
     ] = None,
     publish: Annotated[
@@ -120,9 +126,12 @@ def report(
             "0600, the owner only, unless given here or as reports.file_mode in the policy.",
         ),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """A report for the board, a team or the committee: figures for the period, what works
     well beside the areas for development, member scrutiny.
+
+    `--out -` writes to standard output, an XLSX workbook too when that is not a terminal.
 
     Example: `qaudit report board --period 2026/27-Q3 --format html --out board-{period}.html`
     """
@@ -133,11 +142,23 @@ def report(
     st = state(ctx)
     run = st.context()
     chosen = period_option(period, run.today)
+    to_stdout = out == "-"
+    if to_stdout:
+        if mode is not None:
+            raise RuleError(
+                "--mode sets the permissions of the --out file: standard output has none"
+            )
+        if fmt is ReportFormat.xlsx and stdout_is_terminal():
+            raise RuleError(
+                "an XLSX report is binary and would garble the terminal: send it to a file or a "
+                "program (--out - > report.xlsx), or give --out PATH"
+            )
+        out = None
     if fmt is ReportFormat.table and out is not None:
         raise RuleError(
             "the table format is for the terminal: with --out choose md, csv, json, html or xlsx"
         )
-    if fmt is ReportFormat.xlsx and out is None:
+    if fmt is ReportFormat.xlsx and out is None and not to_stdout:
         raise RuleError("an XLSX report needs --out PATH")
     file_mode = run.policy.reports.file_mode if mode is None else _file_mode(mode)
     target = None
@@ -172,8 +193,12 @@ def report(
     else:
         data = render.to_xlsx(built)
     if out is None:
-        assert isinstance(data, str)
-        sys.stdout.write(data if data.endswith("\n") else data + "\n")
+        if isinstance(data, bytes):  # an XLSX workbook, to a file or a pipe (--out -)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(data if data.endswith("\n") else data + "\n")
         say(head.capitalize())
         return
     assert target is not None

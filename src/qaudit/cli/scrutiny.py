@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from qaudit.cli.limits import WideOption
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import checked_name, checked_text, date_option, period_option
+from qaudit.cli.params import QuietOption, checked_name, checked_text, date_option, period_option
 from qaudit.cli.state import Format, say, state
+from qaudit.display import day
 
 if TYPE_CHECKING:
     from qaudit.services.scrutiny import SessionView
@@ -66,6 +68,7 @@ def add(
         ),
     ] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record a scrutiny session and its resolutions; each stays open until the service
     records what it did about it (qaudit scrutiny action).
@@ -90,7 +93,7 @@ def add(
         emit_rows(_flat([view]), fmt=fmt, columns=COLUMNS)
     numbers = ", ".join(str(r.id) for r in view.resolutions)
     say(
-        f"Recorded scrutiny session {view.id} ({view.committee}, {view.held_on:%a %d %b %Y}): "
+        f"Recorded scrutiny session {view.id} ({view.committee}, {day(view.held_on)}): "
         + (
             f"{len(view.resolutions)} resolutions ({numbers}), open."
             if view.resolutions
@@ -111,6 +114,7 @@ def action(
         ),
     ] = None,
     fmt: FormatOption = Format.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record what the service did about a resolution, and whether it is done.
 
@@ -149,6 +153,7 @@ def list_(
         ),
     ] = None,
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Scrutiny sessions, oldest first, with their resolutions and what was done about them:
     what the quarterly report shows members. JSON: sessions, each with its resolutions.
@@ -165,4 +170,10 @@ def list_(
         return
     title = "Member scrutiny" + (f" {chosen.label}" if chosen else "")
     columns = TABLE_COLUMNS if fmt is Format.table else COLUMNS
-    emit_rows(_flat(sessions), fmt=fmt, columns=columns, title=title)
+    emit_rows(
+        _flat(sessions),
+        fmt=fmt,
+        columns=columns,
+        title=title,
+        keep=("held_on", "committee", "id", "text", "status", "note"),
+    )

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
-from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
+from qaudit.cli.params import QuietOption
 from qaudit.cli.state import Format, say, state, warn
+from qaudit.cli.stdin import as_given, input_file, shown_name
 
 app = typer.Typer(help="Staff: auditors, team managers, heads of service, the QA lead.")
 
@@ -16,8 +18,11 @@ app = typer.Typer(help="Staff: auditors, team managers, heads of service, the QA
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with header name,role,team.")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV with header name,role,team; - for standard input.")
+    ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Import staff: roles auditor, team_manager, head_of_service, qa_lead (or social_worker).
 
@@ -28,14 +33,16 @@ def import_(
     from qaudit.services.staff import import_staff
 
     st = state(ctx)
-    summary = import_staff(store=st.store, path=file, ctx=st.context(), dry_run=dry_run)
+    run = st.context()
+    with input_file(file, max_bytes=run.policy.imports.max_file_bytes) as path:
+        summary = import_staff(store=st.store, path=path, ctx=run, dry_run=dry_run)
     for message in summary.warnings:
-        warn(message)
+        warn(as_given(message, path))
     lead = "Checked (dry run, nothing written)" if dry_run else "Imported"
     say(
-        f"{lead} {summary.file}: {summary.rows} staff; {len(summary.added)} added, "
-        f"{len(summary.updated)} updated, {summary.unchanged} unchanged; "
-        f"{len(summary.teams_added)} new teams."
+        f"{lead} {shown_name(summary.file, file)}: {summary.rows} staff; "
+        f"{len(summary.added)} added, {len(summary.updated)} updated, "
+        f"{summary.unchanged} unchanged; {len(summary.teams_added)} new teams."
     )
 
 
@@ -46,9 +53,13 @@ def list_(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Everyone known to the store, with role, team and the teams a head of service heads.
-    A table shows the first 1,000 unless --limit N or --all."""
+    A table shows the first 1,000 unless --limit N or --all.
+
+    Example: `qaudit staff list --role auditor`
+    """
     from qaudit.services.staff import list_staff
 
     people = list_staff(store=state(ctx).store, role=role)

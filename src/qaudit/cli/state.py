@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,6 +22,23 @@ if TYPE_CHECKING:
 
     from qaudit.services.context import Context
     from qaudit.store.engine import Store
+
+
+def _flags_show_no_type() -> None:
+    """Typer 0.29's rich help prints a flag's type, ``<bool>``, beside every flag (``--help
+    <bool>``, ``--force <bool>``) although a flag takes no value; its plain help leaves it out.
+    A flag's type in the rich help is left out here too, so help shows flags as they are typed."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    setattr(TyperOption, "display_type_rich", display_type_rich)  # noqa: B010
+
+
+_flags_show_no_type()
 
 
 class Format(StrEnum):
@@ -77,6 +94,8 @@ class State:
     user: str
     config: Path | None
     debug: bool = False
+    quiet: bool = False  # --quiet: no messages for people unless something went wrong
+    wide: bool = False  # --wide: a table shows every column, however wide
     _store: Store | None = field(default=None, repr=False)
 
     def store_path(self) -> Path | None:
@@ -153,12 +172,23 @@ def out_console() -> Console:
     return Out(highlight=False)
 
 
+def quiet() -> bool:
+    """Whether the running command was given --quiet."""
+    from qaudit.cli.params import _current_context
+
+    current = _current_context()
+    found = current.find_object(State) if current is not None else None
+    return isinstance(found, State) and found.quiet
+
+
 def say(message: str) -> None:
-    """A message for people: stderr, never mixed into the data on stdout.
+    """A message for people: stderr, never mixed into the data on stdout; none with --quiet.
 
     Shown as written: no Rich markup, no emoji codes, and control characters escaped, so a
     name or a note quoted in it can neither break the message (after a commit, too) nor drive
     the terminal."""
+    if quiet():
+        return
     from rich.text import Text
 
     err_console().print(Text(visible(message)))

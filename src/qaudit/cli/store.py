@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import typer
 
+from qaudit.cli.params import QuietOption
 from qaudit.cli.state import say, state
 
 app = typer.Typer()
 
 
 @app.command()
-def init(ctx: typer.Context) -> None:
+def init(
+    ctx: typer.Context,
+    quiet: QuietOption = False,
+) -> None:
     """Create the store, or bring its schema up to date. Safe to run again.
 
     Example: `qaudit --db qaudit.db init`

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from qaudit.cli.limits import AllOption, LimitOption, emit_limited, row_limit
+from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import checked_text, period_option
+from qaudit.cli.params import QuietOption, checked_text, period_option
 from qaudit.cli.state import Format, say, state, warn
+from qaudit.cli.stdin import as_given, input_file, shown_name
 
 if TYPE_CHECKING:
     from qaudit.services.survey import ResponseView
@@ -69,11 +70,13 @@ def import_(
     file: Annotated[
         Path,
         typer.Argument(
-            help="Bright Spots CSV: response_id,survey,age_band,received_at,concern,comment."
+            help="Bright Spots CSV: response_id,survey,age_band,received_at,concern,comment; - for "
+            "standard input."
         ),
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
     fmt: SummaryFormatOption = SummaryFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Import Bright Spots responses: all rows or none; anonymous, no child id.
 
@@ -86,15 +89,17 @@ def import_(
     from qaudit.services.survey import import_survey
 
     st = state(ctx)
-    summary = import_survey(store=st.store, path=file, ctx=st.context(), dry_run=dry_run)
+    run = st.context()
+    with input_file(file, max_bytes=run.policy.imports.max_file_bytes) as path:
+        summary = import_survey(store=st.store, path=path, ctx=run, dry_run=dry_run)
     for message in summary.warnings:
-        warn(message)
+        warn(as_given(message, path))
     if fmt is SummaryFormat.json:
-        emit_object(summary.as_dict())
+        emit_object({**summary.as_dict(), "file": shown_name(summary.file, file)})
     lead = "Checked (dry run, nothing written)" if dry_run else "Imported"
     say(
-        f"{lead} {summary.file}: {summary.rows} responses; {summary.added} added, "
-        f"{summary.unchanged} unchanged."
+        f"{lead} {shown_name(summary.file, file)}: {summary.rows} responses; "
+        f"{summary.added} added, {summary.unchanged} unchanged."
     )
 
 
@@ -108,6 +113,7 @@ def cohort(
     ],
     invited: Annotated[int, typer.Option("--invited", min=1, help="Children invited.")],
     fmt: SummaryFormatOption = SummaryFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record how many children were invited: the response rate's denominator.
 
@@ -158,6 +164,7 @@ def review(
         ),
     ] = None,
     fmt: SummaryFormatOption = SummaryFormat.table,
+    quiet: QuietOption = False,
 ) -> None:
     """Record a response reviewed now (or at --today).
 
@@ -192,6 +199,7 @@ def list_(
     fmt: FormatOption = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Every response, oldest first, with its review deadline and status. A table shows the
     first 1,000 unless --limit N or --all.
@@ -209,6 +217,7 @@ def list_(
         fmt=fmt,
         columns=RESPONSE_COLUMNS,
         title="Survey responses",
+        keep=("response_id", "age_band", "concern", "review_due", "status", "comment"),
         limit=row_limit(fmt, limit, every),
         total=lambda: len(views),
         noun="responses",
@@ -223,6 +232,7 @@ def stats(
         typer.Option("--period", help="YYYY-MM, YYYY/YY-Qn, YYYY/YY, DATE..DATE, last-quarter…"),
     ],
     fmt: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Response rates, concerns and reviews in time, per survey and age band.
 
@@ -266,6 +276,15 @@ def stats(
             ("reviewed_in_time_pct", "In time %"),
         ],
         title=f"Bright Spots {chosen.label}",
+        keep=(
+            "survey",
+            "age_band",
+            "responses",
+            "invited",
+            "response_rate_pct",
+            "flagged",
+            "reviewed_in_time_pct",
+        ),
     )
     if fmt is Format.table and not figures:
         say(f"No survey responses or cohorts in {chosen.label}.")

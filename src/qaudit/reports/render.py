@@ -152,6 +152,8 @@ def _csv_value(value: Any) -> Any:
     value = _plain(value)
     if value is None:
         return ""
+    if isinstance(value, bool):  # for people, as in the HTML and XLSX: not Python's True
+        return "Yes" if value else "No"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):

@@ -69,16 +69,18 @@ class ChangeView:
             "detail": self.detail,
         }
 
-    def summary(self) -> str:
-        """One line for people: counts rather than the lists of refs behind them."""
-        detail = self.detail or {}
-        if "counts" in detail:
-            return ", ".join(f"{v:,} {k}" for k, v in detail["counts"].items())
-        if self.action == "staff.import":
-            return f"{len(detail.get('added', []))} added, {len(detail.get('updated', []))} updated"
-        if self.before is not None or self.after is not None:
-            return f"{self.before} → {self.after}"
-        return ""
+
+def count_changes(*, store: Store, action: str | None = None, ref: str | None = None) -> int:
+    """How many events ``list_changes`` would give without a limit."""
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(ChangeLog)
+    if action is not None:
+        query = query.where(col(ChangeLog.action).startswith(action))
+    if ref is not None:
+        query = query.where(ChangeLog.entity_ref == ref)
+    with store.reading() as session:
+        return int(session.exec(query).one())
 
 
 def list_changes(
