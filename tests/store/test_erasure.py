@@ -391,6 +391,6 @@ def test_erase_clears_a_cancelled_reaudits_note(cli: Cli, tmp_path: Path) -> Non
         "--conversation-date", "2026-12-01",
     )  # fmt: skip
     assert _personal(cli.url)["reaudit_notes"] == [("regraded Good at moderation by Hal Head",)]
-    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-018")
+    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-018", "--yes")
     assert _personal(cli.url)["reaudit_notes"] == [(None,)]
     assert "sound" in _ok(cli, "db", "verify").stderr
