@@ -219,12 +219,12 @@ def test_never_over_the_store(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--out", "-"], "Error: an export is several tables, so it cannot go to standard output"),
         (["--out", "data.txt"], "Error: cannot tell what to write to data.txt: name a .xlsx file"),
         (["--out", "missing/qa.xlsx"], "Error: cannot write missing/qa.xlsx: the folder"),
         (["--out", "missing/deeper/", "-f", "csv"], "Error: cannot write CSV files into missing"),
         (["--out", "afile", "-f", "csv"], "Error: cannot write CSV files into afile: it is a file"),
         (["--out", "adir", "-f", "xlsx"], "Error: cannot write adir: it is a folder"),
+        (["--out", "-", "-f", "csv"], "Error: a CSV export is a folder of files, one a table"),
     ],
 )
 def test_bad_targets_are_refused_and_nothing_is_written(

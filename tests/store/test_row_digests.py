@@ -140,7 +140,7 @@ def test_a_changed_digest_breaks_its_events_seal(cli: Cli, tmp_path: Path) -> No
 
 def test_every_honest_command_verifies(cli: Cli, tmp_path: Path) -> None:
     _case_with_everything(cli, tmp_path)
-    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     _ok(cli, "db", "unerase", "K1", "--reason", "sent in error")
     changed = [*CASES[:2], ["K2", "Team B", "", "CP", "2025-01-01", "2026-11-30", ""]]
     changed.append(["K3", "Team B", "", "CP", "2025-03-01", "", ""])
@@ -172,7 +172,7 @@ def test_erasing_a_case_deletes_the_keys_of_its_earlier_digests(cli: Cli, tmp_pa
     assert _one(cli.url, older.format(what="count(*)")) == 1
     key = _one(cli.url, older.format(what="k.key"))
     assert isinstance(key, bytes)
-    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     assert _one(cli.url, older.format(what="count(*)")) == 0
     assert "sound" in _ok(cli, "db", "verify").stderr
     if cli.url.startswith("sqlite"):
@@ -208,7 +208,7 @@ def test_a_restored_backup_verifies_and_an_edit_after_it_is_found(tmp_path: Path
     cli = Cli(f"sqlite:///{path}", CliRunner())
     _case_with_everything(cli, tmp_path)
     _ok(cli, "db", "backup", str(tmp_path / "kept.db"))
-    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017")
+    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     _ok(cli, "db", "restore", str(tmp_path / "kept.db"), "--yes")
     assert "sound" in _ok(cli, "db", "verify").stderr
     _raw(cli.url, "UPDATE complaint_stages SET late_reason = NULL")

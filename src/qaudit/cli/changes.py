@@ -34,8 +34,10 @@ def log(
     every: AllOption = False,
     wide: WideOption = False,
 ) -> None:
-    """Who changed what and when: every change a command made, newest first; the newest 50
-    unless --limit N or --all. Times in tables are the clock in England; JSON and CSV give UTC.
+    """Who changed what and when: every change a command made, newest first.
+
+    The newest 50 unless --limit N or --all. Times in tables are the clock in England; JSON and
+    CSV give UTC.
 
     Example: `qaudit log --action cases.import --format json`
     """

@@ -22,11 +22,6 @@ class ExportFormat(StrEnum):
 
 
 def _chosen_format(out: str, fmt: ExportFormat | None) -> ExportFormat:
-    if out == "-":
-        raise RuleError(
-            "an export is several tables, so it cannot go to standard output: give --out "
-            "FILE.xlsx or --out FOLDER"
-        )
     if fmt is not None:
         return fmt
     if out.lower().endswith(".xlsx"):
