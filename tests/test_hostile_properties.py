@@ -261,6 +261,8 @@ def test_random_paths_never_destroy_the_store(
     own = kind in {"store", "store-wal", "store-shm", "hard link to the store"} or (
         kind.startswith("soft link") and made.exists()
     )
+    if action == "report" and "{period}" in name and "link" in kind:
+        own = False  # the report writes to 2026-11…, not to the link named {period}…
     if action == "report":
         report = ["report", "audits", "--period", "2026-11", "-f", fmt, "--out", path]
         code = attempt(place.url, *report)
