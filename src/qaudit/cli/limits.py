@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from qaudit.cli.output import emit_rows
+from qaudit.cli.params import state_flag
 from qaudit.cli.state import Format, say
 
 TABLE_ROWS = 1_000  # what a table shows unless --limit or --all
@@ -34,23 +35,13 @@ AllOption = Annotated[
 ]
 
 
-def _set_wide(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> bool:
-    if value:
-        from qaudit.cli.state import State
-
-        found = ctx.find_object(State)
-        if isinstance(found, State):
-            found.wide = True
-    return value
-
-
 WideOption = Annotated[
     bool,
     typer.Option(
         "--wide",
         help="A table shows every column, however wide (else those that matter, and the "
         "others as the terminal has room).",
-        callback=_set_wide,
+        callback=state_flag("wide"),
     ),
 ]
 

@@ -7,6 +7,7 @@ from 1900-01-01 to five years after the day treated as today (``--today``, else 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,16 +20,20 @@ if TYPE_CHECKING:
     from qaudit.domain.periods import Period
 
 
-def _set_quiet(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> bool:
-    """``--quiet``: the command's messages for people are left out (``say``); its warnings,
-    its errors and the data asked for with --format are not."""
-    if value:
-        from qaudit.cli.state import State
+def state_flag(attribute: str) -> Callable[[typer.Context, typer.CallbackParam, bool], bool]:
+    """An option callback that sets the run's ``State.<attribute>`` when the flag is given
+    (``--quiet``, ``--wide``): read wherever the run's output is made."""
 
-        found = ctx.find_object(State)
-        if isinstance(found, State):
-            found.quiet = True
-    return value
+    def callback(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> bool:
+        if value:
+            from qaudit.cli.state import State
+
+            found = ctx.find_object(State)
+            if isinstance(found, State):
+                setattr(found, attribute, True)
+        return value
+
+    return callback
 
 
 QuietOption = Annotated[
@@ -38,7 +43,7 @@ QuietOption = Annotated[
         "-q",
         help="No messages when all went well (for cron): warnings and errors still go to "
         "stderr, and data asked for with --format to stdout.",
-        callback=_set_quiet,
+        callback=state_flag("quiet"),  # messages for people (say) are left out
     ),
 ]
 
