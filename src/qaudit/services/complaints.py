@@ -108,6 +108,22 @@ def _view(session: Session, complaint: Complaint) -> ComplaintView:
     escalated = (
         session.get(Staff, stage.escalated_to_id) if stage.escalated_to_id is not None else None
     )
+    return _view_of(
+        complaint,
+        stage,
+        case.case_ref if case else None,
+        team.name if team else None,
+        escalated.name if escalated else None,
+    )
+
+
+def _view_of(
+    complaint: Complaint,
+    stage: ComplaintStage,
+    case_ref: str | None,
+    team: str | None,
+    escalated_to: str | None,
+) -> ComplaintView:
     return ComplaintView(
         ref=complaint.ref,
         procedure=complaint.procedure,
@@ -115,8 +131,8 @@ def _view(session: Session, complaint: Complaint) -> ComplaintView:
         received=stage.received,
         response_due=stage.due,
         status=_status(complaint, stage),
-        case_ref=case.case_ref if case else None,
-        team=team.name if team else None,
+        case_ref=case_ref,
+        team=team,
         relationship=complaint.relationship,
         themes=tuple(complaint.themes or ()),
         summary=complaint.summary,
@@ -124,7 +140,7 @@ def _view(session: Session, complaint: Complaint) -> ComplaintView:
         responded_on=stage.responded_on,
         letter_on=stage.letter_on,
         escalated_on=stage.escalated_on,
-        escalated_to=escalated.name if escalated else None,
+        escalated_to=escalated_to,
         outcome=complaint.outcome,
         closed_on=complaint.closed_on,
         first_received=complaint.received,
@@ -515,13 +531,26 @@ def show(*, store: Store, ref: str) -> ComplaintView:
 
 def list_complaints(*, store: Store, open_only: bool = False) -> list[ComplaintView]:
     """Every complaint, newest first; ``open_only``: those not closed."""
-    with store.reading() as session:
-        query = orm_select(Complaint).order_by(
-            col(Complaint.received).desc(), col(Complaint.ref).desc()
+    from sqlalchemy.orm import aliased
+
+    escalated = aliased(Staff)
+    # One query, not one a complaint: its current stage, case ref, team and who it went to.
+    query = (
+        select(Complaint, ComplaintStage, col(Case.case_ref), col(Team.name), col(escalated.name))
+        .join(
+            ComplaintStage,
+            (col(ComplaintStage.complaint_id) == col(Complaint.id))
+            & (col(ComplaintStage.stage) == col(Complaint.stage)),
         )
-        if open_only:
-            query = query.where(col(Complaint.closed_on).is_(None))
-        return [_view(session, c) for c in session.exec(query).all()]
+        .outerjoin(Case, col(Case.id) == col(Complaint.case_id))
+        .outerjoin(Team, col(Team.id) == col(Case.team_id))
+        .outerjoin(escalated, col(escalated.id) == col(ComplaintStage.escalated_to_id))
+        .order_by(col(Complaint.received).desc(), col(Complaint.ref).desc())
+    )
+    if open_only:
+        query = query.where(col(Complaint.closed_on).is_(None))
+    with store.reading() as session:
+        return [_view_of(*row) for row in session.execute(query).all()]
 
 
 @dataclass(frozen=True)
