@@ -52,3 +52,8 @@ def one_line(text: str) -> str:
 def day(value: date) -> str:
     """A date as people write it: ``Tue 1 Dec 2026`` (no leading zero on the day)."""
     return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 row``, ``2 rows``, ``1,000 new teams``: a count and its noun, agreeing."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"

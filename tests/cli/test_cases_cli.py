@@ -142,8 +142,13 @@ def test_headers_match_whatever_their_case_and_order(cli: Cli, tmp_path: Path) -
         ["Open Date", "CASE_REF", " Category ", "Team", "Worker", "Close date", "Date of birth"],
         ["2026-01-05", "C1", "CLA", "Team A", "Ann", "", "01/02/2015"],
     ]
-    result = cli("cases", "import", str(write_csv(tmp_path / "odd.csv", rows)))
+    path = write_csv(tmp_path / "odd.csv", rows)
+    result = cli("cases", "import", str(path))
     assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == (  # one of each, in the singular
+        f"Imported {path}: 1 row; 1 added, 0 updated, 0 closed, 0 unchanged; "
+        "1 new team, 1 new worker."
+    )
     listed = cli("cases", "list", "--format", "json").json()
     assert listed == [{"case_ref": "C1", "team": "Team A", "worker": "Ann", "category": "CLA",
                        "open_date": "2026-01-05", "close_date": None}]  # fmt: skip
@@ -155,7 +160,7 @@ def test_import_summary_and_reimport(cli: Cli, tmp_path: Path) -> None:
     assert first.exit_code == 0
     assert first.stderr.strip() == (
         f"Imported {path}: 2 rows; 2 added, 0 updated, 0 closed, 0 unchanged; "
-        "2 new teams, 1 new workers."
+        "2 new teams, 1 new worker."
     )
     assert first.stdout == ""
     before = snapshot(cli.url)

@@ -14,6 +14,7 @@ from qaudit.cli.params import QuietOption, date_option
 from qaudit.cli.progress import row_progress
 from qaudit.cli.state import Format, say, state, warn
 from qaudit.cli.stdin import as_given, input_file, shown_name
+from qaudit.display import counted
 
 
 class SummaryFormat(StrEnum):
@@ -110,10 +111,10 @@ def import_(
         return
     lead = "Checked (dry run, nothing written)" if dry_run else "Imported"
     say(
-        f"{lead} {shown_name(summary.file, file)}: {summary.rows:,} rows; {summary.added:,} added, "
-        f"{summary.updated:,} updated, {summary.closed:,} closed, "
-        f"{summary.unchanged:,} unchanged; {summary.teams_added:,} new teams, "
-        f"{summary.workers_added:,} new workers."
+        f"{lead} {shown_name(summary.file, file)}: {counted(summary.rows, 'row')}; "
+        f"{summary.added:,} added, {summary.updated:,} updated, {summary.closed:,} closed, "
+        f"{summary.unchanged:,} unchanged; {counted(summary.teams_added, 'new team')}, "
+        f"{counted(summary.workers_added, 'new worker')}."
     )
     if summary.open_not_in_file:
         say(

@@ -11,6 +11,7 @@ from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, 
 from qaudit.cli.params import QuietOption
 from qaudit.cli.state import Format, say, state, warn
 from qaudit.cli.stdin import as_given, input_file, shown_name
+from qaudit.display import counted
 
 app = typer.Typer(help="Staff: auditors, team managers, heads of service, the QA lead.")
 
@@ -42,7 +43,7 @@ def import_(
     say(
         f"{lead} {shown_name(summary.file, file)}: {summary.rows} staff; "
         f"{len(summary.added)} added, {len(summary.updated)} updated, "
-        f"{summary.unchanged} unchanged; {len(summary.teams_added)} new teams."
+        f"{summary.unchanged} unchanged; {counted(len(summary.teams_added), 'new team')}."
     )
 
 
