@@ -10,17 +10,11 @@ from typing import Any
 import pytest
 
 from conftest import Cli, plain, snapshot, write_csv
-from qaudit.cli import advocacy
-from qaudit.cli.app import app
 from qaudit.domain.periods import parse_period
 from qaudit.domain.workdays import WorkingCalendar
 from qaudit.services.advocacy import overdue_advocacy
 from qaudit.services.family_feedback import family_feedback_stats
 from qaudit.store.engine import Store
-
-# Until the lead registers the group in cli/app.py.
-if "advocacy" not in [g.name for g in app.registered_groups]:
-    app.add_typer(advocacy.app, name="advocacy")
 
 STAFF = [
     ["name", "role", "team"],

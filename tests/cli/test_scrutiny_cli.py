@@ -7,12 +7,6 @@ from typing import Any
 import pytest
 
 from conftest import Cli, plain, snapshot
-from qaudit.cli import scrutiny
-from qaudit.cli.app import app
-
-# Until the lead registers the group in cli/app.py.
-if "scrutiny" not in [g.name for g in app.registered_groups]:
-    app.add_typer(scrutiny.app, name="scrutiny")
 
 COMMITTEE = "Children and Young People Scrutiny Committee"
 

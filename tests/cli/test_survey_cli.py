@@ -9,17 +9,11 @@ from typing import Any
 import pytest
 
 from conftest import Cli, plain, snapshot, write_csv
-from qaudit.cli import survey
-from qaudit.cli.app import app
 from qaudit.domain.dates import LONDON
 from qaudit.domain.workdays import WorkingCalendar
 from qaudit.services.audits import OverdueItem
 from qaudit.services.survey import overdue_surveys
 from qaudit.store.engine import Store
-
-# Until cli/app.py registers the group; afterwards this guard keeps it registered once.
-if "survey" not in [group.name for group in app.registered_groups]:
-    app.add_typer(survey.app, name="survey")
 
 HEADER = ["response_id", "survey", "age_band", "received_at", "concern", "comment"]
 YLYC = "your-life-your-care"

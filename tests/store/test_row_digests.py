@@ -13,13 +13,7 @@ from sqlalchemy import text
 from test_erasure import CASES, SECRETS, _case_with_everything, _ok
 
 from conftest import Cli, snapshot, write_csv
-from qaudit.cli import survey
-from qaudit.cli.app import app
 from qaudit.store.engine import Store
-
-# (As tests/cli/test_survey_cli.py: until cli/app.py registers the group.)
-if "survey" not in [group.name for group in app.registered_groups]:
-    app.add_typer(survey.app, name="survey")
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stores"
 
@@ -215,3 +209,19 @@ def test_a_restored_backup_verifies_and_an_edit_after_it_is_found(tmp_path: Path
     found = cli("db", "verify")
     assert found.exit_code == 1
     assert found.stderr.startswith("Error: complaint_stages ")
+
+
+def test_what_a_rolled_back_transaction_noted_is_not_digested_by_the_next(db_url: str) -> None:
+    """The rows a failed command noted (on the pooled connection) belong to no later event."""
+    from qaudit.store.digests import collect_blocks, note_written
+
+    store = Store(db_url)
+    try:
+        with store.engine.connect() as conn:
+            with pytest.raises(RuntimeError), conn.begin():
+                note_written(conn, "teams", [999])
+                raise RuntimeError("the command failed")
+            with conn.begin():
+                assert collect_blocks(conn) == []
+    finally:
+        store.dispose()

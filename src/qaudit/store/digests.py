@@ -34,7 +34,7 @@ from itertools import chain
 from typing import Any, cast
 
 from sqlalchemy import Table, event, func, insert, inspect, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
@@ -168,6 +168,13 @@ class Written:
 def _written(conn: Connection) -> dict[str, Written]:
     found: dict[str, Written] = conn.info.setdefault(WRITTEN_KEY, {})
     return found
+
+
+@event.listens_for(Engine, "begin")
+def _forget_written(conn: Connection) -> None:
+    """A transaction starts with nothing written: what one that rolled back had noted (on the
+    pooled connection's ``info``, which outlives it) is not digested by the next."""
+    conn.info.pop(WRITTEN_KEY, None)
 
 
 def note_written(conn: Connection, table: str, ids: Iterable[int]) -> None:
