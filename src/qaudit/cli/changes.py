@@ -9,6 +9,7 @@ import typer
 from qaudit.cli.limits import AllOption, WideOption
 from qaudit.cli.output import emit_rows
 from qaudit.cli.state import Format, say, state
+from qaudit.display import counted
 
 app = typer.Typer()
 
@@ -98,8 +99,7 @@ def log(
     if most is not None and shown == most:
         earlier = count_changes(store=store, action=action, ref=ref) - shown
         if earlier > 0:
-            noun = "earlier event" if earlier == 1 else "earlier events"
-            say(f"… {earlier:,} {noun}: give --limit N or --all.")
+            say(f"… {counted(earlier, 'earlier event')}: give --limit N or --all.")
 
 
 def summary(

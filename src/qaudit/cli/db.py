@@ -13,6 +13,7 @@ import typer
 from qaudit.cli.output import emit_object
 from qaudit.cli.params import QuietOption
 from qaudit.cli.state import Format, say, state, warn
+from qaudit.display import counted
 from qaudit.errors import QauditError, RuleError
 
 app = typer.Typer(help="The store itself: verify, back up, restore.")
@@ -83,10 +84,9 @@ def verify(
         raise QauditError("; ".join(result.problems))
     say(f"The store and its change log are sound: {result.events} events; head {result.head}")
     if kept is not None:
-        since = "event" if kept.events_since == 1 else "events"
         say(
             f"The hash kept is event {kept.id} ({kept.action}, {_when(kept.recorded_at)}); "
-            f"{kept.events_since} {since} since."
+            f"{counted(kept.events_since, 'event')} since."
         )
 
 
