@@ -12,9 +12,10 @@ import pytest
 from conftest import Cli, plain, snapshot, write_csv
 from qaudit.domain.periods import parse_period
 from qaudit.domain.workdays import WorkingCalendar
-from qaudit.services.advocacy import overdue_advocacy
 from qaudit.services.family_feedback import family_feedback_stats
+from qaudit.services.worklists import overdue_advocacy
 from qaudit.store.engine import Store
+from qaudit.store.lite import AlchemyRows
 
 STAFF = [
     ["name", "role", "team"],
@@ -334,7 +335,9 @@ def test_overdue_requests_and_who_answers_for_them(desk: Cli, db_url: str) -> No
     store = Store(db_url)
     try:
         with store.reading() as session:
-            items = overdue_advocacy(session.connection(), date(2026, 12, 1), WorkingCalendar())
+            items = overdue_advocacy(
+                AlchemyRows(session.connection()), date(2026, 12, 1), WorkingCalendar()
+            )
     finally:
         store.dispose()
     assert [i.as_dict() for i in items] == [

@@ -52,6 +52,7 @@ def test_every_command_module_with_an_app_is_registered() -> None:
     cli = Path(LAZY.__file__).parent
     helpers = {
         "app",
+        "coercion",
         "faults",
         "grade_prompts",
         "limits",

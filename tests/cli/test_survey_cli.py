@@ -11,9 +11,9 @@ import pytest
 from conftest import Cli, plain, snapshot, write_csv
 from qaudit.domain.dates import LONDON
 from qaudit.domain.workdays import WorkingCalendar
-from qaudit.services.audits import OverdueItem
-from qaudit.services.survey import overdue_surveys
+from qaudit.services.worklists import OverdueItem, overdue_surveys
 from qaudit.store.engine import Store
+from qaudit.store.lite import AlchemyRows
 
 HEADER = ["response_id", "survey", "age_band", "received_at", "concern", "comment"]
 YLYC = "your-life-your-care"
@@ -470,7 +470,7 @@ def _overdue(url: str, now: str) -> list[OverdueItem]:
     try:
         with store.reading() as session:
             return overdue_surveys(
-                session.connection(),
+                AlchemyRows(session.connection()),
                 datetime.fromisoformat(now).replace(tzinfo=LONDON),
                 WorkingCalendar(),
                 24,

@@ -14,6 +14,7 @@ import typer
 from typer._click.exceptions import ClickException
 from typer.core import TyperCommand, TyperGroup
 
+from qaudit.cli.coercion import install as coerce_simple_options_lean
 from qaudit.display import one_line
 from qaudit.errors import QauditError
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from typer._click.core import Command, Context
 
 MARKUP_MODE: Final[Literal["markdown"]] = "markdown"  # help texts use `backticks` and lists
+
+coerce_simple_options_lean()  # before the global options are parsed
 
 
 # --- the commands, loaded when used -------------------------------------------------------------

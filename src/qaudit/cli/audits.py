@@ -430,11 +430,12 @@ def overdue(
 
     Example: `qaudit overdue --fail-if-any --format json`
     """
-    from qaudit.services.overdue import OVERDUE_KINDS, list_overdue
+    from qaudit.services.worklists import OVERDUE_KINDS, list_overdue
 
     st = state(ctx)
     kinds = [k.value for k in kind] if kind else list(OVERDUE_KINDS)
-    items = list_overdue(store=st.store, ctx=st.context(), kinds=kinds)
+    with st.rows() as rows:
+        items = list_overdue(rows, st.context(), kinds)
     emit_rows(
         (i.as_dict() for i in items),
         fmt=fmt,
@@ -466,18 +467,19 @@ def list_(
 
     Example: `qaudit audits list --month 2026-12 --status overdue`
     """
-    from qaudit.services.audits import list_audits
+    from qaudit.services.worklists import list_audits
 
     st = state(ctx)
-    lines = list_audits(
-        store=st.store,
-        ctx=st.context(),
-        month=_month(month) if month else None,
-        auditor=auditor,
-        team=team,
-        grade=_grade(grade_) if grade_ else None,
-        status=status.value if status else None,
-    )
+    with st.rows() as rows:
+        lines = list_audits(
+            rows,
+            st.context(),
+            month=_month(month) if month else None,
+            auditor=auditor,
+            team=team,
+            grade=_grade(grade_) if grade_ else None,
+            status=status.value if status else None,
+        )
     emit_limited(
         (line.as_dict() for line in lines),
         fmt=fmt,

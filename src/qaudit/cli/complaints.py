@@ -16,7 +16,7 @@ from qaudit.display import day
 from qaudit.errors import RuleError
 
 if TYPE_CHECKING:
-    from qaudit.services.complaints import ComplaintView
+    from qaudit.services.worklists import ComplaintView
 
 app = typer.Typer(help="Complaints: statutory stages, working-day timescales, the letter.")
 
@@ -341,9 +341,10 @@ def list_(
 
     Example: `qaudit complaints list --open --format csv > open-complaints.csv`
     """
-    from qaudit.services.complaints import list_complaints
+    from qaudit.services.worklists import list_complaints
 
-    views = list_complaints(store=state(ctx).store, open_only=open_only)
+    with state(ctx).rows() as rows:
+        views = list_complaints(rows, open_only=open_only)
     emit_limited(
         (v.as_dict() for v in views),
         fmt=fmt,

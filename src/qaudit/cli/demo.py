@@ -34,10 +34,9 @@ def demo(
     from datetime import datetime, time
 
     from qaudit.domain.dates import LONDON
-    from qaudit.services.audits import list_audits
     from qaudit.services.demo import DEMO_MONTHS, DEMO_TODAY, build_demo
-    from qaudit.services.overdue import list_overdue
-    from qaudit.store.engine import Store
+    from qaudit.services.worklists import list_audits, list_overdue
+    from qaudit.store.lite import reading
 
     st = state(ctx)
     run = st.context()
@@ -57,30 +56,28 @@ def demo(
         f"{result.scrutiny_sessions} scrutiny session"
     )
     then = replace(run, now=datetime.combine(DEMO_TODAY, time(10, 0), tzinfo=LONDON))
-    store = Store(f"sqlite:///{path}")
-    try:
-        month = DEMO_MONTHS[-1]
+    month = DEMO_MONTHS[-1]
+    with reading(db=path, database_url=None) as rows:
         emit_rows(
-            (line.as_dict() for line in list_audits(store=store, ctx=then, month=month)),
+            (line.as_dict() for line in list_audits(rows, then, month=month)),
             fmt=Format.table,
             columns=AUDIT_COLUMNS,
             keep=AUDIT_KEEP,
             title=f"The {month} audits on {DEMO_TODAY}",
         )
         count = emit_rows(
-            (item.as_dict() for item in list_overdue(store=store, ctx=then)),
+            (item.as_dict() for item in list_overdue(rows, then)),
             fmt=Format.table,
             columns=OVERDUE_COLUMNS,
             keep=OVERDUE_KEEP,
             title=f"Overdue on {DEMO_TODAY}",
         )
-    finally:
-        store.dispose()
     say(f"{count} overdue on {DEMO_TODAY} (the demo's today).")
     import qaudit.reports.render as render
     from qaudit.domain.periods import parse_period
     from qaudit.files import write_atomically
     from qaudit.services.reports import build_report
+    from qaudit.store.engine import Store
 
     quarter = parse_period("2026/27-Q3", DEMO_TODAY)
     store = Store(f"sqlite:///{path}")

@@ -6,6 +6,8 @@ import getpass
 import os
 import sys
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
     from qaudit.services.context import Context
     from qaudit.store.engine import Store
+    from qaudit.store.lite import Rows
 
 
 def _flags_show_no_type() -> None:
@@ -122,6 +125,15 @@ class State:
 
             self._store = Store.from_options(db=self.db, database_url=self.database_url)
         return self._store
+
+    @contextmanager
+    def rows(self) -> Iterator[Rows]:
+        """One read transaction through the DB-API alone (store.lite): for the everyday lists,
+        which need neither SQLAlchemy nor the table models."""
+        from qaudit.store.lite import reading
+
+        with reading(db=self.db, database_url=self.database_url) as rows:
+            yield rows
 
     def saved(self) -> bool:
         """Whether this command has committed a change to the store."""

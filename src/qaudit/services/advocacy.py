@@ -14,11 +14,9 @@ from sqlmodel import Session
 from sqlmodel import select as orm_select
 
 from qaudit.domain.periods import Period
-from qaudit.domain.workdays import WorkingCalendar
 from qaudit.errors import NotFoundError, RuleError
-from qaudit.services.audits import OverdueItem
 from qaudit.services.context import Context
-from qaudit.services.records import case_with_ref, head_of_service_name, refuse_future
+from qaudit.services.records import case_with_ref, refuse_future
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
@@ -340,39 +338,3 @@ def advocacy_stats(*, store: Store, ctx: Context, period: Period) -> AdvocacySta
             if v.met is False
         ),
     )
-
-
-def overdue_advocacy(conn: Connection, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
-    """Requests with no advocate provided once the conference day has ended."""
-    adv = Advocacy.__table__  # type: ignore[attr-defined]
-    case = Case.__table__  # type: ignore[attr-defined]
-    rows = conn.execute(
-        select(
-            adv.c.id,
-            case.c.case_ref,
-            adv.c.conference_date,
-            adv.c.recorded_by,
-            head_of_service_name(case.c.team_id),
-        )
-        .join(case, case.c.id == adv.c.case_id)
-        .where(
-            adv.c.requested.is_(True),
-            adv.c.provided_on.is_(None),
-            adv.c.conference_date < today,
-        )
-        .order_by(adv.c.conference_date, adv.c.id)
-    )
-    return [
-        OverdueItem(
-            kind="advocacy",
-            ref=str(row_id),
-            case_ref=ref,
-            due=conference,
-            days_overdue=cal.working_days_after(conference, today),
-            owner=recorded_by,
-            escalate_to=escalate,
-            detail=f"advocate requested for the conference on {conference}, not provided",
-            urgent=False,
-        )
-        for row_id, ref, conference, recorded_by, escalate in rows
-    ]

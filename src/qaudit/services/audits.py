@@ -6,22 +6,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from qaudit.domain.grades import Grade, grade_change
-from qaudit.domain.workdays import WorkingCalendar, month_bounds
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
 from qaudit.services.records import (
     case_with_ref,
-    head_of_service_name,
     head_of_team,
     staff_named,
 )
 from qaudit.services.transaction import write_transaction
+from qaudit.services.worklists import calendar
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
 from qaudit.store.models import (
@@ -31,15 +29,9 @@ from qaudit.store.models import (
     Reaudit,
     Sample,
     SampleItem,
-    Staff,
-    Team,
 )
 
 GRADING_ROLES = ("auditor", "team_manager", "qa_lead")
-
-
-def calendar(ctx: Context) -> WorkingCalendar:
-    return WorkingCalendar(ctx.policy.calendar.closure_days)
 
 
 def _open_on(case: Case, day: date) -> bool:
@@ -495,243 +487,3 @@ def list_reaudits(*, store: Store, status: str | None = None) -> list[ReauditVie
                 )
             )
     return views
-
-
-@dataclass(frozen=True)
-class OverdueItem:
-    kind: str
-    ref: str
-    case_ref: str
-    due: date  # a datetime for deadlines in clock hours (survey reviews)
-    days_overdue: int
-    owner: str | None
-    escalate_to: str | None
-    detail: str
-    urgent: bool = False  # listed first among equals (a survey response flagging concern)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "ref": self.ref,
-            "case_ref": self.case_ref,
-            "due": self.due,
-            "days_overdue": self.days_overdue,
-            "owner": self.owner,
-            "escalate_to": self.escalate_to,
-            "detail": self.detail,
-        }
-
-
-def overdue_audits(conn: Connection, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
-    item = SampleItem.__table__  # type: ignore[attr-defined]
-    sample = Sample.__table__  # type: ignore[attr-defined]
-    case = Case.__table__  # type: ignore[attr-defined]
-    auditor = Staff.__table__.alias("auditor")  # type: ignore[attr-defined]
-    rows = conn.execute(
-        select(
-            sample.c.month,
-            case.c.case_ref,
-            item.c.due,
-            auditor.c.name,
-            head_of_service_name(case.c.team_id),
-        )
-        .join(sample, sample.c.id == item.c.sample_id)
-        .join(case, case.c.id == item.c.case_id)
-        .outerjoin(auditor, auditor.c.id == item.c.auditor_id)
-        .where(item.c.status == "open", item.c.due < today)
-    )
-    return [
-        OverdueItem(
-            kind="audit",
-            ref=month,
-            case_ref=ref,
-            due=due,
-            days_overdue=cal.working_days_after(due, today),
-            owner=owner,
-            escalate_to=escalate,
-            detail=f"sampled in {month}, not graded" + ("" if owner else "; no auditor allocated"),
-        )
-        for month, ref, due, owner, escalate in rows
-    ]
-
-
-def overdue_moderations(
-    conn: Connection, today: date, cal: WorkingCalendar, qa_lead: str | None
-) -> list[OverdueItem]:
-    mod = Moderation.__table__  # type: ignore[attr-defined]
-    audit = Audit.__table__  # type: ignore[attr-defined]
-    case = Case.__table__  # type: ignore[attr-defined]
-    owner = Staff.__table__.alias("owner")  # type: ignore[attr-defined]
-    rows = conn.execute(
-        select(
-            mod.c.audit_id,
-            case.c.case_ref,
-            mod.c.due,
-            owner.c.name,
-            mod.c.outcome,
-            mod.c.conversation_date,
-        )
-        .join(audit, audit.c.id == mod.c.audit_id)
-        .join(case, case.c.id == audit.c.case_id)
-        .outerjoin(owner, owner.c.id == mod.c.owner_id)
-        .where(mod.c.completed_on.is_(None), mod.c.due < today)
-    )
-    out = []
-    for audit_id, ref, due, owner_name, outcome, conversation in rows:
-        missing = [
-            what
-            for what, value in (("outcome", outcome), ("reflective conversation", conversation))
-            if value is None
-        ]
-        out.append(
-            OverdueItem(
-                kind="moderation",
-                ref=str(audit_id),
-                case_ref=ref,
-                due=due,
-                days_overdue=cal.working_days_after(due, today),
-                owner=owner_name,
-                escalate_to=qa_lead,
-                detail=f"Inadequate audit {audit_id}: no {' or '.join(missing)} recorded",
-            )
-        )
-    return out
-
-
-def overdue_reaudits(conn: Connection, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
-    re = Reaudit.__table__  # type: ignore[attr-defined]
-    case = Case.__table__  # type: ignore[attr-defined]
-    auditor = Staff.__table__.alias("auditor")  # type: ignore[attr-defined]
-    rows = conn.execute(
-        select(
-            re.c.audit_id,
-            case.c.case_ref,
-            re.c.due,
-            auditor.c.name,
-            head_of_service_name(case.c.team_id),
-        )
-        .join(case, case.c.id == re.c.case_id)
-        .outerjoin(auditor, auditor.c.id == re.c.auditor_id)
-        .where(re.c.status == "pending", re.c.due < today)
-    )
-    return [
-        OverdueItem(
-            kind="reaudit",
-            ref=str(audit_id),
-            case_ref=ref,
-            due=due,
-            days_overdue=cal.working_days_after(due, today),
-            owner=owner,
-            escalate_to=escalate,
-            detail=f"re-audit after Inadequate audit {audit_id}",
-        )
-        for audit_id, ref, due, owner, escalate in rows
-    ]
-
-
-@dataclass(frozen=True)
-class AuditLine:
-    audit_id: int | None
-    case_ref: str
-    team: str | None
-    auditor: str | None
-    kind: str
-    due: date | None
-    audit_date: date | None
-    grade: str | None
-    status: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "audit_id": self.audit_id,
-            "case_ref": self.case_ref,
-            "team": self.team,
-            "auditor": self.auditor,
-            "kind": self.kind,
-            "due": self.due,
-            "audit_date": self.audit_date,
-            "grade": self.grade,
-            "status": self.status,
-        }
-
-
-AUDIT_STATUSES = ("due", "overdue", "graded", "moderation-due", "moderated")
-
-
-def list_audits(
-    *,
-    store: Store,
-    ctx: Context,
-    month: str | None = None,
-    auditor: str | None = None,
-    team: str | None = None,
-    grade: Grade | None = None,
-    status: str | None = None,
-) -> list[AuditLine]:
-    """The audit work: sample items still to grade (due / overdue) and recorded audits
-    (graded / moderation-due / moderated), filtered."""
-    bounds = month_bounds(month) if month else None
-    case = Case.__table__  # type: ignore[attr-defined]
-    teams = Team.__table__  # type: ignore[attr-defined]
-    person = Staff.__table__.alias("person")  # type: ignore[attr-defined]
-    audit = Audit.__table__  # type: ignore[attr-defined]
-    mod = Moderation.__table__  # type: ignore[attr-defined]
-    item = SampleItem.__table__  # type: ignore[attr-defined]
-    sample = Sample.__table__  # type: ignore[attr-defined]
-    lines: list[AuditLine] = []
-    with store.reading() as session:
-        conn = session.connection()
-        done = (
-            select(
-                audit.c.id,
-                case.c.case_ref,
-                teams.c.name,
-                person.c.name,
-                audit.c.kind,
-                audit.c.audit_date,
-                audit.c.grade,
-                mod.c.id,
-                mod.c.completed_on,
-                mod.c.regrade,
-            )
-            .join(case, case.c.id == audit.c.case_id)
-            .outerjoin(teams, teams.c.id == case.c.team_id)
-            .join(person, person.c.id == audit.c.auditor_id)
-            .outerjoin(mod, mod.c.audit_id == audit.c.id)
-        )
-        if bounds:
-            done = done.where(audit.c.audit_date.between(*bounds))
-        if auditor:
-            done = done.where(person.c.name == auditor)
-        if team:
-            done = done.where(teams.c.name == team)
-        if grade is not None:  # the grade after moderation
-            done = done.where(func.coalesce(mod.c.regrade, audit.c.grade) == grade.slug)
-        for row in conn.execute(done):
-            audit_id, ref, team_name, who, kind, when, graded, mod_id, completed, regrade = row
-            final = regrade or graded
-            st = "graded" if mod_id is None else "moderated" if completed else "moderation-due"
-            lines.append(AuditLine(audit_id, ref, team_name, who, kind, None, when, final, st))
-        if grade is None:
-            todo = (
-                select(case.c.case_ref, teams.c.name, person.c.name, item.c.due, sample.c.month)
-                .select_from(item)
-                .join(sample, sample.c.id == item.c.sample_id)
-                .join(case, case.c.id == item.c.case_id)
-                .outerjoin(teams, teams.c.id == case.c.team_id)
-                .outerjoin(person, person.c.id == item.c.auditor_id)
-                .where(item.c.status == "open")
-            )
-            if month:
-                todo = todo.where(sample.c.month == month)
-            if auditor:
-                todo = todo.where(person.c.name == auditor)
-            if team:
-                todo = todo.where(teams.c.name == team)
-            for ref, team_name, who, due, _ in conn.execute(todo):
-                st = "overdue" if due < ctx.today else "due"
-                lines.append(AuditLine(None, ref, team_name, who, "sample", due, None, None, st))
-    if status is not None:
-        lines = [line for line in lines if line.status == status]
-    lines.sort(key=lambda a: (a.audit_date or a.due or date.min, a.case_ref))
-    return lines

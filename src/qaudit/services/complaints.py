@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
@@ -21,17 +20,16 @@ from qaudit.domain.complaints import (
     response_due,
     timescale,
 )
-from qaudit.domain.workdays import WorkingCalendar
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
 from qaudit.services.erasure import logged_text
 from qaudit.services.records import (
     case_with_ref,
-    head_of_service_name,
     head_of_team,
     refuse_future,
 )
 from qaudit.services.transaction import write_transaction
+from qaudit.services.worklists import ComplaintView, calendar, complaint_status
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
 from qaudit.store.models import (
@@ -41,64 +39,6 @@ from qaudit.store.models import (
     Staff,
     Team,
 )
-
-
-def _calendar(ctx: Context) -> WorkingCalendar:
-    return WorkingCalendar(ctx.policy.calendar.closure_days)
-
-
-@dataclass(frozen=True)
-class ComplaintView:
-    ref: str
-    procedure: str
-    stage: int
-    received: date  # the current stage's receipt (or request)
-    response_due: date
-    status: str  # open, responded (resolved, letter outstanding), answered, closed
-    case_ref: str | None
-    team: str | None
-    relationship: str
-    themes: tuple[str, ...]
-    summary: str | None
-    extension_days: int
-    responded_on: date | None
-    letter_on: date | None
-    escalated_on: date | None
-    escalated_to: str | None
-    outcome: str | None
-    closed_on: date | None
-    first_received: date
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ref": self.ref,
-            "stage": self.stage,
-            "received": self.received,
-            "response_due": self.response_due,
-            "status": self.status,
-            "procedure": self.procedure,
-            "case_ref": self.case_ref,
-            "team": self.team,
-            "relationship": self.relationship,
-            "themes": list(self.themes),
-            "extension_days": self.extension_days,
-            "responded_on": self.responded_on,
-            "letter_on": self.letter_on,
-            "escalated_on": self.escalated_on,
-            "escalated_to": self.escalated_to,
-            "outcome": self.outcome,
-            "closed_on": self.closed_on,
-        }
-
-
-def _status(complaint: Complaint, stage: ComplaintStage) -> str:
-    if complaint.closed_on is not None:
-        return "closed"
-    if stage.letter_on is not None:
-        return "answered"
-    if stage.responded_on is not None:
-        return "responded"
-    return "open"
 
 
 def _view(session: Session, complaint: Complaint) -> ComplaintView:
@@ -130,7 +70,7 @@ def _view_of(
         stage=stage.stage,
         received=stage.received,
         response_due=stage.due,
-        status=_status(complaint, stage),
+        status=complaint_status(complaint.closed_on, stage.letter_on, stage.responded_on),
         case_ref=case_ref,
         team=team,
         relationship=complaint.relationship,
@@ -201,7 +141,7 @@ def log_complaint(
         raise RuleError(
             f"'{relationship}' is not a relationship; expected one of {', '.join(RELATIONSHIPS)}"
         )
-    due = response_due(_calendar(ctx), received, scale.days)
+    due = response_due(calendar(ctx), received, scale.days)
     with write_transaction(store, ctx) as session:
         case_id = case_with_ref(session, case_ref).id if case_ref is not None else None
         conn = session.connection()
@@ -324,7 +264,7 @@ def extend(*, store: Store, ctx: Context, ref: str, days: int) -> ComplaintView:
             raise RuleError(str(exc)) from None
         before = {"due": stage.due, "extension_days": stage.extension_days}
         stage.extension_days = total
-        stage.due = response_due(_calendar(ctx), stage.received, scale.days + total)
+        stage.due = response_due(calendar(ctx), stage.received, scale.days + total)
         session.add(stage)
         session.flush()
         _log(
@@ -445,7 +385,7 @@ def next_stage(
     """The complainant asks for the next stage: within 20 working days of the response
     letter (or once the stage's deadline has passed unanswered), unless accepted late."""
     refuse_future(ctx, requested, "request date")
-    cal = _calendar(ctx)
+    cal = calendar(ctx)
     with write_transaction(store, ctx) as session:
         complaint, stage = _open_stage(session, ref, "next stage")
         following = stage.stage + 1
@@ -527,82 +467,3 @@ def close(
 def show(*, store: Store, ref: str) -> ComplaintView:
     with store.reading() as session:
         return _view(session, _complaint(session, ref))
-
-
-def list_complaints(*, store: Store, open_only: bool = False) -> list[ComplaintView]:
-    """Every complaint, newest first; ``open_only``: those not closed."""
-    from sqlalchemy.orm import aliased
-
-    escalated = aliased(Staff)
-    # One query, not one a complaint: its current stage, case ref, team and who it went to.
-    query = (
-        select(Complaint, ComplaintStage, col(Case.case_ref), col(Team.name), col(escalated.name))
-        .join(
-            ComplaintStage,
-            (col(ComplaintStage.complaint_id) == col(Complaint.id))
-            & (col(ComplaintStage.stage) == col(Complaint.stage)),
-        )
-        .outerjoin(Case, col(Case.id) == col(Complaint.case_id))
-        .outerjoin(Team, col(Team.id) == col(Case.team_id))
-        .outerjoin(escalated, col(escalated.id) == col(ComplaintStage.escalated_to_id))
-        .order_by(col(Complaint.received).desc(), col(Complaint.ref).desc())
-    )
-    if open_only:
-        query = query.where(col(Complaint.closed_on).is_(None))
-    with store.reading() as session:
-        return [_view_of(*row) for row in session.execute(query).all()]
-
-
-@dataclass(frozen=True)
-class OverdueComplaint:
-    ref: str
-    case_ref: str | None
-    due: date
-    days_overdue: int
-    owner: str | None
-    escalate_to: str | None
-    detail: str
-
-
-def overdue_complaints(
-    conn: Connection, today: date, cal: WorkingCalendar, qa_lead: str | None
-) -> list[OverdueComplaint]:
-    """Complaints whose final response letter is not sent by the due date."""
-    stage = ComplaintStage.__table__  # type: ignore[attr-defined]
-    complaint = Complaint.__table__  # type: ignore[attr-defined]
-    case = Case.__table__  # type: ignore[attr-defined]
-    rows = conn.execute(
-        select(
-            complaint.c.ref,
-            case.c.case_ref,
-            stage.c.due,
-            stage.c.stage,
-            stage.c.responded_on,
-            stage.c.escalated_on,
-            head_of_service_name(case.c.team_id),
-            complaint.c.logged_by,
-        )
-        .join(
-            stage, (stage.c.complaint_id == complaint.c.id) & (stage.c.stage == complaint.c.stage)
-        )
-        .outerjoin(case, case.c.id == complaint.c.case_id)
-        .where(complaint.c.closed_on.is_(None), stage.c.letter_on.is_(None), stage.c.due < today)
-    )
-    out = []
-    for ref, case_ref, due, number, responded, escalated, head_name, logged_by in rows:
-        state = (
-            f"resolved, letter outstanding (responded {responded})" if responded else "no response"
-        )
-        out.append(
-            OverdueComplaint(
-                ref=ref,
-                case_ref=case_ref,
-                due=due,
-                days_overdue=cal.working_days_after(due, today),
-                owner=logged_by,  # the complaints officer who logged it
-                escalate_to=head_name or qa_lead,
-                detail=f"stage {number}: {state}"
-                + (f"; escalated {escalated}" if escalated else ""),
-            )
-        )
-    return out

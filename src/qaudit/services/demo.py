@@ -13,12 +13,13 @@ from qaudit.domain.grades import Grade
 from qaudit.domain.workdays import month_bounds
 from qaudit.errors import RuleError
 from qaudit.paths import data_dir
-from qaudit.services.audits import GradeInput, calendar, moderate, record_grade
+from qaudit.services.audits import GradeInput, moderate, record_grade
 from qaudit.services.cases import CaseImportSummary, import_cases
 from qaudit.services.context import Context
 from qaudit.services.sampling import draw_sample
 from qaudit.services.staff import StaffImportSummary, import_staff, list_staff
 from qaudit.services.transaction import write_transaction
+from qaudit.services.worklists import calendar
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
 from qaudit.store.models import ChangeLog

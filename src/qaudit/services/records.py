@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, select
 from sqlmodel import Session
 from sqlmodel import select as orm_select
 
@@ -40,16 +38,3 @@ def head_of_team(session: Session, team_id: int | None) -> Staff | None:
         return None
     head = session.get(HeadOfService, team_id)
     return session.get(Staff, head.staff_id) if head is not None else None
-
-
-def head_of_service_name(team_id: ColumnElement[Any]) -> ScalarSelect[Any]:
-    """A column for queries: the name of the head of service of the team ``team_id`` holds
-    (NULL when none is known). Everything overdue escalates to them."""
-    link = HeadOfService.__table__  # type: ignore[attr-defined]
-    staff = Staff.__table__  # type: ignore[attr-defined]
-    return (
-        select(staff.c.name)
-        .join(link, link.c.staff_id == staff.c.id)
-        .where(link.c.team_id == team_id)
-        .scalar_subquery()
-    )

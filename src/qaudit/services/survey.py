@@ -10,24 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from qaudit.domain.dates import LONDON
 from qaudit.domain.periods import Period
-from qaudit.domain.workdays import WorkingCalendar
 from qaudit.errors import InputError, NotFoundError, RuleError
 from qaudit.importers.files import detect_kind, open_check, sha256_of
 from qaudit.importers.survey_csv import (
     AGE_BANDS,
-    SURVEY_LABELS,
     SURVEYS,
     check_band,
     first_difference,
     read_survey_csv,
 )
-from qaudit.services.audits import OverdueItem
 from qaudit.services.context import Context
 from qaudit.services.records import staff_named
 from qaudit.services.transaction import write_transaction
@@ -509,52 +505,4 @@ def survey_stats(*, store: Store, ctx: Context, period: Period) -> list[SurveySt
                     reviewed_in_time=in_time,
                 )
             )
-    return out
-
-
-# -- overdue ------------------------------------------------------------------------------
-
-
-def overdue_surveys(
-    conn: Connection,
-    now: datetime,
-    cal: WorkingCalendar,
-    review_hours: int,
-    qa_lead: str | None,
-) -> list[OverdueItem]:
-    """Responses not reviewed within ``review_hours`` clock hours of receipt; a flagged
-    concern first among equals. ``due`` is the deadline, on the London clock."""
-    table = SurveyResponse.__table__  # type: ignore[attr-defined]
-    hours = timedelta(hours=review_hours)
-    # Elapsed hours are UTC arithmetic: a night the clocks change is still 24 hours.
-    cutoff = now.astimezone(UTC) - hours
-    rows = conn.execute(
-        select(
-            table.c.response_id,
-            table.c.survey,
-            table.c.age_band,
-            table.c.received_at,
-            table.c.concern,
-        )
-        .where(table.c.reviewed_at.is_(None), table.c.received_at < cutoff)
-        .order_by(table.c.received_at, table.c.response_id)
-    )
-    today = _london(now).date()
-    out = []
-    for response_id, survey, band, received_at, concern in rows:
-        due = _london(received_at + hours)
-        state = "flagged concern, not reviewed" if concern else "not reviewed"
-        out.append(
-            OverdueItem(
-                kind="survey",
-                ref=response_id,
-                case_ref="",  # responses are anonymous
-                due=due,
-                days_overdue=cal.working_days_after(due.date(), today),
-                owner=None,
-                escalate_to=qa_lead,
-                detail=f"{SURVEY_LABELS.get(survey, survey)} {band}: {state}",
-                urgent=bool(concern),
-            )
-        )
     return out

@@ -20,6 +20,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from qaudit.errors import StoreError
+from qaudit.store.lite import sqlite_fault
 from qaudit.store.migrations import HEAD
 
 BUSY_TIMEOUT_MS = 5000
@@ -379,13 +380,14 @@ class Store:
             yield
         except OperationalError as exc:
             message = str(exc.orig) if exc.orig is not None else str(exc)
-            if "locked" in message or "busy" in message or "lock timeout" in message:
+            busy = ("locked", "busy", "lock timeout")
+            if not self.is_sqlite and any(word in message for word in busy):
                 raise StoreError(
                     f"the store is busy ({self.describe()} is being written by another "
                     "process); try again"
                 ) from None
-            if self.is_sqlite and ("unable to open" in message or "not a database" in message):
-                raise StoreError(f"cannot open {self.describe()} as a store: {message}") from None
+            if self.is_sqlite and (fault := sqlite_fault(message, self.describe())) is not None:
+                raise fault from None
             if not self.is_sqlite and "connection" in message.lower():
                 raise StoreError(
                     f"cannot connect to {self.describe()}: {message.strip()}"
@@ -395,10 +397,6 @@ class Store:
             if exc.connection_invalidated:
                 raise StoreError(f"lost the connection to {self.describe()}") from None
             reason = str(exc.orig) if exc.orig is not None else ""
-            if self.is_sqlite and ("not a database" in reason or "malformed" in reason):
-                # A file that is not SQLite, or one cut short or damaged.
-                raise StoreError(
-                    f"{self.describe()} is not a usable case store: SQLite says '{reason}' "
-                    "(restore a backup with `qaudit db restore`)"
-                ) from None
+            if self.is_sqlite and (fault := sqlite_fault(reason, self.describe())) is not None:
+                raise fault from None
             raise

@@ -1,0 +1,508 @@
+"""The everyday lists: what is overdue, the audit work, the complaints.
+
+They are read with plain SQL through ``store.lite.Rows`` (no SQLAlchemy, no table models), so
+``qaudit overdue``, ``audits list`` and ``complaints list`` answer in about the time Python takes
+to start; the same SQL runs on PostgreSQL through ``Store``. Each query reads the rows it lists
+in one statement, whatever the store's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from qaudit.domain.dates import LONDON
+from qaudit.domain.grades import Grade
+from qaudit.domain.workdays import WorkingCalendar, month_bounds
+from qaudit.services.context import Context
+from qaudit.store.lite import Rows, day, listed, moment
+
+OVERDUE_KINDS = ("audit", "moderation", "reaudit", "complaint", "survey", "advocacy")
+
+
+def calendar(ctx: Context) -> WorkingCalendar:
+    """Working days as the policy has them: England's, less its closure days."""
+    return WorkingCalendar(ctx.policy.calendar.closure_days)
+
+
+def head_of_service(team_id: str) -> str:
+    """SQL for the name of the head of service of the team ``team_id`` (an SQL expression)
+    holds, or NULL when none is known: everything overdue escalates to them."""
+    return (
+        "(SELECT hs.name FROM staff hs JOIN heads_of_service h ON h.staff_id = hs.id"
+        f" WHERE h.team_id = {team_id})"
+    )
+
+
+# -- overdue --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    kind: str
+    ref: str
+    case_ref: str
+    due: date  # a datetime for deadlines in clock hours (survey reviews)
+    days_overdue: int
+    owner: str | None
+    escalate_to: str | None
+    detail: str
+    urgent: bool = False  # listed first among equals (a survey response flagging concern)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "ref": self.ref,
+            "case_ref": self.case_ref,
+            "due": self.due,
+            "days_overdue": self.days_overdue,
+            "owner": self.owner,
+            "escalate_to": self.escalate_to,
+            "detail": self.detail,
+        }
+
+
+def list_overdue(
+    rows: Rows, ctx: Context, kinds: Sequence[str] = OVERDUE_KINDS
+) -> list[OverdueItem]:
+    """What is past its due date (a date is met until that day ends), most overdue first,
+    from one read transaction."""
+    today = ctx.today
+    cal = calendar(ctx)
+    leads = rows.all("SELECT name FROM staff WHERE role = 'qa_lead' ORDER BY name LIMIT 1")
+    qa_lead = leads[0][0] if leads else None
+    items: list[OverdueItem] = []
+    if "audit" in kinds:
+        items += overdue_audits(rows, today, cal)
+    if "moderation" in kinds:
+        items += overdue_moderations(rows, today, cal, qa_lead)
+    if "reaudit" in kinds:
+        items += overdue_reaudits(rows, today, cal)
+    if "complaint" in kinds:
+        items += overdue_complaints(rows, today, cal, qa_lead)
+    if "survey" in kinds:
+        items += overdue_surveys(rows, ctx.now, cal, ctx.policy.voice.review_hours, qa_lead)
+    if "advocacy" in kinds:
+        items += overdue_advocacy(rows, today, cal)
+    items.sort(key=lambda i: (-i.days_overdue, not i.urgent, _day(i.due), i.kind, i.case_ref))
+    return items
+
+
+def _day(due: date) -> date:
+    # A datetime is a date too, but the two do not compare: sort by the day.
+    return due.date() if isinstance(due, datetime) else due
+
+
+def overdue_audits(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
+    """Sample items not graded by their due date."""
+    found = rows.all(
+        "SELECT s.month, c.case_ref, i.due, a.name, "
+        + head_of_service("c.team_id")
+        + " FROM sample_items i JOIN samples s ON s.id = i.sample_id"
+        " JOIN cases c ON c.id = i.case_id LEFT JOIN staff a ON a.id = i.auditor_id"
+        " WHERE i.status = 'open' AND i.due < :today",
+        {"today": today},
+    )
+    out = []
+    for month, ref, due, owner, escalate in found:
+        due = day(due)
+        out.append(
+            OverdueItem(
+                kind="audit",
+                ref=month,
+                case_ref=ref,
+                due=due,
+                days_overdue=cal.working_days_after(due, today),
+                owner=owner,
+                escalate_to=escalate,
+                detail=f"sampled in {month}, not graded"
+                + ("" if owner else "; no auditor allocated"),
+            )
+        )
+    return out
+
+
+def overdue_moderations(
+    rows: Rows, today: date, cal: WorkingCalendar, qa_lead: str | None
+) -> list[OverdueItem]:
+    """Moderations of Inadequate audits not completed by their due date."""
+    found = rows.all(
+        "SELECT m.audit_id, c.case_ref, m.due, o.name, m.outcome, m.conversation_date"
+        " FROM moderations m JOIN audits a ON a.id = m.audit_id"
+        " JOIN cases c ON c.id = a.case_id LEFT JOIN staff o ON o.id = m.owner_id"
+        " WHERE m.completed_on IS NULL AND m.due < :today",
+        {"today": today},
+    )
+    out = []
+    for audit_id, ref, due, owner_name, outcome, conversation in found:
+        due = day(due)
+        missing = [
+            what
+            for what, value in (("outcome", outcome), ("reflective conversation", conversation))
+            if value is None
+        ]
+        out.append(
+            OverdueItem(
+                kind="moderation",
+                ref=str(audit_id),
+                case_ref=ref,
+                due=due,
+                days_overdue=cal.working_days_after(due, today),
+                owner=owner_name,
+                escalate_to=qa_lead,
+                detail=f"Inadequate audit {audit_id}: no {' or '.join(missing)} recorded",
+            )
+        )
+    return out
+
+
+def overdue_reaudits(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
+    """Re-audits after an Inadequate audit still pending after their due date."""
+    found = rows.all(
+        "SELECT r.audit_id, c.case_ref, r.due, a.name, "
+        + head_of_service("c.team_id")
+        + " FROM reaudits r JOIN cases c ON c.id = r.case_id"
+        " LEFT JOIN staff a ON a.id = r.auditor_id"
+        " WHERE r.status = 'pending' AND r.due < :today",
+        {"today": today},
+    )
+    out = []
+    for audit_id, ref, due, owner, escalate in found:
+        due = day(due)
+        out.append(
+            OverdueItem(
+                kind="reaudit",
+                ref=str(audit_id),
+                case_ref=ref,
+                due=due,
+                days_overdue=cal.working_days_after(due, today),
+                owner=owner,
+                escalate_to=escalate,
+                detail=f"re-audit after Inadequate audit {audit_id}",
+            )
+        )
+    return out
+
+
+def overdue_complaints(
+    rows: Rows, today: date, cal: WorkingCalendar, qa_lead: str | None
+) -> list[OverdueItem]:
+    """Complaints whose final response letter is not sent by the due date."""
+    found = rows.all(
+        "SELECT k.ref, c.case_ref, s.due, s.stage, s.responded_on, s.escalated_on, "
+        + head_of_service("c.team_id")
+        + ", k.logged_by FROM complaints k"
+        " JOIN complaint_stages s ON s.complaint_id = k.id AND s.stage = k.stage"
+        " LEFT JOIN cases c ON c.id = k.case_id"
+        " WHERE k.closed_on IS NULL AND s.letter_on IS NULL AND s.due < :today",
+        {"today": today},
+    )
+    out = []
+    for ref, case_ref, due, number, responded, escalated, head_name, logged_by in found:
+        due = day(due)
+        state = (
+            f"resolved, letter outstanding (responded {day(responded)})"
+            if responded
+            else "no response"
+        )
+        out.append(
+            OverdueItem(
+                kind="complaint",
+                ref=ref,
+                case_ref=case_ref or "",
+                due=due,
+                days_overdue=cal.working_days_after(due, today),
+                owner=logged_by,  # the complaints officer who logged it
+                escalate_to=head_name or qa_lead,
+                detail=f"stage {number}: {state}"
+                + (f"; escalated {day(escalated)}" if escalated else ""),
+            )
+        )
+    return out
+
+
+def overdue_surveys(
+    rows: Rows,
+    now: datetime,
+    cal: WorkingCalendar,
+    review_hours: int,
+    qa_lead: str | None,
+) -> list[OverdueItem]:
+    """Responses not reviewed within ``review_hours`` clock hours of receipt; a flagged
+    concern first among equals. ``due`` is the deadline, on the London clock."""
+    from qaudit.importers.survey_csv import SURVEY_LABELS
+
+    hours = timedelta(hours=review_hours)
+    # Elapsed hours are UTC arithmetic: a night the clocks change is still 24 hours.
+    found = rows.all(
+        "SELECT response_id, survey, age_band, received_at, concern FROM survey_responses"
+        " WHERE reviewed_at IS NULL AND received_at < :cutoff"
+        " ORDER BY received_at, response_id",
+        {"cutoff": now.astimezone(UTC) - hours},
+    )
+    today = now.astimezone(LONDON).date()
+    out = []
+    for response_id, survey, band, received_at, concern in found:
+        due = (moment(received_at) + hours).astimezone(LONDON)
+        state = "flagged concern, not reviewed" if concern else "not reviewed"
+        out.append(
+            OverdueItem(
+                kind="survey",
+                ref=response_id,
+                case_ref="",  # responses are anonymous
+                due=due,
+                days_overdue=cal.working_days_after(due.date(), today),
+                owner=None,
+                escalate_to=qa_lead,
+                detail=f"{SURVEY_LABELS.get(survey, survey)} {band}: {state}",
+                urgent=bool(concern),
+            )
+        )
+    return out
+
+
+def overdue_advocacy(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
+    """Requests with no advocate provided once the conference day has ended."""
+    found = rows.all(
+        "SELECT v.id, c.case_ref, v.conference_date, v.recorded_by, "
+        + head_of_service("c.team_id")
+        + " FROM advocacy v JOIN cases c ON c.id = v.case_id"
+        " WHERE v.requested = :yes AND v.provided_on IS NULL AND v.conference_date < :today"
+        " ORDER BY v.conference_date, v.id",
+        {"yes": True, "today": today},
+    )
+    out = []
+    for row_id, ref, conference, recorded_by, escalate in found:
+        conference = day(conference)
+        out.append(
+            OverdueItem(
+                kind="advocacy",
+                ref=str(row_id),
+                case_ref=ref,
+                due=conference,
+                days_overdue=cal.working_days_after(conference, today),
+                owner=recorded_by,
+                escalate_to=escalate,
+                detail=f"advocate requested for the conference on {conference}, not provided",
+            )
+        )
+    return out
+
+
+# -- the audit work -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    audit_id: int | None
+    case_ref: str
+    team: str | None
+    auditor: str | None
+    kind: str
+    due: date | None
+    audit_date: date | None
+    grade: str | None
+    status: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "audit_id": self.audit_id,
+            "case_ref": self.case_ref,
+            "team": self.team,
+            "auditor": self.auditor,
+            "kind": self.kind,
+            "due": self.due,
+            "audit_date": self.audit_date,
+            "grade": self.grade,
+            "status": self.status,
+        }
+
+
+AUDIT_STATUSES = ("due", "overdue", "graded", "moderation-due", "moderated")
+
+
+def list_audits(
+    rows: Rows,
+    ctx: Context,
+    *,
+    month: str | None = None,
+    auditor: str | None = None,
+    team: str | None = None,
+    grade: Grade | None = None,
+    status: str | None = None,
+) -> list[AuditLine]:
+    """The audit work: sample items still to grade (due / overdue) and recorded audits
+    (graded / moderation-due / moderated), filtered."""
+    bounds = month_bounds(month) if month else None
+    lines: list[AuditLine] = []
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if bounds:
+        where.append("a.audit_date BETWEEN :first AND :last")
+        params.update(first=bounds[0], last=bounds[1])
+    if auditor:
+        where.append("p.name = :auditor")
+        params["auditor"] = auditor
+    if team:
+        where.append("t.name = :team")
+        params["team"] = team
+    if grade is not None:  # the grade after moderation
+        where.append("COALESCE(m.regrade, a.grade) = :grade")
+        params["grade"] = grade.slug
+    done = rows.all(
+        "SELECT a.id, c.case_ref, t.name, p.name, a.kind, a.audit_date, a.grade,"
+        " m.id, m.completed_on, m.regrade"
+        " FROM audits a JOIN cases c ON c.id = a.case_id"
+        " LEFT JOIN teams t ON t.id = c.team_id JOIN staff p ON p.id = a.auditor_id"
+        " LEFT JOIN moderations m ON m.audit_id = a.id"
+        + (" WHERE " + " AND ".join(where) if where else ""),
+        params,
+    )
+    for audit_id, ref, team_name, who, kind, when, graded, mod_id, completed, regrade in done:
+        final = regrade or graded
+        st = "graded" if mod_id is None else "moderated" if completed else "moderation-due"
+        lines.append(AuditLine(audit_id, ref, team_name, who, kind, None, day(when), final, st))
+    if grade is None:
+        where, params = ["i.status = 'open'"], {}  # the same filters, on what is to do
+        if month:
+            where.append("s.month = :month")
+            params["month"] = month
+        if auditor:
+            where.append("p.name = :auditor")
+            params["auditor"] = auditor
+        if team:
+            where.append("t.name = :team")
+            params["team"] = team
+        todo = rows.all(
+            "SELECT c.case_ref, t.name, p.name, i.due FROM sample_items i"
+            " JOIN samples s ON s.id = i.sample_id JOIN cases c ON c.id = i.case_id"
+            " LEFT JOIN teams t ON t.id = c.team_id LEFT JOIN staff p ON p.id = i.auditor_id"
+            " WHERE " + " AND ".join(where),
+            params,
+        )
+        for ref, team_name, who, due in todo:
+            due = day(due)
+            st = "overdue" if due < ctx.today else "due"
+            lines.append(AuditLine(None, ref, team_name, who, "sample", due, None, None, st))
+    if status is not None:
+        lines = [line for line in lines if line.status == status]
+    lines.sort(key=lambda a: (a.audit_date or a.due or date.min, a.case_ref))
+    return lines
+
+
+# -- complaints -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    ref: str
+    procedure: str
+    stage: int
+    received: date  # the current stage's receipt (or request)
+    response_due: date
+    status: str  # open, responded (resolved, letter outstanding), answered, closed
+    case_ref: str | None
+    team: str | None
+    relationship: str
+    themes: tuple[str, ...]
+    summary: str | None
+    extension_days: int
+    responded_on: date | None
+    letter_on: date | None
+    escalated_on: date | None
+    escalated_to: str | None
+    outcome: str | None
+    closed_on: date | None
+    first_received: date
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "stage": self.stage,
+            "received": self.received,
+            "response_due": self.response_due,
+            "status": self.status,
+            "procedure": self.procedure,
+            "case_ref": self.case_ref,
+            "team": self.team,
+            "relationship": self.relationship,
+            "themes": list(self.themes),
+            "extension_days": self.extension_days,
+            "responded_on": self.responded_on,
+            "letter_on": self.letter_on,
+            "escalated_on": self.escalated_on,
+            "escalated_to": self.escalated_to,
+            "outcome": self.outcome,
+            "closed_on": self.closed_on,
+        }
+
+
+def complaint_status(
+    closed_on: date | None, letter_on: date | None, responded_on: date | None
+) -> str:
+    """open, responded (resolved, letter outstanding), answered (the letter sent), closed."""
+    if closed_on is not None:
+        return "closed"
+    if letter_on is not None:
+        return "answered"
+    if responded_on is not None:
+        return "responded"
+    return "open"
+
+
+# The columns complaint_view reads, in its order: the complaint, its current stage, its case's
+# ref and team, and who it was escalated to.
+COMPLAINT_COLUMNS = (
+    "k.ref, k.procedure, s.stage, s.received, s.due, c.case_ref, t.name, k.relationship,"
+    " k.themes, k.summary, s.extension_days, s.responded_on, s.letter_on, s.escalated_on,"
+    " e.name, k.outcome, k.closed_on, k.received"
+)
+COMPLAINT_FROM = (
+    " FROM complaints k"
+    " JOIN complaint_stages s ON s.complaint_id = k.id AND s.stage = k.stage"
+    " LEFT JOIN cases c ON c.id = k.case_id LEFT JOIN teams t ON t.id = c.team_id"
+    " LEFT JOIN staff e ON e.id = s.escalated_to_id"
+)
+
+
+def complaint_view(row: Sequence[Any]) -> ComplaintView:
+    """A complaint as people see it, from a row of COMPLAINT_COLUMNS."""
+    ref, procedure, stage, received, due, case_ref, team, relationship, themes = row[:9]
+    summary, extension, responded, letter, escalated_on, escalated_to = row[9:15]
+    outcome, closed, first = row[15:]
+    responded, letter, closed = day(responded), day(letter), day(closed)
+    return ComplaintView(
+        ref=ref,
+        procedure=procedure,
+        stage=stage,
+        received=day(received),
+        response_due=day(due),
+        status=complaint_status(closed, letter, responded),
+        case_ref=case_ref,
+        team=team,
+        relationship=relationship,
+        themes=tuple(listed(themes)),
+        summary=summary,
+        extension_days=extension,
+        responded_on=responded,
+        letter_on=letter,
+        escalated_on=day(escalated_on),
+        escalated_to=escalated_to,
+        outcome=outcome,
+        closed_on=closed,
+        first_received=day(first),
+    )
+
+
+def list_complaints(rows: Rows, *, open_only: bool = False) -> list[ComplaintView]:
+    """Every complaint, newest first; ``open_only``: those not closed. One query."""
+    found = rows.all(
+        "SELECT "
+        + COMPLAINT_COLUMNS
+        + COMPLAINT_FROM
+        + (" WHERE k.closed_on IS NULL" if open_only else "")
+        + " ORDER BY k.received DESC, k.ref DESC"
+    )
+    return [complaint_view(row) for row in found]
