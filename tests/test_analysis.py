@@ -43,9 +43,10 @@ def build_store(url: str) -> str:
     from qaudit.domain.grades import Grade
     from qaudit.paths import data_dir
     from qaudit.services import demo
-    from qaudit.services.audits import GradeInput, record_grade
+    from qaudit.services.audits import record_grade
     from qaudit.services.cases import iter_cases
     from qaudit.services.erasure import erase_case
+    from qaudit.services.grading import GradeInput
 
     init_store_at(url)
     store = Store(url)

@@ -9,8 +9,9 @@ import pytest
 
 from conftest import make_context, write_csv
 from qaudit.domain.grades import Grade
-from qaudit.services.audits import GradeInput, list_reaudits, record_grade
+from qaudit.services.audits import list_reaudits, record_grade
 from qaudit.services.cases import import_cases
+from qaudit.services.grading import GradeInput
 from qaudit.services.sampling import draw_sample
 from qaudit.services.staff import import_staff
 from qaudit.store.engine import Store

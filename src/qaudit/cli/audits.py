@@ -252,7 +252,7 @@ def grade(
     Example: `qaudit grade C100002 --grade good --theme planning --auditor "Kiran Evans"`
     """
     from qaudit.importers.framework import parse_theme, read_answers
-    from qaudit.services.audits import GradeInput, record_grade
+    from qaudit.services.grading import GradeInput, record_grade_in
     from qaudit.services.vocabulary import framework_in_force, themes_in_force
 
     st = state(ctx)
@@ -282,23 +282,21 @@ def grade(
         development = development or ask.ask_text("Areas for development")
         chosen_themes = chosen_themes or ask.ask_themes(themes)
         family_feedback = family_feedback or ask.ask_text("What the child and family said")
-    result = record_grade(
-        store=st.store,
-        ctx=run,
-        entry=GradeInput(
-            case_ref=case,
-            grade=overall,
-            auditor=auditor or st.user,
-            audit_date=audit_date,
-            answers=given_answers,
-            themes=chosen_themes,
-            strengths=strength,
-            development=development,
-            family_feedback=family_feedback,
-            views_gathered=views_gathered,
-            adhoc=adhoc,
-        ),
+    entry = GradeInput(
+        case_ref=case,
+        grade=overall,
+        auditor=auditor or st.user,
+        audit_date=audit_date,
+        answers=given_answers,
+        themes=chosen_themes,
+        strengths=strength,
+        development=development,
+        family_feedback=family_feedback,
+        views_gathered=views_gathered,
+        adhoc=adhoc,
     )
+    with st.writing(run) as tx:
+        result = record_grade_in(tx, run, entry)
     if fmt is Format.json:
         emit_object(result.as_dict())
     elif fmt is Format.csv:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from qaudit.services.context import Context
     from qaudit.store.engine import Store
-    from qaudit.store.lite import Rows
+    from qaudit.store.lite import Rows, WriteTx
 
 
 def _flags_show_no_type() -> None:
@@ -100,6 +100,7 @@ class State:
     quiet: bool = False  # --quiet: no messages for people unless something went wrong
     wide: bool = False  # --wide: a table shows every column, however wide
     _store: Store | None = field(default=None, repr=False)
+    _committed: bool = field(default=False, repr=False)  # by a write through store.lite
 
     def store_path(self) -> Path | None:
         """The SQLite file the store is (for a fault report beside it), if it is one."""
@@ -135,9 +136,28 @@ class State:
         with reading(db=self.db, database_url=self.database_url) as rows:
             yield rows
 
+    @contextmanager
+    def writing(self, ctx: Context) -> Iterator[WriteTx]:
+        """The command's write transaction: through sqlite3 alone on a SQLite store at head
+        (store.lite), otherwise through Store (PostgreSQL; a schema to upgrade first)."""
+        from qaudit.store.lite import AlchemyTx, begin_write, writing_sqlite
+
+        tx = begin_write(db=self.db, database_url=self.database_url)
+        if tx is None:
+            from qaudit.services.transaction import write_transaction
+
+            with write_transaction(self.store, ctx) as session:
+                yield AlchemyTx(session)
+            return
+        try:
+            with writing_sqlite(tx) as open_tx:
+                yield open_tx
+        finally:
+            self._committed = self._committed or tx.committed
+
     def saved(self) -> bool:
         """Whether this command has committed a change to the store."""
-        return self._store is not None and self._store.committed
+        return self._committed or (self._store is not None and self._store.committed)
 
     def close(self) -> None:
         if self._store is not None:

@@ -13,9 +13,10 @@ from qaudit.domain.grades import Grade
 from qaudit.domain.workdays import month_bounds
 from qaudit.errors import RuleError
 from qaudit.paths import data_dir
-from qaudit.services.audits import GradeInput, moderate, record_grade
+from qaudit.services.audits import moderate, record_grade
 from qaudit.services.cases import CaseImportSummary, import_cases
 from qaudit.services.context import Context
+from qaudit.services.grading import GradeInput
 from qaudit.services.sampling import draw_sample
 from qaudit.services.staff import StaffImportSummary, import_staff, list_staff
 from qaudit.services.transaction import write_transaction

@@ -24,7 +24,8 @@ from qaudit.files import (
     temporary_beside,
 )
 from qaudit.services.context import Context
-from qaudit.store.changelog import GENESIS, Extents, event_hash, table_extents
+from qaudit.store.chain import GENESIS, event_hash
+from qaudit.store.changelog import Extents, table_extents
 from qaudit.store.digests import check_rows
 from qaudit.store.engine import BUSY_TIMEOUT_MS, Store
 from qaudit.store.migrations import HEAD

@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from qaudit.domain.sampling import draw_key
 from qaudit.importers.rows import RowTuple
-from qaudit.store.changelog import RefList
+from qaudit.store.chain import RefList
 from qaudit.store.digests import newest_id, note_inserted_above, note_written
 from qaudit.store.models import Case, ChangeLog, Staff, Team
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -14,60 +11,12 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
 from qaudit.store import digests as row_digests  # (also starts tracking ORM writes)
+from qaudit.store.chain import GENESIS, as_utc, event_hash, event_text
 from qaudit.store.models import ChangeLog
-
-
-class RefList:
-    """A long list of record refs kept as JSON text: a million refs cost ~12 MB, not ~70 MB
-    of Python strings. The change log stores it as the JSON array it already is."""
-
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-        self._count = 0
-
-    def extend(self, refs: Sequence[str]) -> None:
-        if refs:
-            self._parts.append(json.dumps(list(refs), ensure_ascii=False)[1:-1])
-            self._count += len(refs)
-
-    def __len__(self) -> int:
-        return self._count
-
-    def to_json(self) -> str:
-        return "[" + ",".join(self._parts) + "]"
-
-
-def _dumps(value: Any) -> str:
-    """JSON text of a detail dict whose values may include RefLists (spliced in as they are)."""
-    if isinstance(value, RefList):
-        return value.to_json()
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k))}:{_dumps(v)}" for k, v in value.items()) + "}"
-    return json.dumps(_jsonable(value), ensure_ascii=False)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("change log times must be timezone-aware")
-    return moment.astimezone(UTC)
-
 
 # The log's own tables: the change log and its row digests (store.digests).
 _NOT_COUNTED = frozenset({ChangeLog.__tablename__, "row_digests", "digest_keys"})
 
-GENESIS = "0" * 64  # the previous hash of the first event
 
 # Where a write transaction keeps what the tables held after its newest event (or when it
 # began): on the connection, set by Store.writing for each transaction.
@@ -116,46 +65,6 @@ def head_hash(conn: Connection) -> str | None:
     return head
 
 
-def _moment(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
-
-
-def event_hash(
-    prev_hash: str,
-    *,
-    recorded_at: datetime,
-    as_of: datetime,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_ref: str | None,
-    before: str | None,
-    after: str | None,
-    detail: str | None,
-    row_counts: str | None = None,
-    rows_digest: str | None = None,
-) -> str:
-    """SHA-256 over the previous event's hash and this event's content, the JSON columns as
-    the very text stored: change a byte of any event, or their order, and the chain breaks."""
-    parts = [
-        prev_hash,
-        _moment(recorded_at),
-        _moment(as_of),
-        actor,
-        action,
-        entity,
-        entity_ref or "",
-        before or "",
-        after or "",
-        detail or "",
-    ]
-    if row_counts is not None:  # events from before schema 0006 have none
-        parts.append(row_counts)
-    if rows_digest is not None:  # events that wrote no rows, or from before schema 0007
-        parts.append("rows:" + rows_digest)
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
 def record_change(
     session: Session,
     *,
@@ -193,7 +102,7 @@ def record_change(
     extents = {"before": conn.info.get(EXTENTS_KEY), "after": now}
     conn.info[EXTENTS_KEY] = now
     texts = {
-        key: _dumps(value) if value is not None else None
+        key: event_text(value) if value is not None else None
         for key, value in (
             ("before", before),
             ("after", after),
@@ -201,7 +110,7 @@ def record_change(
             ("row_counts", extents),
         )
     }
-    at, effective = _utc(recorded_at), _utc(as_of)
+    at, effective = as_utc(recorded_at), as_utc(as_of)
     digest = event_hash(
         prev or GENESIS,
         recorded_at=at,

@@ -200,3 +200,326 @@ def _through_store(*, db: Path, database_url: str | None) -> Iterator[Rows]:
             yield AlchemyRows(session.connection())
     finally:
         store.dispose()
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+class Json:
+    """A value for a JSON column: stored as the text ``json.dumps`` gives, as the models'
+    JSON type stores it (None as the text null)."""
+
+    def __init__(self, value: Any) -> None:
+        self.text = json.dumps(value)
+
+
+class WriteTx(Protocol):
+    """One write transaction: plain SQL, inserts and updates that the next change-log event
+    digests, and the event itself (``log``)."""
+
+    def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
+
+    def insert(self, table: str, values: Mapping[str, Any]) -> int: ...
+
+    def update(self, table: str, key: int, values: Mapping[str, Any]) -> None: ...
+
+    def log(
+        self,
+        *,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_ref: str | None,
+        recorded_at: datetime,
+        as_of: datetime,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None: ...
+
+
+def _insert_sql(table: str, values: Mapping[str, Any], *, pg: bool) -> str:
+    names = ", ".join(f'"{name}"' for name in values)
+    marks = ", ".join(_mark(name, value, pg=pg) for name, value in values.items())
+    return f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
+
+
+def _update_sql(table: str, values: Mapping[str, Any], *, pg: bool) -> str:
+    from qaudit.store.columns import TABLES
+
+    key = TABLES[table][0]
+    sets = ", ".join(f'"{name}" = {_mark(name, value, pg=pg)}' for name, value in values.items())
+    return f'UPDATE "{table}" SET {sets} WHERE "{key}" = :key_'
+
+
+def _mark(name: str, value: Any, *, pg: bool) -> str:
+    return f"CAST(:{name} AS JSON)" if pg and isinstance(value, Json) else f":{name}"
+
+
+def _bound(values: Mapping[str, Any], *, sqlite: bool) -> dict[str, Any]:
+    return {
+        name: value.text if isinstance(value, Json) else _sqlite_value(value) if sqlite else value
+        for name, value in values.items()
+    }
+
+
+class SqliteTx:
+    """``WriteTx`` on a sqlite3 connection in BEGIN IMMEDIATE, as ``Store.writing`` holds one:
+    the writer lock, the schema at head, and the change log appended as ``store.changelog``
+    appends it (the same chain, the same row counts, the same row digests)."""
+
+    def __init__(self, conn: sqlite3.Connection, where: str) -> None:
+        self._conn = conn
+        self._where = where
+        self._written: dict[str, set[int]] = {}
+        self._extents = self._table_extents()
+        self.committed = False
+
+    def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, _bound(params or {}, sqlite=True)).fetchall()
+
+    def insert(self, table: str, values: Mapping[str, Any]) -> int:
+        cursor = self._conn.execute(
+            _insert_sql(table, values, pg=False), _bound(values, sqlite=True)
+        )
+        key = cursor.lastrowid
+        assert key is not None
+        self._written.setdefault(table, set()).add(key)
+        return key
+
+    def update(self, table: str, key: int, values: Mapping[str, Any]) -> None:
+        self._conn.execute(
+            _update_sql(table, values, pg=False), {**_bound(values, sqlite=True), "key_": key}
+        )
+        self._written.setdefault(table, set()).add(key)
+
+    def _table_extents(self) -> dict[str, list[int]]:
+        from qaudit.store.columns import extents_sql
+
+        return {
+            name: [int(records), int(newest)]
+            for name, records, newest in self._conn.execute(extents_sql())
+        }
+
+    def _blocks(self) -> list[Any]:
+        from qaudit.store.blocks import BLOCK_ROWS, make_block
+        from qaudit.store.columns import TABLES, select_rows_sql
+
+        blocks = []
+        written, self._written = self._written, {}
+        encode = _encode_sqlite_row
+        for table in sorted(written):
+            ids = sorted(written[table])
+            key = TABLES[table][0]
+            rows: list[Any] = []
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                sql = select_rows_sql(table, f'WHERE "{key}" IN ({marks})')
+                found = {row[0]: row for row in self._conn.execute(sql, chunk)}
+                rows.extend(found.get(id_, id_) for id_ in chunk)  # gone: its id alone
+            for start in range(0, len(rows), BLOCK_ROWS):
+                blocks.append(make_block(table, rows[start : start + BLOCK_ROWS], encode))
+        return blocks
+
+    def log(
+        self,
+        *,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_ref: str | None,
+        recorded_at: datetime,
+        as_of: datetime,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        from qaudit.store.blocks import rows_digest
+        from qaudit.store.chain import GENESIS, as_utc, event_hash, event_text
+
+        head = self._conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
+        prev = head[0] if head is not None and head[0] is not None else GENESIS
+        blocks = self._blocks()
+        digest = rows_digest(blocks)
+        now = self._table_extents()
+        extents = {"before": self._extents, "after": now}
+        self._extents = now
+        texts = {
+            key: event_text(value) if value is not None else None
+            for key, value in (
+                ("before", before),
+                ("after", after),
+                ("detail", detail),
+                ("row_counts", extents),
+            )
+        }
+        at, effective = as_utc(recorded_at), as_utc(as_of)
+        event = {
+            "recorded_at": at,
+            "as_of": effective,
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_ref": entity_ref,
+            **texts,
+            "prev_hash": prev,
+            "hash": event_hash(
+                prev,
+                recorded_at=at,
+                as_of=effective,
+                actor=actor,
+                action=action,
+                entity=entity,
+                entity_ref=entity_ref,
+                rows_digest=digest,
+                **texts,
+            ),
+            "rows_digest": digest,
+        }
+        cursor = self._conn.execute(
+            _insert_sql("change_log", event, pg=False), _bound(event, sqlite=True)
+        )
+        event_id = cursor.lastrowid
+        if not blocks:
+            return
+        (newest,) = self._conn.execute("SELECT coalesce(max(id), 0) FROM row_digests").fetchone()
+        for n, block in enumerate(blocks, start=int(newest) + 1):
+            self._conn.execute("INSERT INTO digest_keys (id, key) VALUES (?, ?)", (n, block.key))
+            self._conn.execute(
+                "INSERT INTO row_digests (id, event_id, table_name, first_id, last_id, ids,"
+                " key_id, digests) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (n, event_id, block.table, block.first_id, block.last_id, block.ids, n,
+                 block.digests),
+            )  # fmt: skip
+
+    def commit(self) -> None:
+        # As Store.writing: every change the command made has an event after it.
+        if self._written or self._table_extents() != self._extents:
+            raise StoreError(
+                "this command changed records after its last change-log event "
+                "(a fault in qaudit): nothing was saved"
+            )
+        self._conn.execute("COMMIT")
+        self.committed = True
+
+
+def _encode_sqlite_row(row: tuple[Any, ...]) -> bytes:
+    return repr(row).encode("utf-8")  # as store.digests encodes sqlite3's plain tuples
+
+
+class AlchemyTx:
+    """``WriteTx`` in a ``Store.writing()`` session (PostgreSQL; a store being upgraded):
+    the rows written are noted for ``store.changelog.record_change``, which logs the event."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self._conn = session.connection()
+        self._sqlite = self._conn.dialect.name == "sqlite"
+
+    def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return AlchemyRows(self._conn).all(sql, params)
+
+    def insert(self, table: str, values: Mapping[str, Any]) -> int:
+        from sqlalchemy import text
+
+        from qaudit.store.columns import TABLES
+        from qaudit.store.digests import note_written
+
+        sql = _insert_sql(table, values, pg=not self._sqlite) + f' RETURNING "{TABLES[table][0]}"'
+        key = int(self._conn.execute(text(sql), _bound(values, sqlite=self._sqlite)).scalar_one())
+        note_written(self._conn, table, (key,))
+        return key
+
+    def update(self, table: str, key: int, values: Mapping[str, Any]) -> None:
+        from sqlalchemy import text
+
+        from qaudit.store.digests import note_written
+
+        sql = _update_sql(table, values, pg=not self._sqlite)
+        self._conn.execute(text(sql), {**_bound(values, sqlite=self._sqlite), "key_": key})
+        note_written(self._conn, table, (key,))
+
+    def log(
+        self,
+        *,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_ref: str | None,
+        recorded_at: datetime,
+        as_of: datetime,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        from qaudit.store.changelog import record_change
+
+        record_change(
+            self._session,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_ref=entity_ref,
+            recorded_at=recorded_at,
+            as_of=as_of,
+            before=before,
+            after=after,
+            detail=detail,
+        )
+
+
+def begin_write(*, db: Path, database_url: str | None) -> SqliteTx | None:
+    """A write transaction on a SQLite file whose schema is at head, through sqlite3 (the
+    connection settings of ``store.engine``; BEGIN IMMEDIATE: writers take turns). None when
+    ``Store.writing`` must do it: PostgreSQL, an in-memory store, a schema to upgrade (or a
+    store with none, which it names). Never creates a store."""
+    if database_url:
+        file = _sqlite_file(database_url)
+        if file is None:
+            return None
+        db = file
+    if str(db) in ("", ":memory:"):
+        return None
+    where = str(db)
+    if not db.exists():
+        raise StoreError(f"no case store at {where}: run qaudit init")
+    uri = f"file:{pathname2url(str(db.absolute()))}?mode=rw"
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("BEGIN IMMEDIATE")
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+        current = (
+            conn.execute("SELECT version_num FROM alembic_version").fetchone() if found else None
+        )
+        if current is None or current[0] != HEAD:
+            conn.close()  # rolls back: Store.writing upgrades it, or says why not
+            return None
+        return SqliteTx(conn, where)
+    except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+        raise sqlite_fault(str(exc), where) or StoreError(
+            f"cannot open {where} as a store: {exc}"
+        ) from None
+
+
+@contextmanager
+def writing_sqlite(tx: SqliteTx) -> Iterator[SqliteTx]:
+    """Commit ``tx`` when the block ends normally; roll it back on any exception."""
+    try:
+        try:
+            yield tx
+            tx.commit()
+        except sqlite3.Error as exc:
+            raise sqlite_fault(str(exc), tx._where) or exc from None
+    finally:
+        tx._conn.close()  # without a COMMIT, rolled back

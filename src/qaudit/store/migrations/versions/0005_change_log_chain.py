@@ -41,7 +41,7 @@ def upgrade() -> None:
 
 
 def _chain(conn: sa.engine.Connection) -> None:
-    from qaudit.store.changelog import GENESIS, event_hash
+    from qaudit.store.chain import GENESIS, event_hash
 
     log = sa.table(
         "change_log",

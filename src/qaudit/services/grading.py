@@ -1,0 +1,249 @@
+"""Recording an audit: the grade, and what it completes (a sample item or a re-audit).
+
+Written in plain SQL on a ``store.lite.WriteTx``, so ``qaudit grade`` on a SQLite store runs
+through sqlite3 alone (no SQLAlchemy, no table models: it answers in about the time Python
+takes to start), and on PostgreSQL through ``Store.writing()``; one implementation for both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from qaudit.domain.grades import Grade, grade_change
+from qaudit.errors import NotFoundError, RuleError
+from qaudit.services.context import Context
+from qaudit.services.worklists import calendar
+from qaudit.store.lite import Json, WriteTx, day
+
+GRADING_ROLES = ("auditor", "team_manager", "qa_lead")
+
+
+@dataclass
+class GradeInput:
+    """What an auditor records; ``answers`` maps framework question ids to answer slugs."""
+
+    case_ref: str
+    grade: Grade
+    auditor: str
+    audit_date: date
+    answers: dict[str, str] = field(default_factory=dict)
+    themes: list[str] = field(default_factory=list)
+    strengths: str | None = None
+    development: str | None = None
+    family_feedback: str | None = None
+    views_gathered: bool | None = None
+    adhoc: bool = False
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    audit_id: int
+    case_ref: str
+    grade: Grade
+    audit_date: date
+    completes: str  # "sample 2026-12", "re-audit", "ad hoc audit"
+    moderation_due: date | None = None
+    moderation_owner: str | None = None
+    reaudit_due: date | None = None
+    change: str | None = None  # for a re-audit: improved / same / worse
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "audit_id": self.audit_id,
+            "case_ref": self.case_ref,
+            "grade": self.grade.slug,
+            "audit_date": self.audit_date,
+            "completes": self.completes,
+        }
+        if self.grade is Grade.INADEQUATE:
+            out["moderation_due"] = self.moderation_due
+            out["moderation_owner"] = self.moderation_owner
+            out["reaudit_due"] = self.reaudit_due
+        if self.change is not None:
+            out["change"] = self.change
+        return out
+
+
+def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult:
+    """Record an audit in ``tx``; it completes the case's open sample item or pending
+    re-audit (or is an ad hoc audit); an Inadequate grade opens a moderation for the head of
+    service and a re-audit. One change-log event."""
+    if entry.audit_date > ctx.today:
+        raise RuleError(f"the audit date {entry.audit_date} is after today ({ctx.today})")
+    cal = calendar(ctx)
+    found = tx.all(
+        "SELECT id, case_ref, team_id, open_date, close_date FROM cases WHERE case_ref = :ref",
+        {"ref": entry.case_ref},
+    )
+    if not found:
+        raise NotFoundError(f"no case '{entry.case_ref}' in the store (see qaudit cases list)")
+    case_id, case_ref, team_id, opened, closed = found[0]
+    opened, closed = day(opened), day(closed)
+    if (opened is not None and opened > entry.audit_date) or (
+        closed is not None and closed < entry.audit_date
+    ):
+        raise RuleError(
+            f"case {case_ref} is not open on {entry.audit_date} "
+            f"(open {opened or 'unknown'} to {closed or 'now'})"
+        )
+    people = tx.all(
+        "SELECT id, name, role, team_id FROM staff WHERE name = :name", {"name": entry.auditor}
+    )
+    if not people:
+        raise NotFoundError(f"no staff member named '{entry.auditor}' (see qaudit staff list)")
+    auditor_id, auditor_name, role, auditor_team = people[0]
+    if role not in GRADING_ROLES:
+        raise RuleError(
+            f"{auditor_name} is a {role.replace('_', ' ')}: audits are recorded by "
+            "auditors, team managers and the QA lead"
+        )
+    if auditor_team is not None and auditor_team == team_id:
+        raise RuleError(
+            f"{auditor_name} is in the case's own team: an auditor never audits their own "
+            "team's case (conflict of interest)"
+        )
+    items = tx.all(
+        "SELECT i.id, s.month FROM sample_items i JOIN samples s ON s.id = i.sample_id"
+        " WHERE i.case_id = :case AND i.status = 'open' ORDER BY i.id LIMIT 1",
+        {"case": case_id},
+    )
+    reaudits = []
+    if not items:
+        # A re-audit is a later audit: grading the case again the same day is not one.
+        reaudits = tx.all(
+            "SELECT r.id, r.audit_id, f.grade, m.regrade FROM reaudits r"
+            " JOIN audits f ON f.id = r.audit_id"
+            " LEFT JOIN moderations m ON m.audit_id = f.id"
+            " WHERE r.case_id = :case AND r.status = 'pending' AND f.audit_date < :on"
+            " ORDER BY r.id LIMIT 1",
+            {"case": case_id, "on": entry.audit_date},
+        )
+    if not items and not reaudits and not entry.adhoc:
+        raise RuleError(_nothing_due(tx, case_id, case_ref))
+    kind = "sample" if items else "reaudit" if reaudits else "adhoc"
+    views = entry.views_gathered
+    if views is None:
+        views = bool(entry.family_feedback)
+    audit_id = tx.insert(
+        "audits",
+        {
+            "case_id": case_id,
+            "auditor_id": auditor_id,
+            "audit_date": entry.audit_date,
+            "grade": entry.grade.slug,
+            "kind": kind,
+            "answers": Json(dict(entry.answers) or None),
+            "themes": Json(list(entry.themes) or None),
+            "strengths": entry.strengths,
+            "development": entry.development,
+            "views_gathered": views,
+            "family_feedback": entry.family_feedback,
+            "recorded_at": ctx.recorded_at,
+        },
+    )
+    completes = "ad hoc audit"
+    change = None
+    if items:
+        item_id, month = items[0]
+        tx.update("sample_items", item_id, {"status": "done", "audit_id": audit_id})
+        completes = f"sample {month}"
+    elif reaudits:
+        reaudit_id, _, first_grade, first_regrade = reaudits[0]
+        tx.update("reaudits", reaudit_id, {"status": "done", "done_audit_id": audit_id})
+        completes = "re-audit"
+        # The first audit's grade after moderation: a regrade replaces the auditor's.
+        change = grade_change(Grade(first_regrade or first_grade), entry.grade)
+    moderation_due = reaudit_due = None
+    owner = None
+    if entry.grade is Grade.INADEQUATE:
+        heads = tx.all(
+            "SELECT s.id, s.name FROM heads_of_service h JOIN staff s ON s.id = h.staff_id"
+            " WHERE h.team_id = :team",
+            {"team": team_id},
+        )
+        head_id, owner = heads[0] if heads and team_id is not None else (None, None)
+        moderation_due = cal.add_working_days(
+            entry.audit_date, ctx.policy.audit.moderation_working_days
+        )
+        reaudit_due = cal.weeks_later(entry.audit_date, ctx.policy.audit.reaudit_weeks)
+        tx.insert(
+            "moderations",
+            {
+                "audit_id": audit_id,
+                "owner_id": head_id,
+                "due": moderation_due,
+                "moderator_id": None,
+                "outcome": None,
+                "regrade": None,
+                "outcome_on": None,
+                "conversation_date": None,
+                "notes": None,
+                "completed_on": None,
+            },
+        )
+        tx.insert(
+            "reaudits",
+            {
+                "case_id": case_id,
+                "audit_id": audit_id,
+                "auditor_id": auditor_id,
+                "due": reaudit_due,
+                "status": "pending",
+                "done_audit_id": None,
+                "note": None,
+            },
+        )
+    tx.log(
+        actor=ctx.user,
+        action="audit.grade",
+        entity="audit",
+        entity_ref=str(audit_id),
+        recorded_at=ctx.recorded_at,
+        as_of=ctx.now,
+        after={
+            "case_ref": case_ref,
+            "grade": entry.grade.slug,
+            "audit_date": entry.audit_date,
+            "auditor": auditor_name,
+            "kind": kind,
+            "themes": entry.themes,
+        },
+        detail={
+            "completes": completes,
+            "moderation_due": moderation_due,
+            "reaudit_due": reaudit_due,
+            "change": change,
+        },
+    )
+    return GradeResult(
+        audit_id=audit_id,
+        case_ref=case_ref,
+        grade=entry.grade,
+        audit_date=entry.audit_date,
+        completes=completes,
+        moderation_due=moderation_due,
+        moderation_owner=owner,
+        reaudit_due=reaudit_due,
+        change=change,
+    )
+
+
+def _nothing_due(tx: WriteTx, case_id: int, case_ref: str) -> str:
+    done = tx.all(
+        "SELECT i.audit_id, s.month, a.audit_date FROM sample_items i"
+        " LEFT JOIN samples s ON s.id = i.sample_id LEFT JOIN audits a ON a.id = i.audit_id"
+        " WHERE i.case_id = :case AND i.status = 'done' ORDER BY i.id DESC LIMIT 1",
+        {"case": case_id},
+    )
+    if done and done[0][0] is not None:
+        audit_id, month, when = done[0]
+        return (
+            f"case {case_ref}'s sample item for {month or '?'} was already graded (audit "
+            f"{audit_id} on {day(when) or '?'}); use --adhoc to record another audit"
+        )
+    return (
+        f"case {case_ref} has no audit due: it is in no open sample item and has no "
+        "re-audit pending (use --adhoc to record an ad hoc audit)"
+    )
