@@ -15,7 +15,7 @@ from qaudit.domain.grades import Grade, grade_change
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
 from qaudit.services.worklists import calendar
-from qaudit.store.lite import Json, WriteTx, day
+from qaudit.store.lite import Event, Json, WriteTx, day
 
 GRADING_ROLES = ("auditor", "team_manager", "qa_lead")
 
@@ -196,26 +196,28 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
             },
         )
     tx.log(
-        actor=ctx.user,
-        action="audit.grade",
-        entity="audit",
-        entity_ref=str(audit_id),
-        recorded_at=ctx.recorded_at,
-        as_of=ctx.now,
-        after={
-            "case_ref": case_ref,
-            "grade": entry.grade.slug,
-            "audit_date": entry.audit_date,
-            "auditor": auditor_name,
-            "kind": kind,
-            "themes": entry.themes,
-        },
-        detail={
-            "completes": completes,
-            "moderation_due": moderation_due,
-            "reaudit_due": reaudit_due,
-            "change": change,
-        },
+        Event(
+            actor=ctx.user,
+            action="audit.grade",
+            entity="audit",
+            entity_ref=str(audit_id),
+            recorded_at=ctx.recorded_at,
+            as_of=ctx.now,
+            after={
+                "case_ref": case_ref,
+                "grade": entry.grade.slug,
+                "audit_date": entry.audit_date,
+                "auditor": auditor_name,
+                "kind": kind,
+                "themes": entry.themes,
+            },
+            detail={
+                "completes": completes,
+                "moderation_due": moderation_due,
+                "reaudit_due": reaudit_due,
+                "change": change,
+            },
+        )
     )
     return GradeResult(
         audit_id=audit_id,

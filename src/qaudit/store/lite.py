@@ -13,10 +13,12 @@ and integers into dates, UTC times and booleans (PostgreSQL's are typed already)
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -213,6 +215,21 @@ class Json:
         self.text = json.dumps(value)
 
 
+@dataclass(frozen=True)
+class Event:
+    """A change-log event, as ``store.changelog.record_change`` takes it."""
+
+    actor: str
+    action: str
+    entity: str
+    entity_ref: str | None
+    recorded_at: datetime
+    as_of: datetime
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    detail: dict[str, Any] | None = None
+
+
 class WriteTx(Protocol):
     """One write transaction: plain SQL, inserts and updates that the next change-log event
     digests, and the event itself (``log``)."""
@@ -223,19 +240,7 @@ class WriteTx(Protocol):
 
     def update(self, table: str, key: int, values: Mapping[str, Any]) -> None: ...
 
-    def log(
-        self,
-        *,
-        actor: str,
-        action: str,
-        entity: str,
-        entity_ref: str | None,
-        recorded_at: datetime,
-        as_of: datetime,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None: ...
+    def log(self, event: Event) -> None: ...
 
 
 def _insert_sql(table: str, values: Mapping[str, Any], *, pg: bool) -> str:
@@ -322,21 +327,12 @@ class SqliteTx:
                 blocks.append(make_block(table, rows[start : start + BLOCK_ROWS], encode))
         return blocks
 
-    def log(
-        self,
-        *,
-        actor: str,
-        action: str,
-        entity: str,
-        entity_ref: str | None,
-        recorded_at: datetime,
-        as_of: datetime,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
+    def log(self, event: Event) -> None:
         from qaudit.store.blocks import rows_digest
         from qaudit.store.chain import GENESIS, as_utc, event_hash, event_text
+
+        e = event
+        actor, action, entity, entity_ref = e.actor, e.action, e.entity, e.entity_ref
 
         head = self._conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
         prev = head[0] if head is not None and head[0] is not None else GENESIS
@@ -348,14 +344,14 @@ class SqliteTx:
         texts = {
             key: event_text(value) if value is not None else None
             for key, value in (
-                ("before", before),
-                ("after", after),
-                ("detail", detail),
+                ("before", e.before),
+                ("after", e.after),
+                ("detail", e.detail),
                 ("row_counts", extents),
             )
         }
-        at, effective = as_utc(recorded_at), as_utc(as_of)
-        event = {
+        at, effective = as_utc(e.recorded_at), as_utc(e.as_of)
+        stored = {
             "recorded_at": at,
             "as_of": effective,
             "actor": actor,
@@ -378,7 +374,7 @@ class SqliteTx:
             "rows_digest": digest,
         }
         cursor = self._conn.execute(
-            _insert_sql("change_log", event, pg=False), _bound(event, sqlite=True)
+            _insert_sql("change_log", stored, pg=False), _bound(stored, sqlite=True)
         )
         event_id = cursor.lastrowid
         if not blocks:
@@ -440,33 +436,10 @@ class AlchemyTx:
         self._conn.execute(text(sql), {**_bound(values, sqlite=self._sqlite), "key_": key})
         note_written(self._conn, table, (key,))
 
-    def log(
-        self,
-        *,
-        actor: str,
-        action: str,
-        entity: str,
-        entity_ref: str | None,
-        recorded_at: datetime,
-        as_of: datetime,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
+    def log(self, event: Event) -> None:
         from qaudit.store.changelog import record_change
 
-        record_change(
-            self._session,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_ref=entity_ref,
-            recorded_at=recorded_at,
-            as_of=as_of,
-            before=before,
-            after=after,
-            detail=detail,
-        )
+        record_change(self._session, **dataclasses.asdict(event))
 
 
 def begin_write(*, db: Path, database_url: str | None) -> SqliteTx | None:
