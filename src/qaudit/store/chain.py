@@ -100,3 +100,56 @@ def event_hash(
     if rows_digest is not None:  # events that wrote no rows, or from before schema 0007
         parts.append("rows:" + rows_digest)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def sealed_event(
+    prev_hash: str | None,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_ref: str | None,
+    recorded_at: datetime,
+    as_of: datetime,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    detail: dict[str, Any] | None,
+    row_counts: dict[str, Any] | None,
+    rows_digest: str | None,
+) -> dict[str, Any]:
+    """An event's stored columns, its JSON columns as the text hashed (None: SQL NULL), its
+    times in UTC, chained to the event before by ``hash``."""
+    texts = {
+        key: event_text(value) if value is not None else None
+        for key, value in (
+            ("before", before),
+            ("after", after),
+            ("detail", detail),
+            ("row_counts", row_counts),
+        )
+    }
+    at, effective = as_utc(recorded_at), as_utc(as_of)
+    prev = prev_hash or GENESIS
+    digest = event_hash(
+        prev,
+        recorded_at=at,
+        as_of=effective,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_ref=entity_ref,
+        rows_digest=rows_digest,
+        **texts,
+    )
+    return {
+        "recorded_at": at,
+        "as_of": effective,
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_ref": entity_ref,
+        **texts,
+        "prev_hash": prev,
+        "hash": digest,
+        "rows_digest": rows_digest,
+    }

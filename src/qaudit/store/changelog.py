@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
 from qaudit.store import digests as row_digests  # (also starts tracking ORM writes)
-from qaudit.store.chain import GENESIS, as_utc, event_hash, event_text
+from qaudit.store.chain import sealed_event
 from qaudit.store.models import ChangeLog
 
 # The log's own tables: the change log and its row digests (store.digests).
@@ -101,30 +101,24 @@ def record_change(
     now = table_extents(conn)
     extents = {"before": conn.info.get(EXTENTS_KEY), "after": now}
     conn.info[EXTENTS_KEY] = now
-    texts = {
-        key: event_text(value) if value is not None else None
-        for key, value in (
-            ("before", before),
-            ("after", after),
-            ("detail", detail),
-            ("row_counts", extents),
-        )
-    }
-    at, effective = as_utc(recorded_at), as_utc(as_of)
-    digest = event_hash(
-        prev or GENESIS,
-        recorded_at=at,
-        as_of=effective,
+    event = sealed_event(
+        prev,
         actor=actor,
         action=action,
         entity=entity,
         entity_ref=entity_ref,
+        recorded_at=recorded_at,
+        as_of=as_of,
+        before=before,
+        after=after,
+        detail=detail,
+        row_counts=extents,
         rows_digest=rows_digest,
-        **texts,
     )
+    json_columns = ("before", "after", "detail", "row_counts")
 
     def stored(key: str) -> Any:
-        value = texts[key]
+        value = event[key]
         if value is None:
             return null()  # SQL NULL: the JSON type would store None as the text 'null'
 
@@ -134,19 +128,7 @@ def record_change(
 
     inserted = conn.execute(
         insert(table).values(
-            recorded_at=at,
-            as_of=effective,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_ref=entity_ref,
-            before=stored("before"),
-            after=stored("after"),
-            detail=stored("detail"),
-            row_counts=stored("row_counts"),
-            prev_hash=prev or GENESIS,
-            hash=digest,
-            rows_digest=rows_digest,
+            **{key: stored(key) if key in json_columns else value for key, value in event.items()}
         )
     ).inserted_primary_key
     assert inserted is not None

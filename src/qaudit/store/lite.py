@@ -329,50 +329,19 @@ class SqliteTx:
 
     def log(self, event: Event) -> None:
         from qaudit.store.blocks import rows_digest
-        from qaudit.store.chain import GENESIS, as_utc, event_hash, event_text
-
-        e = event
-        actor, action, entity, entity_ref = e.actor, e.action, e.entity, e.entity_ref
+        from qaudit.store.chain import sealed_event
 
         head = self._conn.execute("SELECT hash FROM change_log ORDER BY id DESC LIMIT 1").fetchone()
-        prev = head[0] if head is not None and head[0] is not None else GENESIS
         blocks = self._blocks()
-        digest = rows_digest(blocks)
         now = self._table_extents()
         extents = {"before": self._extents, "after": now}
         self._extents = now
-        texts = {
-            key: event_text(value) if value is not None else None
-            for key, value in (
-                ("before", e.before),
-                ("after", e.after),
-                ("detail", e.detail),
-                ("row_counts", extents),
-            )
-        }
-        at, effective = as_utc(e.recorded_at), as_utc(e.as_of)
-        stored = {
-            "recorded_at": at,
-            "as_of": effective,
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_ref": entity_ref,
-            **texts,
-            "prev_hash": prev,
-            "hash": event_hash(
-                prev,
-                recorded_at=at,
-                as_of=effective,
-                actor=actor,
-                action=action,
-                entity=entity,
-                entity_ref=entity_ref,
-                rows_digest=digest,
-                **texts,
-            ),
-            "rows_digest": digest,
-        }
+        stored = sealed_event(
+            head[0] if head is not None else None,
+            **dataclasses.asdict(event),
+            row_counts=extents,
+            rows_digest=rows_digest(blocks),
+        )
         cursor = self._conn.execute(
             _insert_sql("change_log", stored, pg=False), _bound(stored, sqlite=True)
         )
