@@ -6,19 +6,11 @@ Moderation and complaint deadlines and re-audit dates follow domain.md, "Working
 from __future__ import annotations
 
 import calendar
-import contextlib
-import hashlib
-import importlib.util
-import json
-import os
 import re
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from pathlib import Path
 
 _ONE_DAY = timedelta(days=1)
-CACHE_FILE = "bank-holidays-england.json"
 _MONTH = re.compile(r"\d{4}-\d{2}")
 
 
@@ -46,9 +38,16 @@ class WorkingCalendar:
     on first use, so the calendar answers for any year without a hand-kept list.
     """
 
-    def __init__(self, closure_days: Iterable[date] = ()) -> None:
+    def __init__(
+        self,
+        closure_days: Iterable[date] = (),
+        bank_holidays: Callable[[int], Iterable[date]] | None = None,
+    ) -> None:
         self._closures = frozenset(closure_days)
         self._bank_holidays: dict[int, frozenset[date]] = {}
+        # Where a year's bank holidays come from: the package itself unless the caller has
+        # them cached (qaudit.bank_holidays).
+        self._source = bank_holidays or bank_holidays_from_package
 
     @property
     def closure_days(self) -> frozenset[date]:
@@ -59,7 +58,7 @@ class WorkingCalendar:
         """England's bank holidays in ``year``, substitute ("observed") days included."""
         known = self._bank_holidays.get(year)
         if known is None:
-            known = frozenset(_BANK_HOLIDAYS.year(year))
+            known = frozenset(self._source(year))
             self._bank_holidays[year] = known
         return known
 
@@ -120,91 +119,9 @@ class WorkingCalendar:
         return self.next_working_day(start + timedelta(weeks=weeks))
 
 
-class _BankHolidayCache:
-    """England's bank holidays by year, as the installed ``holidays`` package gives them.
-
-    Importing that package costs about 0.1 s (it loads every country), more than the rest of
-    an everyday command's own work; so the years asked for are kept in a small file in the
-    user's cache directory, keyed by the installed package's version file and its UK module
-    (a different ``holidays`` release, new bank holidays and all, is a different key, and the
-    years are worked out afresh). The file is written whole under a temporary name and then
-    renamed; a cache that cannot be read or written is simply not used.
-    """
-
-    def __init__(self) -> None:
-        self._years: dict[int, list[date]] | None = None
-        self._key: str | None = None
-
-    @staticmethod
-    def directory() -> Path:
-        explicit = os.environ.get("QAUDIT_CACHE_DIR")
-        if explicit:
-            return Path(explicit)
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return Path(base) / "qaudit"
-
-    @staticmethod
-    def package_key() -> str | None:
-        """What identifies the installed ``holidays`` (found without importing it)."""
-        spec = importlib.util.find_spec("holidays")
-        if spec is None or not spec.submodule_search_locations:
-            return None
-        package = Path(next(iter(spec.submodule_search_locations)))
-        digest = hashlib.sha256()
-        try:
-            digest.update((package / "version.py").read_bytes())
-            uk = (package / "countries" / "united_kingdom.py").stat()
-        except OSError:
-            return None
-        digest.update(f"{package}|{uk.st_size}|{uk.st_mtime_ns}".encode())
-        return digest.hexdigest()
-
-    def _load(self) -> dict[int, list[date]]:
-        if self._years is None:
-            self._years = {}
-            self._key = self.package_key()
-            if self._key is not None:
-                with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-                    data = json.loads((self.directory() / CACHE_FILE).read_text("utf-8"))
-                    if data["key"] == self._key:
-                        self._years = {
-                            int(year): [date.fromisoformat(d) for d in days]
-                            for year, days in data["years"].items()
-                        }
-        return self._years
-
-    def year(self, year: int) -> list[date]:
-        years = self._load()
-        if year not in years:
-            years[year] = _from_package(year)
-            self._save(years)
-        return years[year]
-
-    def _save(self, years: dict[int, list[date]]) -> None:
-        if self._key is None:
-            return
-        data = {
-            "key": self._key,
-            "years": {str(y): [d.isoformat() for d in days] for y, days in sorted(years.items())},
-        }
-        with contextlib.suppress(OSError):
-            directory = self.directory()
-            directory.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(dir=directory, prefix=".bank-holidays-")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(data, out)
-                Path(name).replace(directory / CACHE_FILE)
-            except OSError:
-                Path(name).unlink(missing_ok=True)
-                raise
-
-
-def _from_package(year: int) -> list[date]:
+def bank_holidays_from_package(year: int) -> list[date]:
+    """England's bank holidays in ``year`` as the ``holidays`` package gives them."""
     import holidays
 
     loaded = holidays.country_holidays("GB", subdiv="ENG", years=year)
     return sorted(day for day in loaded if day.year == year)
-
-
-_BANK_HOLIDAYS = _BankHolidayCache()

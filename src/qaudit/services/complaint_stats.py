@@ -14,6 +14,7 @@ from qaudit.domain.complaints import working_days_taken
 from qaudit.domain.periods import Period
 from qaudit.domain.workdays import WorkingCalendar
 from qaudit.services.context import Context
+from qaudit.services.worklists import calendar
 from qaudit.store.engine import Store
 from qaudit.store.models import Case, Complaint, ComplaintStage, Team
 
@@ -169,7 +170,7 @@ def complaint_stats(
 ) -> list[ComplaintStats]:
     """The period's figures, after those of each of its months or quarters when ``by`` is
     "month" or "quarter"."""
-    cal = WorkingCalendar(ctx.policy.calendar.closure_days)
+    cal = calendar(ctx)
     rows = _rows(store, period.start, period.end)
     parts = period.months() if by == "month" else period.quarters() if by == "quarter" else []
     return [*(_figures(rows, part, cal) for part in parts), _figures(rows, period, cal)]

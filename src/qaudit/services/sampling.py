@@ -14,10 +14,11 @@ from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from qaudit.domain.sampling import Auditor, allocate, new_seed, quotas, start_key
-from qaudit.domain.workdays import WorkingCalendar, month_bounds
+from qaudit.domain.workdays import month_bounds
 from qaudit.errors import RuleError
 from qaudit.services.context import Context
 from qaudit.services.transaction import write_transaction
+from qaudit.services.worklists import calendar as working_calendar
 from qaudit.store.changelog import record_change
 from qaudit.store.digests import newest_id, note_inserted_above, note_written
 from qaudit.store.engine import Store
@@ -208,7 +209,7 @@ def draw_sample(
         raise RuleError(f"cannot stratify by '{stratify}'; choose team or category")
     if size is not None and size < 1:
         raise RuleError("the sample size must be at least 1")
-    calendar = WorkingCalendar(ctx.policy.calendar.closure_days)
+    calendar = working_calendar(ctx)
     due = calendar.last_working_day(first_day.year, first_day.month)
     since = _months_before(first_day, ctx.policy.audit.exclusion_months)
 

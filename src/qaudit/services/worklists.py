@@ -24,7 +24,9 @@ OVERDUE_KINDS = ("audit", "moderation", "reaudit", "complaint", "survey", "advoc
 
 def calendar(ctx: Context) -> WorkingCalendar:
     """Working days as the policy has them: England's, less its closure days."""
-    return WorkingCalendar(ctx.policy.calendar.closure_days)
+    from qaudit.bank_holidays import england
+
+    return WorkingCalendar(ctx.policy.calendar.closure_days, bank_holidays=england)
 
 
 def head_of_service(team_id: str) -> str:
