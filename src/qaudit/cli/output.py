@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -114,7 +115,7 @@ def emit_rows(
         folds = [drawn.Fold.NEVER if atomic[i] else drawn.Fold.WORDS for i in range(n)]
         mattering = [i for i, (key, _) in enumerate(columns) if keep is None or key in keep]
         words = sorted(
-            (i for i in mattering if atomic[i] and not any(_has_digit(c) for c in cells[i])),
+            (i for i in mattering if atomic[i] and not _has_digit("\n".join(cells[i]))),
             key=lambda i: -widths[i],
         )
         for i in words:
@@ -183,14 +184,16 @@ def _shown(value: Any) -> tuple[str, bool]:
     text = visible(_table_cell(value))
     if value is None or isinstance(value, int | float | date | datetime):
         return text, True
-    return text, len(text) <= ATOMIC_MAX and not any(c.isspace() for c in text)
+    return text, len(text) <= ATOMIC_MAX and _SPACE.search(text) is None
 
 
 ATOMIC_MAX = 24
+_SPACE = re.compile(r"\s")
+_DIGIT = re.compile(r"\d")
 
 
 def _has_digit(text: str) -> bool:
-    return any(c.isdigit() for c in text)
+    return _DIGIT.search(text) is not None
 
 
 def _width(heading: str, cells: Sequence[str], atomic: bool) -> int:
