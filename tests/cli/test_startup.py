@@ -61,6 +61,7 @@ def test_every_command_module_with_an_app_is_registered() -> None:
         "progress",
         "state",
         "stdin",
+        "table",
     }
     modules = {p.stem for p in cli.glob("*.py") if not p.stem.startswith("_")} - helpers
     registered = {entry.module.rpartition(".")[2] for entry in LAZY.LAZY_COMMANDS.values()}

@@ -1,9 +1,11 @@
-"""Rendering results: a Rich table for people, JSON or CSV for scripts (streamed to stdout)."""
+"""Rendering results: a table for people (qaudit.cli.table), JSON or CSV for scripts (streamed to
+stdout)."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -94,62 +96,69 @@ def emit_rows(
             (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
             count += 1
         return count
-    from rich.table import Table
-    from rich.text import Text
+    from qaudit.cli import table as drawn
 
     console = out_console()
+    styled = console.is_terminal and console.color_system is not None and not console.no_color
+    box = drawn.HEAVY_HEAD if console.encoding.startswith("utf") else drawn.ASCII
+    headings = [visible(heading) for _, heading in columns]
     shown_columns: list[int] | None = None  # chosen from the first block, kept for the rest
 
     def print_block(block: list[list[tuple[str, bool]]], first: bool) -> None:
         nonlocal shown_columns
-        headings = [visible(heading) for _, heading in columns]
-        cells = [[row[i][0] for row in block] for i in range(len(columns))]
-        atomic = [all(row[i][1] for row in block) for i in range(len(columns))]
-        widths = [_width(headings[i], cells[i], atomic[i]) for i in range(len(columns))]
+        n = len(columns)
+        cells = [[row[i][0] for row in block] for i in range(n)]
+        atomic = [all(row[i][1] for row in block) for i in range(n)]
+        widths = [_width(headings[i], cells[i], atomic[i]) for i in range(n)]
+        natural = [max(widths[i], drawn.text_width(headings[i])) for i in range(n)]
         need = [w if atomic[i] else min(w, FREE_TEXT_MIN) for i, w in enumerate(widths)]
+        folds = [drawn.Fold.NEVER if atomic[i] else drawn.Fold.WORDS for i in range(n)]
         mattering = [i for i, (key, _) in enumerate(columns) if keep is None or key in keep]
         words = sorted(
-            (i for i in mattering if atomic[i] and not any(_has_digit(c) for c in cells[i])),
+            (i for i in mattering if atomic[i] and not _has_digit("\n".join(cells[i]))),
             key=lambda i: -widths[i],
         )
         for i in words:
             # Too narrow even for the columns that matter: a column of words (a grade, a
-            # status) may fold too, the widest first; refs, dates and numbers never split.
+            # status) may fold too, the widest first, but only at a space or after a hyphen
+            # ("requires-" / "improvement"); refs, dates and numbers never split.
             if is_wide() or _table_width([need[j] for j in mattering]) <= console.width:
                 break
-            atomic[i], need[i] = False, min(widths[i], FREE_TEXT_MIN)
+            folds[i] = drawn.Fold.HYPHENS
+            need[i] = max(
+                drawn.longest_piece(text, drawn.Fold.HYPHENS) for text in [headings[i], *cells[i]]
+            )
         if shown_columns is None:
             shown_columns = _fit(columns, need, console.width, keep=keep, wide=is_wide())
-            left_out = [headings[i] for i in range(len(columns)) if i not in shown_columns]
+            left_out = [headings[i] for i in range(n) if i not in shown_columns]
             if left_out:
                 say(
                     f"Left out to fit {console.width} columns: {', '.join(left_out)}; "
                     "--wide shows every column."
                 )
-        if not is_wide() and _table_width([need[i] for i in shown_columns]) > console.width:
-            # Still too wide (a table whose every column matters): everything may fold,
-            # rather than Rich squeezing a column that may not wrap down to nothing.
-            atomic = [False] * len(columns)
-            need = [min(n, 4) for n in need]
-        table = Table(
-            title=Text(visible(title)) if title is not None and first else None,
-            title_justify="left",
-            show_lines=False,
-        )
-        for i in shown_columns:
-            # A ref, a date or a number is never split; free text folds onto more lines
-            # rather than being cut with an ellipsis.
-            table.add_column(
-                Text(headings[i]),
-                no_wrap=atomic[i],
-                min_width=need[i],
-                overflow="fold",
-            )
-        for row in block:
-            table.add_row(*(Text(row[i][0]) for i in shown_columns))
+        shown = shown_columns
         if is_wide():  # every column at its full width: the terminal wraps long lines
-            console.width = max(console.width, _table_width([widths[i] for i in shown_columns]))
-        console.print(table)
+            laid, folds_shown = [natural[i] for i in shown], [folds[i] for i in shown]
+        else:
+            laid, folds_shown = drawn.fit(
+                [natural[i] for i in shown],
+                [need[i] for i in shown],
+                [folds[i] for i in shown],
+                console.width,
+                [[headings[i], *cells[i]] for i in shown],
+            )
+        text = drawn.render(
+            [headings[i] for i in shown],
+            [[row[i][0] for i in shown] for row in block],
+            laid,
+            folds_shown,
+            title=visible(title) if title is not None and first else None,
+            box=box,
+            styled=styled,
+        )
+        out = console.file  # where Rich would write: stdout, made never to fail to encode
+        out.write(text)
+        out.flush()
 
     # A table is laid out whole before it is printed, so a long list is printed a block of
     # TABLE_BLOCK rows at a time: memory stays flat, whatever --all asks for.
@@ -175,28 +184,32 @@ def _shown(value: Any) -> tuple[str, bool]:
     text = visible(_table_cell(value))
     if value is None or isinstance(value, int | float | date | datetime):
         return text, True
-    return text, len(text) <= ATOMIC_MAX and not any(c.isspace() for c in text)
+    return text, len(text) <= ATOMIC_MAX and _SPACE.search(text) is None
 
 
 ATOMIC_MAX = 24
+_SPACE = re.compile(r"\s")
+_DIGIT = re.compile(r"\d")
 
 
 def _has_digit(text: str) -> bool:
-    return any(c.isdigit() for c in text)
+    return _DIGIT.search(text) is not None
 
 
 def _width(heading: str, cells: Sequence[str], atomic: bool) -> int:
     """The width a column needs: its longest cell, and its heading whole when the column
-    never wraps (Rich does not wrap its heading then), else the heading's longest word."""
-    from rich.cells import cell_len
+    never wraps, else the heading's longest word."""
+    from qaudit.cli.table import text_width
 
-    head = cell_len(heading) if atomic else max(map(cell_len, heading.split() or [""]))
-    return max([head, *(cell_len(cell) for cell in cells)])
+    head = text_width(heading) if atomic else max(map(text_width, heading.split() or [""]))
+    return max([head, *(text_width(cell) for cell in cells)])
 
 
 def _table_width(widths: Sequence[int]) -> int:
-    """A Rich table's width: each column padded by a space either side, with rules between."""
-    return sum(widths) + 3 * len(widths) + 1
+    """A table's width: each column padded by a space either side, with rules between."""
+    from qaudit.cli.table import table_width
+
+    return table_width(widths)
 
 
 def _fit(
