@@ -562,6 +562,11 @@ _FAILED = b"!"
 _STATE = b"S"
 
 
+# repr() of a row (id, id, case_ref, category, team_id, worker_id, open_date, close_date,
+# date_of_birth, draw_key): ints as %d, the other values as their repr.
+_ROW_FORM = b"(%d, %d, %b, %b, %b, %b, %b, %b, %b, %d)"
+
+
 @dataclass
 class _Plan:
     typed: bool  # PostgreSQL: dates come back as dates (digests.canonical's "D:" form)
@@ -569,6 +574,31 @@ class _Plan:
     workers: dict[str, int]
     next_ids: list[int]
     next_case: int
+    # The repr of each value as read back, by value as read from the file: categories, teams'
+    # and workers' ids (by name), dates.
+    categories: dict[str, bytes] = field(default_factory=dict)
+    team_ids: dict[str | None, bytes] = field(default_factory=lambda: {None: b"None"})
+    worker_ids: dict[str | None, bytes] = field(default_factory=lambda: {None: b"None"})
+    dates: dict[str | None, bytes] = field(default_factory=lambda: {None: b"None"})
+
+    def category(self, value: str) -> bytes:
+        found = self.categories[value] = repr(value).encode("utf-8")
+        return found
+
+    def team(self, name: str) -> bytes:
+        found = self.team_ids[name] = b"%d" % self.teams[name]
+        return found
+
+    def worker(self, name: str) -> bytes:
+        found = self.worker_ids[name] = b"%d" % self.workers[name]
+        return found
+
+    def date(self, value: str) -> bytes:
+        if len(self.dates) >= 200_000:  # a file of distinct dates must not grow this for ever
+            self.dates.clear()
+            self.dates[None] = b"None"
+        found = self.dates[value] = repr("D:" + value if self.typed else value).encode("utf-8")
+        return found
 
 
 class CaseDigests:
@@ -630,49 +660,48 @@ class CaseDigests:
 
     @staticmethod
     def _digest(plan: _Plan, batch: Sequence[RowTuple]) -> bytes:
+        """The batch's blocks: keys, then each row's digest, as ``_take`` reads them."""
         new_names(batch, plan.teams, plan.workers, plan.next_ids)
-        team_id, worker_id, key_of = plan.teams.get, plan.workers.get, draw_key
         first = plan.next_case
         plan.next_case += len(batch)
+        # Each row's canonical() encoding, repr(tuple(row)) of the row as the driver returns
+        # it, put together from the repr of each value: the same bytes for half the cost, as
+        # most values recur (their reprs are kept) and the others are ints or the ref.
+        category, team, worker, day = (
+            plan.categories.get,
+            plan.team_ids.get,
+            plan.worker_ids.get,
+            plan.dates.get,
+        )
+        key_of, form = draw_key, _ROW_FORM
         blake2b, size = hashlib.blake2b, DIGEST_SIZE
         keys: list[bytes] = []
         digests: list[bytes] = []
-        typed = plan.typed
+        add = digests.append
         for start in range(0, len(batch), BLOCK_ROWS):
             key = os.urandom(32)
             keys.append(key)
+            keyed = blake2b(key=key, digest_size=size)  # copied for each row: cheaper
             n = first + start
             for r in batch[start : start + BLOCK_ROWS]:
-                if typed:  # canonical(typed=True): a date as "D:" and its ISO form
-                    o, c, b = r[5], r[6], r[7]
-                    row: tuple[Any, ...] = (
+                ref = r[1]
+                h = keyed.copy()
+                h.update(
+                    form
+                    % (
                         n,
                         n,
-                        r[1],
-                        r[4],
-                        team_id(r[2]),  # type: ignore[arg-type]
-                        worker_id(r[3]),  # type: ignore[arg-type]
-                        None if o is None else "D:" + o,
-                        None if c is None else "D:" + c,
-                        None if b is None else "D:" + b,
-                        key_of(r[1]),
+                        repr(ref).encode("utf-8"),
+                        category(r[4]) or plan.category(r[4]),
+                        team(r[2]) or plan.team(r[2]),  # type: ignore[arg-type]
+                        worker(r[3]) or plan.worker(r[3]),  # type: ignore[arg-type]
+                        day(r[5]) or plan.date(r[5]),  # type: ignore[arg-type]
+                        day(r[6]) or plan.date(r[6]),  # type: ignore[arg-type]
+                        day(r[7]) or plan.date(r[7]),  # type: ignore[arg-type]
+                        key_of(ref),
                     )
-                else:
-                    row = (
-                        n,
-                        n,
-                        r[1],
-                        r[4],
-                        team_id(r[2]),  # type: ignore[arg-type]
-                        worker_id(r[3]),  # type: ignore[arg-type]
-                        r[5],
-                        r[6],
-                        r[7],
-                        key_of(r[1]),
-                    )
-                digests.append(
-                    blake2b(repr(row).encode("utf-8"), key=key, digest_size=size).digest()
                 )
+                add(h.digest())
                 n += 1
         return _HEAD.pack(first, len(batch)) + b"".join(keys) + b"".join(digests)
 
