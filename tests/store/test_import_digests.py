@@ -15,6 +15,7 @@ from sqlalchemy import text
 import qaudit.services.cases as case_service
 import qaudit.store.case_bulk as case_bulk
 from conftest import Cli, write_csv
+from qaudit.domain.sampling import draw_key
 from qaudit.store.engine import Store
 
 HEADER = ["case_ref", "team", "worker", "category", "open_date", "close_date", "date_of_birth"]
@@ -96,6 +97,21 @@ def digested(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     return taken
 
 
+@pytest.fixture
+def keys_sent(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For each batch inserted, whether the reader had sent its draw keys."""
+    sent: list[bool] = []
+    take = case_bulk.CaseDigests.take_draw_keys
+
+    def counted(self: Any, batch: Any) -> Any:
+        keys = take(self, batch)
+        sent.append(keys is not None)
+        return keys
+
+    monkeypatch.setattr(case_bulk.CaseDigests, "take_draw_keys", counted)
+    return sent
+
+
 def _import(cli: Cli, tmp_path: Path, rows: list[list[str]], name: str = "cases.csv") -> None:
     _ok(cli, "cases", "import", str(write_csv(tmp_path / name, [HEADER, *rows])))
 
@@ -111,6 +127,15 @@ def test_verify_passes_after_a_digested_import_and_finds_a_row_edited_after_it(
     _import(cli, tmp_path, _rows(2000))
     assert digested == [(1, 2000)]
     _ok(cli, "db", "verify")
+    # The draw keys came from the reader (it works them out for the digests): each the ref's.
+    store = Store(cli.url)
+    try:
+        with store.engine.connect() as conn:
+            stored = conn.execute(text("SELECT case_ref, draw_key FROM cases")).all()
+    finally:
+        store.dispose()
+    assert len(stored) == 2000
+    assert all(key == draw_key(ref) for ref, key in stored)
 
     row_id = _one(cli.url, "SELECT id FROM cases WHERE case_ref = 'M001234'")
     _raw(cli.url, f"UPDATE cases SET close_date = open_date WHERE id = {row_id}")
@@ -132,10 +157,15 @@ def test_verify_passes_after_a_digested_import_and_finds_a_row_edited_after_it(
     ],
 )
 def test_each_kind_of_field_edited_is_found(
-    cli: Cli, tmp_path: Path, digested: list[tuple[int, int]], statement: str
+    cli: Cli,
+    tmp_path: Path,
+    digested: list[tuple[int, int]],
+    keys_sent: list[bool],
+    statement: str,
 ) -> None:
     _import(cli, tmp_path, _rows(600))
     assert digested == [(1, 600)]
+    assert keys_sent == [True, True]
     _ok(cli, "db", "verify")
     _raw(cli.url, statement)
     found = cli("db", "verify")

@@ -4,9 +4,9 @@ On two cores this takes about a second off a million-row import. Rows cross the 
 fields joined by the ASCII unit separator and rows by the record separator, which the parent
 splits far faster than it could unpickle tuples.
 
-A ``ChildExtra`` given to ``read_in_child`` does more work on each batch in the reader, after
-handing the batch over: what it makes crosses the pipe too and is given back to it here
-(store.case_bulk digests the rows being inserted this way).
+A ``ChildExtra`` given to ``read_in_child`` does more work on each batch in the reader, just
+before and after handing the batch over: what it makes crosses the pipe too and is given back
+to it here (store.case_bulk digests the rows being inserted this way).
 """
 
 from __future__ import annotations
@@ -35,10 +35,13 @@ _WATCH_SECONDS = 0.5
 
 
 class ChildExtra(Protocol):
-    """Work done in the reader on each batch after it was sent (``in_child``), and once at
-    the end (``in_child_done``); what they return (None: nothing) is handed to ``in_parent``
-    in this process, in order, before the batches are over. The object is the parent's, as it
-    was when the reader forked (on the first batch asked for)."""
+    """Work done in the reader on each batch just before it is sent (``before_send``: its
+    result reaches ``in_parent`` before the batch is yielded) and after (``in_child``), and
+    once at the end (``in_child_done``); what they return (None: nothing) is handed to
+    ``in_parent`` in this process, in order, before the batches are over. The object is the
+    parent's, as it was when the reader forked (on the first batch asked for)."""
+
+    def before_send(self, batch: Sequence[RowTuple]) -> bytes | None: ...
 
     def in_child(self, batch: Sequence[RowTuple]) -> bytes | None: ...
 
@@ -121,6 +124,8 @@ def _produce(
     _die_with(parent)
     try:
         for batch in make().batches:
+            if extra is not None and (more := extra.before_send(batch)) is not None:
+                channel.send_bytes(b"X" + more)
             channel.send_bytes(_encode(batch))
             if extra is not None and (more := extra.in_child(batch)) is not None:
                 channel.send_bytes(b"X" + more)

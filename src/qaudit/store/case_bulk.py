@@ -16,6 +16,7 @@ import hashlib
 import os
 import pickle
 import struct
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -260,10 +261,16 @@ def _statements(
 
 
 def _direct_statements(
-    conn: Connection, batch: Sequence[RowTuple], teams: _Names, workers: _Names, next_case: int
+    conn: Connection,
+    batch: Sequence[RowTuple],
+    teams: _Names,
+    workers: _Names,
+    next_case: int,
+    draw_keys: array[int] | None,
 ) -> list[tuple[Any, ...]]:
     """As ``_statements`` for the straight path: each row with its id (from ``next_case``) and
-    new teams and workers inserted with theirs (``new_names``)."""
+    new teams and workers inserted with theirs (``new_names``); ``draw_keys``: the batch's,
+    as the reader worked them out (None: work them out here)."""
     next_ids = [teams.next_id, workers.next_id]
     added_teams, added_workers = new_names(batch, teams.ids, workers.ids, next_ids)
     teams.next_id, workers.next_id = next_ids
@@ -282,13 +289,21 @@ def _direct_statements(
             ],
         )
         workers.added.extend(n for _, n, _ in added_workers)
-    team_id, worker_id, key = teams.ids.get, workers.ids.get, draw_key
+    team_id, worker_id = teams.ids.get, workers.ids.get
+    if draw_keys is None:
+        draw_keys = array("q", [draw_key(r[1]) for r in batch])
     statements: list[tuple[Any, ...]] = []
     for start in range(0, len(batch), ROWS_PER_STATEMENT):
         values: list[Any] = []
         add = values.extend
-        for n, r in enumerate(batch[start : start + ROWS_PER_STATEMENT], next_case + start):
-            add((n, r[1], key(r[1]), r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
+        end = start + ROWS_PER_STATEMENT
+        for n, r, k in zip(
+            range(next_case + start, next_case + min(end, len(batch))),
+            batch[start:end],
+            draw_keys[start:end],
+            strict=True,
+        ):
+            add((n, r[1], k, r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
         statements.append(tuple(values))
     return statements
 
@@ -363,7 +378,7 @@ def apply_case_file(
         if digests is not None:
             digests.arm(conn, teams, workers, first_case)
         try:
-            _insert_direct(conn, batches, teams, workers, result, on_progress, first_case)
+            _insert_direct(conn, batches, teams, workers, result, on_progress, first_case, digests)
         finally:
             if digests is not None:
                 digests.disarm()
@@ -393,6 +408,7 @@ def _insert_direct(
     result: CaseApplyResult,
     on_progress: ProgressCallback | None,
     first_case: int,
+    digests: CaseDigests | None,
 ) -> None:
     # The indexes are dropped and built again at the end: sorting once is far cheaper than a
     # million random inserts into each. The unique index on case_ref goes first, so a repeated
@@ -406,7 +422,10 @@ def _insert_direct(
         for index in indexes:
             index.drop(conn)
         for batch in batches:
-            statements = _direct_statements(conn, batch, teams, workers, first_case + result.rows)
+            keys = digests.take_draw_keys(batch) if digests is not None else None
+            statements = _direct_statements(
+                conn, batch, teams, workers, first_case + result.rows, keys
+            )
             _insert_statements(conn, "cases", ("id", *CASE_FIELDS), statements)
             result.added.extend([r[1] for r in batch])
             result.rows += len(batch)
@@ -560,6 +579,7 @@ CHECK_EVERY = 997  # rows read back to check the reader's digests: one in this m
 _HEAD = struct.Struct("<qq")  # first id, rows
 _FAILED = b"!"
 _STATE = b"S"
+_KEYS = b"K"
 
 
 # repr() of a row (id, id, case_ref, category, team_id, worker_id, open_date, close_date,
@@ -574,6 +594,7 @@ class _Plan:
     workers: dict[str, int]
     next_ids: list[int]
     next_case: int
+    draw_keys: array[int] | None = None  # the batch about to be sent's (before_send)
     # The repr of each value as read back, by value as read from the file: categories, teams'
     # and workers' ids (by name), dates.
     categories: dict[str, bytes] = field(default_factory=dict)
@@ -616,6 +637,14 @@ class CaseDigests:
         self._failed = False
         self._blocks: list[Block] = []
         self._state: tuple[dict[str, int], dict[str, int], int] | None = None
+        self._draw_keys: tuple[int, int, array[int]] | None = None
+
+    def take_draw_keys(self, batch: Sequence[RowTuple]) -> array[int] | None:
+        """The draw keys the reader sent just before this batch (None: work them out)."""
+        sent, self._draw_keys = self._draw_keys, None
+        if sent is None or not batch or (sent[0], sent[1]) != (batch[0][0], len(batch)):
+            return None
+        return sent[2]
 
     def arm(self, conn: Connection, teams: _Names, workers: _Names, first_case: int) -> None:
         columns = tuple(c.name for c in covered_tables()["cases"].columns)
@@ -632,13 +661,29 @@ class CaseDigests:
         self._failed = False
         self._blocks = []
         self._state = None
+        self._draw_keys = None
 
     def disarm(self) -> None:
         """Nothing more is taken (a reader started after this digests nothing)."""
         self._armed = False
         self._plan = None
+        self._draw_keys = None
 
     # -- in the reader process
+
+    def before_send(self, batch: Sequence[RowTuple]) -> bytes | None:
+        """The batch's draw keys, worked out here for the digests, so that the inserting
+        process need not work them out again (``take_draw_keys``)."""
+        plan = self._plan
+        if plan is None or not batch:
+            return None
+        try:
+            keys = array("q", [draw_key(r[1]) for r in batch])
+        except Exception:
+            self._plan = None
+            return _FAILED
+        plan.draw_keys = keys
+        return _KEYS + _HEAD.pack(batch[0][0], len(batch)) + keys.tobytes()
 
     def in_child(self, batch: Sequence[RowTuple]) -> bytes | None:
         plan = self._plan
@@ -664,6 +709,9 @@ class CaseDigests:
         new_names(batch, plan.teams, plan.workers, plan.next_ids)
         first = plan.next_case
         plan.next_case += len(batch)
+        draw_keys, plan.draw_keys = plan.draw_keys, None
+        if draw_keys is None or len(draw_keys) != len(batch):
+            draw_keys = array("q", [draw_key(r[1]) for r in batch])
         # Each row's canonical() encoding, repr(tuple(row)) of the row as the driver returns
         # it, put together from the repr of each value: the same bytes for half the cost, as
         # most values recur (their reprs are kept) and the others are ints or the ref.
@@ -673,7 +721,7 @@ class CaseDigests:
             plan.worker_ids.get,
             plan.dates.get,
         )
-        key_of, form = draw_key, _ROW_FORM
+        form = _ROW_FORM
         blake2b, size = hashlib.blake2b, DIGEST_SIZE
         keys: list[bytes] = []
         digests: list[bytes] = []
@@ -683,7 +731,11 @@ class CaseDigests:
             keys.append(key)
             keyed = blake2b(key=key, digest_size=size)  # copied for each row: cheaper
             n = first + start
-            for r in batch[start : start + BLOCK_ROWS]:
+            for r, drawn in zip(
+                batch[start : start + BLOCK_ROWS],
+                draw_keys[start : start + BLOCK_ROWS],
+                strict=True,
+            ):
                 ref = r[1]
                 h = keyed.copy()
                 h.update(
@@ -698,7 +750,7 @@ class CaseDigests:
                         day(r[5]) or plan.date(r[5]),  # type: ignore[arg-type]
                         day(r[6]) or plan.date(r[6]),  # type: ignore[arg-type]
                         day(r[7]) or plan.date(r[7]),  # type: ignore[arg-type]
-                        key_of(ref),
+                        drawn,
                     )
                 )
                 add(h.digest())
@@ -712,6 +764,11 @@ class CaseDigests:
             return
         if payload == _FAILED:
             self._failed = True
+        elif payload[:1] == _KEYS:
+            line, rows = _HEAD.unpack_from(payload, 1)
+            keys = array("q")
+            keys.frombytes(payload[1 + _HEAD.size :])
+            self._draw_keys = (line, rows, keys) if len(keys) == rows else None
         elif payload[:1] == _STATE:
             self._state = pickle.loads(payload[1:])
         else:
