@@ -19,7 +19,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
@@ -36,9 +36,10 @@ _WATCH_SECONDS = 0.5
 
 class ChildExtra(Protocol):
     """Work done in the reader on each batch just before it is sent (``before_send``: its
-    result reaches ``in_parent`` before the batch is yielded) and after (``in_child``), and
-    once at the end (``in_child_done``); what they return (None: nothing) is handed to
-    ``in_parent`` in this process, in order, before the batches are over. The object is the
+    result reaches ``in_parent`` before the batch is yielded) and after (``in_child``, once
+    the next batch is read: before that batch is yielded), and once at the end
+    (``in_child_done``); what they return (None: nothing) is handed to ``in_parent`` in this
+    process, in the reader's order, before the batches are over. The object is the
     parent's, as it was when the reader forked (on the first batch asked for)."""
 
     def before_send(self, batch: Sequence[RowTuple]) -> bytes | None: ...
@@ -123,14 +124,11 @@ def _produce(
     unused.close()  # the parent's end: while the child held it, writes never saw EPIPE
     _die_with(parent)
     try:
-        for batch in make().batches:
-            if extra is not None and (more := extra.before_send(batch)) is not None:
-                channel.send_bytes(b"X" + more)
-            channel.send_bytes(_encode(batch))
-            if extra is not None and (more := extra.in_child(batch)) is not None:
-                channel.send_bytes(b"X" + more)
-        if extra is not None and (more := extra.in_child_done()) is not None:
-            channel.send_bytes(b"X" + more)
+        if extra is None:
+            for batch in make().batches:
+                channel.send_bytes(_encode(batch))
+        else:
+            _produce_with(make().batches, channel, extra)
         channel.send_bytes(b"D")
     except BaseException as error:  # handed to the parent, which raises it
         try:
@@ -141,6 +139,29 @@ def _produce(
             channel.send_bytes(b"E" + blob)
     finally:
         channel.close()
+
+
+def _produce_with(
+    batches: Iterable[Sequence[RowTuple]], channel: Connection, extra: ChildExtra
+) -> None:
+    """The batches with what ``extra`` makes of them. A send waits until the parent reads (a
+    batch is larger than a pipe holds), so all of one round is made before its first send:
+    the next batch read, its ``before_send`` and the previous batch's ``in_child``, while the
+    parent is busy with the previous batch; then the parent reads them in a row."""
+    previous: Sequence[RowTuple] | None = None
+    for batch in batches:
+        before = extra.before_send(batch)
+        payload = _encode(batch)
+        after = extra.in_child(previous) if previous is not None else None
+        for message in (after, before):
+            if message is not None:
+                channel.send_bytes(b"X" + message)
+        channel.send_bytes(payload)
+        previous = batch
+    if previous is not None and (after := extra.in_child(previous)) is not None:
+        channel.send_bytes(b"X" + after)
+    if (done := extra.in_child_done()) is not None:
+        channel.send_bytes(b"X" + done)
 
 
 def read_in_child(

@@ -17,6 +17,7 @@ import os
 import pickle
 import struct
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -594,7 +595,8 @@ class _Plan:
     workers: dict[str, int]
     next_ids: list[int]
     next_case: int
-    draw_keys: array[int] | None = None  # the batch about to be sent's (before_send)
+    # The draw keys of the batches sent (before_send) and not yet digested (in_child).
+    draw_keys: deque[array[int]] = field(default_factory=deque)
     # The repr of each value as read back, by value as read from the file: categories, teams'
     # and workers' ids (by name), dates.
     categories: dict[str, bytes] = field(default_factory=dict)
@@ -682,7 +684,7 @@ class CaseDigests:
         except Exception:
             self._plan = None
             return _FAILED
-        plan.draw_keys = keys
+        plan.draw_keys.append(keys)
         return _KEYS + _HEAD.pack(batch[0][0], len(batch)) + keys.tobytes()
 
     def in_child(self, batch: Sequence[RowTuple]) -> bytes | None:
@@ -709,7 +711,7 @@ class CaseDigests:
         new_names(batch, plan.teams, plan.workers, plan.next_ids)
         first = plan.next_case
         plan.next_case += len(batch)
-        draw_keys, plan.draw_keys = plan.draw_keys, None
+        draw_keys = plan.draw_keys.popleft() if plan.draw_keys else None
         if draw_keys is None or len(draw_keys) != len(batch):
             draw_keys = array("q", [draw_key(r[1]) for r in batch])
         # Each row's canonical() encoding, repr(tuple(row)) of the row as the driver returns
