@@ -390,7 +390,7 @@ def apply_case_file(
                 note_digested(conn, "cases", blocks)
     else:
         if digests is not None:
-            digests.disarm()
+            digests.disarm(forget=True)
         _insert_staged(conn, batches, teams, workers, result, on_progress)
     result.teams_added = teams.added
     result.workers_added = workers.added
@@ -665,11 +665,14 @@ class CaseDigests:
         self._state = None
         self._draw_keys = None
 
-    def disarm(self) -> None:
-        """Nothing more is taken (a reader started after this digests nothing)."""
+    def disarm(self, *, forget: bool = False) -> None:
+        """Nothing more is taken (a reader started after this digests nothing); ``forget``:
+        nor kept (the straight path was given up)."""
         self._armed = False
         self._plan = None
         self._draw_keys = None
+        if forget:
+            self._blocks, self._state = [], None
 
     # -- in the reader process
 

@@ -10,7 +10,9 @@ behind qaudit's back no longer matches.
 Which rows an event wrote: every row an ORM flush inserted, updated or deleted in its
 transaction (tracked here, ``after_flush``), and the rows a service wrote with Core statements
 and named with ``note_written`` / ``note_inserted_above``. A schema upgrade's event digests
-every row (the baseline: rows from before schema 0007 had none).
+every row (the baseline: rows from before schema 0007 had none). Rows are read back to be
+digested, except those a service digested from the values it wrote and handed over as blocks
+(``note_digested``: a first case import, store.case_bulk, checked against a sample read back).
 
 Each block has its own random key (``digest_keys``). Erasing a case deletes the keys of the
 blocks that held its rows' earlier digests (and digests their other rows afresh), so no digest
