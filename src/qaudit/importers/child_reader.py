@@ -15,6 +15,7 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import sys
 import threading
@@ -32,6 +33,7 @@ UNIT, RECORD = "\x1f", "\x1e"
 FIELDS = 8
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _WATCH_SECONDS = 0.5
+AHEAD = 6  # messages queued in the reader: two batches with their extras
 
 
 class ChildExtra(Protocol):
@@ -114,15 +116,47 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="qaudit-reader-watchdog", daemon=True).start()
 
 
+class _Sender:
+    """Sends from a thread, so the reader does not wait for the parent to read each message
+    (a batch is larger than a pipe holds) and can run up to ``AHEAD`` messages ahead: a batch
+    that takes the reader longer than usual does not hold the parent up."""
+
+    def __init__(self, channel: Connection) -> None:
+        self.channel = channel
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
+        self.failed: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="qaudit-reader-sender", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (payload := self.queue.get()) is not None:
+            if self.failed is None:  # (else drained, so that send_bytes never blocks)
+                try:
+                    self.channel.send_bytes(payload)
+                except BaseException as error:
+                    self.failed = error
+
+    def send_bytes(self, payload: bytes) -> None:
+        if self.failed is not None:
+            raise self.failed
+        self.queue.put(payload)
+
+    def close(self) -> None:
+        """Once everything queued was sent."""
+        self.queue.put(None)
+        self.thread.join()
+
+
 def _produce(
     make: Callable[[], CaseFile],
-    channel: Connection,
+    pipe: Connection,
     unused: Connection,
     parent: int,
     extra: ChildExtra | None,
 ) -> None:
     unused.close()  # the parent's end: while the child held it, writes never saw EPIPE
     _die_with(parent)
+    channel: Any = _Sender(pipe)
     try:
         if extra is None:
             for batch in make().batches:
@@ -139,15 +173,14 @@ def _produce(
             channel.send_bytes(b"E" + blob)
     finally:
         channel.close()
+        pipe.close()
 
 
-def _produce_with(
-    batches: Iterable[Sequence[RowTuple]], channel: Connection, extra: ChildExtra
-) -> None:
-    """The batches with what ``extra`` makes of them. A send waits until the parent reads (a
-    batch is larger than a pipe holds), so all of one round is made before its first send:
-    the next batch read, its ``before_send`` and the previous batch's ``in_child``, while the
-    parent is busy with the previous batch; then the parent reads them in a row."""
+def _produce_with(batches: Iterable[Sequence[RowTuple]], channel: Any, extra: ChildExtra) -> None:
+    """The batches with what ``extra`` makes of them: in each round the next batch is read, its
+    ``before_send`` made and the previous batch's ``in_child``, all before the round's first
+    send, so that the parent, busy with the previous batch meanwhile, reads them in a row
+    (even when the sender's queue is full)."""
     previous: Sequence[RowTuple] | None = None
     for batch in batches:
         before = extra.before_send(batch)
