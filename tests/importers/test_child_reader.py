@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -66,6 +66,43 @@ def test_a_reader_that_dies_is_an_error_not_a_hang() -> None:
 
     with pytest.raises(QauditError, match="stopped unexpectedly; nothing was written"):
         _all(read_in_child(dies))
+
+
+class _Counting:
+    """A ChildExtra: in the reader, each batch's row count and pid; the total at the end."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.got: list[bytes] = []
+
+    def before_send(self, batch: Sequence[RowTuple]) -> bytes | None:
+        return f"before {len(batch)}".encode()
+
+    def in_child(self, batch: Sequence[RowTuple]) -> bytes | None:
+        self.rows += len(batch)
+        return f"{len(batch)} {os.getpid()}".encode()
+
+    def in_child_done(self) -> bytes | None:
+        return f"done {self.rows}".encode()
+
+    def in_parent(self, payload: bytes) -> None:
+        self.got.append(payload)
+
+
+def test_what_an_extra_makes_in_the_reader_comes_back_in_order_before_the_end(
+    tmp_path: Path,
+) -> None:
+    rows = [HEADER] + [[f"C{i}", "", "", "CIN", "", "", ""] for i in range(45_000)]
+    path = write_csv(tmp_path / "c.csv", rows)
+    extra = _Counting()
+    for batch in read_in_child(lambda: read_case_csv(path), extra):
+        assert extra.got[-1] == f"before {len(batch)}".encode()  # came just before its batch
+        extra.got.pop()
+    sizes = [payload.split() for payload in extra.got]
+    assert [s[0] for s in sizes] == [b"20000", b"20000", b"5000", b"done"]
+    assert sizes[-1][1] == b"45000"
+    assert {s[1] for s in sizes[:-1]} != {str(os.getpid()).encode()}  # worked in the reader
+    assert extra.rows == 0  # ... not here
 
 
 # The reader dies with the command: a killed import leaves no process reading the file.

@@ -3,6 +3,10 @@
 On two cores this takes about a second off a million-row import. Rows cross the pipe as text,
 fields joined by the ASCII unit separator and rows by the record separator, which the parent
 splits far faster than it could unpickle tuples.
+
+A ``ChildExtra`` given to ``read_in_child`` does more work on each batch in the reader, just
+before and after handing the batch over: what it makes crosses the pipe too and is given back
+to it here (store.case_bulk digests the rows being inserted this way).
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
 from qaudit.errors import QauditError
 from qaudit.importers.rows import CaseFile, RowTuple
@@ -28,6 +33,24 @@ UNIT, RECORD = "\x1f", "\x1e"
 FIELDS = 8
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _WATCH_SECONDS = 0.5
+AHEAD = 6  # messages queued in the reader: two batches with their extras
+
+
+class ChildExtra(Protocol):
+    """Work done in the reader on each batch just before it is sent (``before_send``: its
+    result reaches ``in_parent`` before the batch is yielded) and after (``in_child``, once
+    the next batch is read: before that batch is yielded), and once at the end
+    (``in_child_done``); what they return (None: nothing) is handed to ``in_parent`` in this
+    process, in the reader's order, before the batches are over. The object is the
+    parent's, as it was when the reader forked (on the first batch asked for)."""
+
+    def before_send(self, batch: Sequence[RowTuple]) -> bytes | None: ...
+
+    def in_child(self, batch: Sequence[RowTuple]) -> bytes | None: ...
+
+    def in_child_done(self) -> bytes | None: ...
+
+    def in_parent(self, payload: bytes) -> None: ...
 
 
 def _encode(batch: Sequence[RowTuple]) -> bytes:
@@ -93,14 +116,53 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="qaudit-reader-watchdog", daemon=True).start()
 
 
+class _Sender:
+    """Sends from a thread, so the reader does not wait for the parent to read each message
+    (a batch is larger than a pipe holds) and can run up to ``AHEAD`` messages ahead: a batch
+    that takes the reader longer than usual does not hold the parent up."""
+
+    def __init__(self, channel: Connection) -> None:
+        self.channel = channel
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
+        self.failed: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="qaudit-reader-sender", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (payload := self.queue.get()) is not None:
+            if self.failed is None:  # (else drained, so that send_bytes never blocks)
+                try:
+                    self.channel.send_bytes(payload)
+                except BaseException as error:
+                    self.failed = error
+
+    def send_bytes(self, payload: bytes) -> None:
+        if self.failed is not None:
+            raise self.failed
+        self.queue.put(payload)
+
+    def close(self) -> None:
+        """Once everything queued was sent."""
+        self.queue.put(None)
+        self.thread.join()
+
+
 def _produce(
-    make: Callable[[], CaseFile], channel: Connection, unused: Connection, parent: int
+    make: Callable[[], CaseFile],
+    pipe: Connection,
+    unused: Connection,
+    parent: int,
+    extra: ChildExtra | None,
 ) -> None:
     unused.close()  # the parent's end: while the child held it, writes never saw EPIPE
     _die_with(parent)
+    channel: Any = _Sender(pipe)
     try:
-        for batch in make().batches:
-            channel.send_bytes(_encode(batch))
+        if extra is None:
+            for batch in make().batches:
+                channel.send_bytes(_encode(batch))
+        else:
+            _produce_with(make().batches, channel, extra)
         channel.send_bytes(b"D")
     except BaseException as error:  # handed to the parent, which raises it
         try:
@@ -111,11 +173,36 @@ def _produce(
             channel.send_bytes(b"E" + blob)
     finally:
         channel.close()
+        pipe.close()
 
 
-def read_in_child(make: Callable[[], CaseFile]) -> Iterator[Sequence[RowTuple]]:
+def _produce_with(batches: Iterable[Sequence[RowTuple]], channel: Any, extra: ChildExtra) -> None:
+    """The batches with what ``extra`` makes of them: in each round the next batch is read, its
+    ``before_send`` made and the previous batch's ``in_child``, all before the round's first
+    send, so that the parent, busy with the previous batch meanwhile, reads them in a row
+    (even when the sender's queue is full)."""
+    previous: Sequence[RowTuple] | None = None
+    for batch in batches:
+        before = extra.before_send(batch)
+        payload = _encode(batch)
+        after = extra.in_child(previous) if previous is not None else None
+        for message in (after, before):
+            if message is not None:
+                channel.send_bytes(b"X" + message)
+        channel.send_bytes(payload)
+        previous = batch
+    if previous is not None and (after := extra.in_child(previous)) is not None:
+        channel.send_bytes(b"X" + after)
+    if (done := extra.in_child_done()) is not None:
+        channel.send_bytes(b"X" + done)
+
+
+def read_in_child(
+    make: Callable[[], CaseFile], extra: ChildExtra | None = None
+) -> Iterator[Sequence[RowTuple]]:
     """The batches of ``make()``, read by a forked process; in-process where fork is not
-    available. An error in the reader is raised here with its own message."""
+    available (``extra`` then gets nothing). An error in the reader is raised here with its
+    own message."""
     try:
         context: Any = multiprocessing.get_context("fork")
     except ValueError:
@@ -124,7 +211,7 @@ def read_in_child(make: Callable[[], CaseFile]) -> Iterator[Sequence[RowTuple]]:
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_produce,
-        args=(make, sender, receiver, os.getpid()),
+        args=(make, sender, receiver, os.getpid(), extra),
         daemon=True,
         name="qaudit-reader",
     )
@@ -143,6 +230,10 @@ def read_in_child(make: Callable[[], CaseFile]) -> Iterator[Sequence[RowTuple]]:
                 return
             if tag == b"E":
                 raise pickle.loads(payload[1:])
+            if tag == b"X":
+                if extra is not None:
+                    extra.in_parent(payload[1:])
+                continue
             yield _decode(payload)
     finally:
         receiver.close()

@@ -27,6 +27,7 @@ from qaudit.importers.rows import (
 from qaudit.services.context import Context
 from qaudit.services.transaction import write_transaction
 from qaudit.store.case_bulk import (
+    CaseDigests,
     DuplicateCaseRef,
     RepeatedRefs,
     apply_case_file,
@@ -97,12 +98,15 @@ def import_cases(
     # Annex A checks dates of birth itself, where it can name the sheet and row.
     watch = RowWatch(births=case_file.kind == "csv" and "date_of_birth" in case_file.columns)
 
+    # A large file's reader also digests the rows a first import inserts (store.case_bulk).
+    digests = CaseDigests() if large and not dry_run else None
+
     def batches(first: CaseFile | None = None) -> Iterator[Sequence[RowTuple]]:
         if not large:
             return watch.watch(iter((first or reader()).batches))
         if first is not None:
             _close(first)  # it was for the header check; the child reads the rows
-        return watch.watch(read_in_child(reader))
+        return watch.watch(read_in_child(reader, digests))
 
     if dry_run and not store.exists():
         store = Store("sqlite://")  # validate against an empty store, create no file
@@ -117,6 +121,7 @@ def import_cases(
                     batches(case_file),
                     into_empty_store=not has_cases,
                     on_progress=on_progress,
+                    digests=digests,
                 )
             except RepeatedRefs:
                 result = apply_case_file(
@@ -124,6 +129,7 @@ def import_cases(
                     batches(),
                     into_empty_store=False,
                     on_progress=on_progress,
+                    digests=digests,
                 )
         except DuplicateCaseRef as dup:
             column = case_file.columns.get(_FIELD_COLUMN.get(dup.field_name, dup.field_name))

@@ -3,10 +3,21 @@
 A first import into an empty store inserts straight into ``cases``. Otherwise (or when the file
 repeats a case ref) the rows go to a temporary table and SQL works out what was added, updated
 and closed. Either way it all happens in the caller's one transaction.
+
+The straight-insert path gives every row its id (and every new team and worker theirs), so the
+rows as the store will return them are known from the file's values: the process reading the
+file (importers.child_reader) digests them there while this one inserts (``CaseDigests``), and
+the import's event takes those blocks instead of reading a million rows back (store.digests).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import struct
+from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -35,8 +46,16 @@ from sqlalchemy.exc import IntegrityError
 
 from qaudit.domain.sampling import draw_key
 from qaudit.importers.rows import RowTuple
+from qaudit.store.blocks import BLOCK_ROWS, DIGEST_SIZE, Block, pack_ids
 from qaudit.store.chain import RefList
-from qaudit.store.digests import newest_id, note_inserted_above, note_written
+from qaudit.store.digests import (
+    blocks_match_rows,
+    covered_tables,
+    newest_id,
+    note_digested,
+    note_inserted_above,
+    note_written,
+)
 from qaudit.store.models import Case, ChangeLog, Staff, Team
 
 # Rows per multi-row INSERT: far fewer statements than one per row, well under SQLite's and
@@ -132,6 +151,38 @@ class _Names:
             name: id_ for id_, name in conn.exec_driver_sql(f"SELECT id, name FROM {table}")
         }
         self.added: list[str] = []
+        self.next_id = max(self.ids.values(), default=0) + 1  # the straight path's next id
+
+
+def new_names(
+    batch: Sequence[RowTuple], teams: dict[str, int], workers: dict[str, int], next_ids: list[int]
+) -> tuple[list[tuple[int, str]], list[tuple[int, str, int | None]]]:
+    """The straight path's new teams (id, name) and workers (id, name, team id) of a batch, in
+    name order, each given the next id (``next_ids``: team's, worker's); ``teams``, ``workers``
+    and ``next_ids`` are updated. A worker new to the store belongs to the team of their first
+    case in the batch. Pure, so the reader process works out the same ids as this one."""
+    # Distinct names through set(map(...)): C loops, which matter a million rows at a time.
+    fresh_teams = set(map(itemgetter(2), batch)) - teams.keys()
+    fresh_teams.discard(None)
+    added_teams: list[tuple[int, str]] = []
+    for name in sorted(fresh_teams):
+        teams[name] = next_ids[0]
+        added_teams.append((next_ids[0], name))
+        next_ids[0] += 1
+    fresh_workers = set(map(itemgetter(3), batch)) - workers.keys()
+    fresh_workers.discard(None)
+    added_workers: list[tuple[int, str, int | None]] = []
+    if fresh_workers:
+        team_of: dict[str, int | None] = {}
+        team_id = teams.get
+        for r in batch:
+            if r[3] in fresh_workers and r[3] not in team_of:
+                team_of[r[3]] = team_id(r[2])  # type: ignore[arg-type, index]
+        for name in sorted(team_of):
+            workers[name] = next_ids[1]
+            added_workers.append((next_ids[1], name, team_of[name]))
+            next_ids[1] += 1
+    return added_teams, added_workers
 
 
 def _placeholder(conn: Connection) -> str:
@@ -207,6 +258,71 @@ def _statements(
     return statements
 
 
+def _direct_statements(
+    conn: Connection,
+    batch: Sequence[RowTuple],
+    teams: _Names,
+    workers: _Names,
+    next_case: int,
+    draw_keys: array[int] | None,
+) -> list[tuple[Any, ...]]:
+    """As ``_statements`` for the straight path: each row with its id (from ``next_case``) and
+    new teams and workers inserted with theirs (``new_names``); ``draw_keys``: the batch's,
+    as the reader worked them out (None: work them out here)."""
+    next_ids = [teams.next_id, workers.next_id]
+    added_teams, added_workers = new_names(batch, teams.ids, workers.ids, next_ids)
+    teams.next_id, workers.next_id = next_ids
+    if added_teams:
+        conn.execute(
+            insert(Team.__table__),  # type: ignore[attr-defined]
+            [{"id": i, "name": n} for i, n in added_teams],
+        )
+        teams.added.extend(n for _, n in added_teams)
+    if added_workers:
+        conn.execute(
+            insert(Staff.__table__),  # type: ignore[attr-defined]
+            [
+                {"id": i, "name": n, "role": "social_worker", "team_id": t}
+                for i, n, t in added_workers
+            ],
+        )
+        workers.added.extend(n for _, n, _ in added_workers)
+    team_id, worker_id = teams.ids.get, workers.ids.get
+    if draw_keys is None:
+        draw_keys = array("q", [draw_key(r[1]) for r in batch])
+    statements: list[tuple[Any, ...]] = []
+    for start in range(0, len(batch), ROWS_PER_STATEMENT):
+        values: list[Any] = []
+        add = values.extend
+        end = start + ROWS_PER_STATEMENT
+        for n, r, k in zip(
+            range(next_case + start, next_case + min(end, len(batch))),
+            batch[start:end],
+            draw_keys[start:end],
+            strict=True,
+        ):
+            add((n, r[1], k, r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
+        statements.append(tuple(values))
+    return statements
+
+
+def _catch_up_sequences(conn: Connection, tables: Iterable[str]) -> None:
+    """After rows were inserted with their ids given: PostgreSQL's sequences past them."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST("
+            f"(SELECT coalesce(max(id), 0) FROM {table}), "
+            f"(SELECT last_value FROM {_sequence_name(conn, table)})))"
+        )
+
+
+def _sequence_name(conn: Connection, table: str) -> str:
+    name = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table}', 'id')").scalar_one()
+    return str(name)
+
+
 def _insert_statements(
     conn: Connection, table: str, columns: Sequence[str], statements: list[tuple[Any, ...]]
 ) -> None:
@@ -240,18 +356,38 @@ def apply_case_file(
     *,
     into_empty_store: bool,
     on_progress: ProgressCallback | None = None,
+    digests: CaseDigests | None = None,
 ) -> CaseApplyResult:
     """Apply every batch. ``into_empty_store`` takes the straight-insert path; it raises
-    ``RepeatedRefs`` if the file repeats a case ref, and the caller re-runs with False."""
+    ``RepeatedRefs`` if the file repeats a case ref, and the caller re-runs with False.
+
+    ``digests``: the hand-over with the process reading ``batches`` (if one does), armed here
+    before the first batch is asked for, so that it digests the rows the straight path
+    inserts; what it sends is used only if it agrees with what was stored."""
     teams = _Names(conn, "teams")
     workers = _Names(conn, "staff")
     result = CaseApplyResult()
     # Every row added gets an id above the newest now: the import's event digests them.
-    for table in ("teams", "staff", "cases"):
-        note_inserted_above(conn, table, newest_id(conn, table))
+    newest = {table: newest_id(conn, table) for table in ("teams", "staff", "cases")}
+    for table, id_ in newest.items():
+        note_inserted_above(conn, table, id_)
     if into_empty_store:
-        _insert_direct(conn, batches, teams, workers, result, on_progress)
+        first_case = newest["cases"] + 1
+        if digests is not None:
+            digests.arm(conn, teams, workers, first_case)
+        try:
+            _insert_direct(conn, batches, teams, workers, result, on_progress, first_case, digests)
+        finally:
+            if digests is not None:
+                digests.disarm()
+        _catch_up_sequences(conn, ("teams", "staff", "cases"))
+        if digests is not None:
+            blocks = digests.blocks_for(first_case, result.rows, teams.ids, workers.ids)
+            if blocks and blocks_match_rows(conn, "cases", blocks, every=CHECK_EVERY):
+                note_digested(conn, "cases", blocks)
     else:
+        if digests is not None:
+            digests.disarm(forget=True)
         _insert_staged(conn, batches, teams, workers, result, on_progress)
     result.teams_added = teams.added
     result.workers_added = workers.added
@@ -269,6 +405,8 @@ def _insert_direct(
     workers: _Names,
     result: CaseApplyResult,
     on_progress: ProgressCallback | None,
+    first_case: int,
+    digests: CaseDigests | None,
 ) -> None:
     # The indexes are dropped and built again at the end: sorting once is far cheaper than a
     # million random inserts into each. The unique index on case_ref goes first, so a repeated
@@ -282,8 +420,11 @@ def _insert_direct(
         for index in indexes:
             index.drop(conn)
         for batch in batches:
-            statements = _statements(conn, batch, teams, workers, with_line=False)
-            _insert_statements(conn, "cases", CASE_FIELDS, statements)
+            keys = digests.take_draw_keys(batch) if digests is not None else None
+            statements = _direct_statements(
+                conn, batch, teams, workers, first_case + result.rows, keys
+            )
+            _insert_statements(conn, "cases", ("id", *CASE_FIELDS), statements)
             result.added.extend([r[1] for r in batch])
             result.rows += len(batch)
             if on_progress is not None:
@@ -416,3 +557,263 @@ def _classify_and_apply(conn: Connection, result: CaseApplyResult) -> None:
                 .order_by(s.c.line),
             )
         )
+
+
+# -- digests worked out by the reader process ------------------------------------------------
+
+# The columns of cases, in order: a row as the store returns it is its key, then these.
+DIGESTED_COLUMNS = (
+    "id",
+    "case_ref",
+    "category",
+    "team_id",
+    "worker_id",
+    "open_date",
+    "close_date",
+    "date_of_birth",
+    "draw_key",
+)
+CHECK_EVERY = 997  # rows read back to check the reader's digests: one in this many, and more
+_HEAD = struct.Struct("<qq")  # first id, rows
+_FAILED = b"!"
+_STATE = b"S"
+_KEYS = b"K"
+
+
+# repr() of a row (id, id, case_ref, category, team_id, worker_id, open_date, close_date,
+# date_of_birth, draw_key): ints as %d, the other values as their repr.
+_ROW_FORM = b"(%d, %d, %b, %b, %b, %b, %b, %b, %b, %d)"
+
+
+@dataclass
+class _Plan:
+    typed: bool  # PostgreSQL: dates come back as dates (digests.canonical's "D:" form)
+    teams: dict[str, int]
+    workers: dict[str, int]
+    next_ids: list[int]
+    next_case: int
+    # The draw keys of the batches sent (before_send) and not yet digested (in_child).
+    draw_keys: deque[array[int]] = field(default_factory=deque)
+    # The repr of each value as read back, by value as read from the file: categories, teams'
+    # and workers' ids (by name), dates.
+    categories: dict[str, bytes] = field(default_factory=dict)
+    team_ids: dict[str | None, bytes] = field(default_factory=lambda: {None: b"None"})
+    worker_ids: dict[str | None, bytes] = field(default_factory=lambda: {None: b"None"})
+    dates: dict[str | None, bytes] = field(default_factory=lambda: {None: b"None"})
+
+    def category(self, value: str) -> bytes:
+        found = self.categories[value] = repr(value).encode("utf-8")
+        return found
+
+    def team(self, name: str) -> bytes:
+        found = self.team_ids[name] = b"%d" % self.teams[name]
+        return found
+
+    def worker(self, name: str) -> bytes:
+        found = self.worker_ids[name] = b"%d" % self.workers[name]
+        return found
+
+    def date(self, value: str) -> bytes:
+        if len(self.dates) >= 200_000:  # a file of distinct dates must not grow this for ever
+            self.dates.clear()
+            self.dates[None] = b"None"
+        found = self.dates[value] = repr("D:" + value if self.typed else value).encode("utf-8")
+        return found
+
+
+class CaseDigests:
+    """The digests of the rows the straight path inserts, worked out in the process reading
+    the file (child_reader's ``ChildExtra``), which knows every row's values and, by
+    ``new_names``, the ids they get, while this process inserts them.
+
+    ``arm`` (here, before the reader forks) fixes the starting point; the reader digests each
+    batch after handing it over and sends the blocks; ``blocks_for`` gives them only if they
+    cover exactly the rows inserted and the reader ended with the same teams and workers."""
+
+    def __init__(self) -> None:
+        self._plan: _Plan | None = None
+        self._armed = False
+        self._failed = False
+        self._blocks: list[Block] = []
+        self._state: tuple[dict[str, int], dict[str, int], int] | None = None
+        self._draw_keys: tuple[int, int, array[int]] | None = None
+
+    def take_draw_keys(self, batch: Sequence[RowTuple]) -> array[int] | None:
+        """The draw keys the reader sent just before this batch (None: work them out)."""
+        sent, self._draw_keys = self._draw_keys, None
+        if sent is None or not batch or (sent[0], sent[1]) != (batch[0][0], len(batch)):
+            return None
+        return sent[2]
+
+    def arm(self, conn: Connection, teams: _Names, workers: _Names, first_case: int) -> None:
+        columns = tuple(c.name for c in covered_tables()["cases"].columns)
+        if columns != DIGESTED_COLUMNS or conn.dialect.name not in ("sqlite", "postgresql"):
+            return  # not the rows encoded below: read back instead
+        self._plan = _Plan(
+            typed=conn.dialect.name != "sqlite",
+            teams=dict(teams.ids),
+            workers=dict(workers.ids),
+            next_ids=[teams.next_id, workers.next_id],
+            next_case=first_case,
+        )
+        self._armed = True
+        self._failed = False
+        self._blocks = []
+        self._state = None
+        self._draw_keys = None
+
+    def disarm(self, *, forget: bool = False) -> None:
+        """Nothing more is taken (a reader started after this digests nothing); ``forget``:
+        nor kept (the straight path was given up)."""
+        self._armed = False
+        self._plan = None
+        self._draw_keys = None
+        if forget:
+            self._blocks, self._state = [], None
+
+    # -- in the reader process
+
+    def before_send(self, batch: Sequence[RowTuple]) -> bytes | None:
+        """The batch's draw keys, worked out here for the digests, so that the inserting
+        process need not work them out again (``take_draw_keys``)."""
+        plan = self._plan
+        if plan is None or not batch:
+            return None
+        try:
+            keys = array("q", [draw_key(r[1]) for r in batch])
+        except Exception:
+            self._plan = None
+            return _FAILED
+        plan.draw_keys.append(keys)
+        return _KEYS + _HEAD.pack(batch[0][0], len(batch)) + keys.tobytes()
+
+    def in_child(self, batch: Sequence[RowTuple]) -> bytes | None:
+        plan = self._plan
+        if plan is None:
+            return None
+        try:
+            return self._digest(plan, batch)
+        except Exception:
+            self._plan = None
+            return _FAILED
+
+    def in_child_done(self) -> bytes | None:
+        plan = self._plan
+        if plan is None:
+            return None
+        return _STATE + pickle.dumps(
+            (plan.teams, plan.workers, plan.next_case), protocol=pickle.HIGHEST_PROTOCOL
+        )
+
+    @staticmethod
+    def _digest(plan: _Plan, batch: Sequence[RowTuple]) -> bytes:
+        """The batch's blocks: keys, then each row's digest, as ``_take`` reads them."""
+        new_names(batch, plan.teams, plan.workers, plan.next_ids)
+        first = plan.next_case
+        plan.next_case += len(batch)
+        draw_keys = plan.draw_keys.popleft() if plan.draw_keys else None
+        if draw_keys is None or len(draw_keys) != len(batch):
+            draw_keys = array("q", [draw_key(r[1]) for r in batch])
+        # Each row's canonical() encoding, repr(tuple(row)) of the row as the driver returns
+        # it, put together from the repr of each value: the same bytes for half the cost, as
+        # most values recur (their reprs are kept) and the others are ints or the ref.
+        category, team, worker, day = (
+            plan.categories.get,
+            plan.team_ids.get,
+            plan.worker_ids.get,
+            plan.dates.get,
+        )
+        form = _ROW_FORM
+        blake2b, size = hashlib.blake2b, DIGEST_SIZE
+        keys: list[bytes] = []
+        digests: list[bytes] = []
+        add = digests.append
+        for start in range(0, len(batch), BLOCK_ROWS):
+            key = os.urandom(32)
+            keys.append(key)
+            keyed = blake2b(key=key, digest_size=size)  # copied for each row: cheaper
+            n = first + start
+            for r, drawn in zip(
+                batch[start : start + BLOCK_ROWS],
+                draw_keys[start : start + BLOCK_ROWS],
+                strict=True,
+            ):
+                ref = r[1]
+                h = keyed.copy()
+                h.update(
+                    form
+                    % (
+                        n,
+                        n,
+                        repr(ref).encode("utf-8"),
+                        category(r[4]) or plan.category(r[4]),
+                        team(r[2]) or plan.team(r[2]),  # type: ignore[arg-type]
+                        worker(r[3]) or plan.worker(r[3]),  # type: ignore[arg-type]
+                        day(r[5]) or plan.date(r[5]),  # type: ignore[arg-type]
+                        day(r[6]) or plan.date(r[6]),  # type: ignore[arg-type]
+                        day(r[7]) or plan.date(r[7]),  # type: ignore[arg-type]
+                        drawn,
+                    )
+                )
+                add(h.digest())
+                n += 1
+        return _HEAD.pack(first, len(batch)) + b"".join(keys) + b"".join(digests)
+
+    # -- back in this process
+
+    def in_parent(self, payload: bytes) -> None:
+        if not self._armed or self._failed:
+            return
+        if payload == _FAILED:
+            self._failed = True
+        elif payload[:1] == _KEYS:
+            line, rows = _HEAD.unpack_from(payload, 1)
+            keys = array("q")
+            keys.frombytes(payload[1 + _HEAD.size :])
+            self._draw_keys = (line, rows, keys) if len(keys) == rows else None
+        elif payload[:1] == _STATE:
+            self._state = pickle.loads(payload[1:])
+        else:
+            self._take(payload)
+
+    def _take(self, payload: bytes) -> None:
+        first, rows = _HEAD.unpack_from(payload)
+        count = -(-rows // BLOCK_ROWS)
+        keys_at = _HEAD.size
+        digests_at = keys_at + 32 * count
+        if len(payload) != digests_at + DIGEST_SIZE * rows:
+            self._failed = True
+            return
+        for n in range(count):
+            start = first + n * BLOCK_ROWS
+            last = min(start + BLOCK_ROWS, first + rows) - 1
+            at = digests_at + (start - first) * DIGEST_SIZE
+            self._blocks.append(
+                Block(
+                    "cases",
+                    pack_ids(range(start, last + 1)),
+                    start,
+                    last,
+                    payload[at : at + (last - start + 1) * DIGEST_SIZE],
+                    payload[keys_at + 32 * n : keys_at + 32 * (n + 1)],
+                )
+            )
+
+    def blocks_for(
+        self, first_case: int, rows: int, teams: dict[str, int], workers: dict[str, int]
+    ) -> list[Block]:
+        """The blocks of rows ``first_case`` on (``rows`` of them), if the reader's cover
+        exactly those and it gave every team and worker the id this process did; else none."""
+        blocks, self._blocks = self._blocks, []
+        if self._failed or self._state is None or not blocks:
+            return []
+        if self._state != (teams, workers, first_case + rows):
+            return []
+        expected = first_case
+        for block in blocks:
+            if block.first_id != expected:
+                return []
+            expected = block.last_id + 1
+        if expected != first_case + rows:
+            return []
+        return blocks

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, SQLModel
 
 from qaudit.store import digests as row_digests  # (also starts tracking ORM writes)
+from qaudit.store.blocks import rows_digest
 from qaudit.store.chain import sealed_event
 from qaudit.store.models import ChangeLog
 
@@ -97,7 +98,7 @@ def record_change(
     # (Store.writing): no other transaction can chain to the same previous event.
     prev = head_hash(conn)
     blocks = row_digests.collect_blocks(conn, everything=action == "store.migrate")
-    rows_digest = row_digests.rows_digest(blocks)
+    digest = rows_digest(blocks)
     now = table_extents(conn)
     extents = {"before": conn.info.get(EXTENTS_KEY), "after": now}
     conn.info[EXTENTS_KEY] = now
@@ -113,7 +114,7 @@ def record_change(
         after=after,
         detail=detail,
         row_counts=extents,
-        rows_digest=rows_digest,
+        rows_digest=digest,
     )
     json_columns = ("before", "after", "detail", "row_counts")
 

@@ -10,7 +10,9 @@ behind qaudit's back no longer matches.
 Which rows an event wrote: every row an ORM flush inserted, updated or deleted in its
 transaction (tracked here, ``after_flush``), and the rows a service wrote with Core statements
 and named with ``note_written`` / ``note_inserted_above``. A schema upgrade's event digests
-every row (the baseline: rows from before schema 0007 had none).
+every row (the baseline: rows from before schema 0007 had none). Rows are read back to be
+digested, except those a service digested from the values it wrote and handed over as blocks
+(``note_digested``: a first case import, store.case_bulk, checked against a sample read back).
 
 Each block has its own random key (``digest_keys``). Erasing a case deletes the keys of the
 blocks that held its rows' earlier digests (and digests their other rows afresh), so no digest
@@ -19,11 +21,11 @@ is left that would confirm a guessed erased value.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import json
 import os
-import sys
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,11 +40,17 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
+from qaudit.store.blocks import (
+    BLOCK_ROWS,
+    DIGEST_SIZE,
+    Block,
+    block_bytes,
+    make_block,
+    pack_ids,
+    unpack_ids,
+)
 from qaudit.store.models import ChangeLog, DigestKey, RowDigest
 
-BLOCK_ROWS = 200
-DIGEST_SIZE = 16
-GONE = bytes(DIGEST_SIZE)  # a row the event removed
 WRITTEN_KEY = "qaudit_rows_written"  # on the connection: what the transaction wrote since
 READ_CHUNK = 500  # ids per IN (...) when reading rows back
 # The tables whose rows are not digested: the log itself and the digests' own.
@@ -141,21 +149,6 @@ def _mark(conn: Connection) -> str:
     return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
-def pack_ids(ids: Sequence[int]) -> bytes:
-    packed = array("q", ids)
-    if sys.byteorder != "little":
-        packed.byteswap()
-    return packed.tobytes()
-
-
-def unpack_ids(blob: bytes) -> array[int]:
-    ids = array("q")
-    ids.frombytes(blob)
-    if sys.byteorder != "little":
-        ids.byteswap()
-    return ids
-
-
 # -- what a transaction wrote -------------------------------------------------------------
 
 
@@ -163,6 +156,10 @@ def unpack_ids(blob: bytes) -> array[int]:
 class Written:
     ids: set[int] = field(default_factory=set)
     above: int | None = None  # and every row whose id is greater
+    # Rows whose blocks were worked out from the values written (note_digested): their ids
+    # from first to last are not read back for ``above`` (rows in ``ids`` still are).
+    digested: list[Block] = field(default_factory=list)
+    digested_range: tuple[int, int] | None = None
 
 
 def _written(conn: Connection) -> dict[str, Written]:
@@ -190,6 +187,19 @@ def note_inserted_above(conn: Connection, table: str, newest: int) -> None:
         return
     entry = _written(conn).setdefault(table, Written())
     entry.above = newest if entry.above is None else min(entry.above, newest)
+
+
+def note_digested(conn: Connection, table: str, blocks: Sequence[Block]) -> None:
+    """Rows inserted with ids ``blocks[0].first_id`` to ``blocks[-1].last_id`` (every id in
+    between, in order), whose blocks were worked out from the values written, exactly as
+    ``canonical`` encodes the stored rows: the next event takes these blocks instead of
+    reading the rows back. Rows noted by ``note_written`` are still read back (after)."""
+    if table in NOT_COVERED or not blocks:
+        return
+    entry = _written(conn).setdefault(table, Written())
+    assert entry.digested_range is None, "one digested range per table and event"
+    entry.digested = list(blocks)
+    entry.digested_range = (blocks[0].first_id, blocks[-1].last_id)
 
 
 def note_everything(conn: Connection) -> None:
@@ -222,16 +232,6 @@ def _track_flush(session: Session, _context: Any) -> None:
 # -- an event's blocks ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Block:
-    table: str
-    ids: bytes
-    first_id: int
-    last_id: int
-    digests: bytes
-    key: bytes
-
-
 def _rows(conn: Connection, table: Table, written: Written) -> Iterator[list[Any]]:
     """The written rows, raw, in id order, in lists (a removed row: its id alone, an int)."""
     mark = _mark(conn)
@@ -242,7 +242,16 @@ def _rows(conn: Connection, table: Table, written: Written) -> Iterator[list[Any
         sql = _select_sql(conn, table, f'WHERE "{key}" IN ({", ".join([mark] * len(chunk))})')
         found = {row[0]: row for rows in _raw_rows(conn, sql, chunk) for row in rows}
         yield [found.get(id_, id_) for id_ in chunk]
-    if written.above is not None:
+    if written.above is not None and written.digested_range is not None:
+        first, last = written.digested_range
+        yield from _raw_rows(
+            conn,
+            _select_sql(
+                conn, table, f'WHERE "{key}" > {mark} AND ("{key}" < {mark} OR "{key}" > {mark})'
+            ),
+            (written.above, first, last),
+        )
+    elif written.above is not None:
         yield from _raw_rows(
             conn, _select_sql(conn, table, f'WHERE "{key}" > {mark}'), (written.above,)
         )
@@ -258,47 +267,56 @@ def collect_blocks(conn: Connection, *, everything: bool = False) -> list[Block]
     tables = covered_tables()
     encode = _encoder(conn)
     for name in sorted(written):
+        blocks.extend(written[name].digested)  # (before any of its rows read back below)
         pending: list[Any] = []
         for rows in _rows(conn, tables[name], written[name]):
             pending.extend(rows)
             while len(pending) >= BLOCK_ROWS:
-                blocks.append(_block(name, pending[:BLOCK_ROWS], encode))
+                blocks.append(make_block(name, pending[:BLOCK_ROWS], encode))
                 del pending[:BLOCK_ROWS]
         if pending:
-            blocks.append(_block(name, pending, encode))
+            blocks.append(make_block(name, pending, encode))
     return blocks
 
 
-def _block(table: str, rows: list[Any], encode: Any) -> Block:
-    """One block: each row a driver tuple (id first), or the bare id of a removed row."""
-    key = os.urandom(32)
+def digest_rows(
+    table: str, first_id: int, encoded: Sequence[bytes], key: bytes | None = None
+) -> Block:
+    """One block of rows with consecutive ids from ``first_id``, from their encodings
+    (``canonical``), under ``key`` (a fresh random one if None)."""
+    key = os.urandom(32) if key is None else key
     blake2b = hashlib.blake2b
-    ids = [row if isinstance(row, int) else row[0] for row in rows]
-    digests = b"".join(
-        [
-            GONE
-            if isinstance(row, int)
-            else blake2b(encode(row), key=key, digest_size=DIGEST_SIZE).digest()
-            for row in rows
-        ]
-    )
-    return Block(table, pack_ids(ids), ids[0], ids[-1], digests, key)
+    digests = b"".join([blake2b(e, key=key, digest_size=DIGEST_SIZE).digest() for e in encoded])
+    last = first_id + len(encoded) - 1
+    return Block(table, pack_ids(range(first_id, last + 1)), first_id, last, digests, key)
 
 
-def block_bytes(table: str, first_id: int, last_id: int, ids: bytes, digests: bytes) -> bytes:
-    return f"{table}\x1f{first_id}\x1f{last_id}\x1f".encode() + ids + b"\x1f" + digests
-
-
-def rows_digest(blocks: Sequence[Block]) -> str | None:
-    """What the event's hash covers of its blocks (None: it wrote no rows)."""
+def blocks_match_rows(conn: Connection, table: str, blocks: Sequence[Block], every: int) -> bool:
+    """Whether the stored rows agree with blocks from ``digest_rows``, for the first and last
+    row of every block and every ``every``-th row in between (a check that the values were
+    encoded as the driver returns them; each look costs a read)."""
     if not blocks:
-        return None
-    sha = hashlib.sha256()
+        return True
+    by_first = {block.first_id: block for block in blocks}
+    firsts = sorted(by_first)
+    wanted: set[int] = set()
     for block in blocks:
-        sha.update(
-            block_bytes(block.table, block.first_id, block.last_id, block.ids, block.digests)
-        )
-    return sha.hexdigest()
+        wanted.update(range(block.first_id, block.last_id + 1, every))
+        wanted.add(block.last_id)
+    encode = _encoder(conn)
+    for rows in _rows(conn, covered_tables()[table], Written(ids=wanted)):
+        for row in rows:
+            if isinstance(row, int):
+                return False  # not stored
+            id_ = row[0]
+            block = by_first[firsts[bisect.bisect_right(firsts, id_) - 1]]
+            if not block.first_id <= id_ <= block.last_id:
+                return False
+            n = id_ - block.first_id
+            digest = hashlib.blake2b(encode(row), key=block.key, digest_size=DIGEST_SIZE)
+            if digest.digest() != block.digests[n * DIGEST_SIZE : (n + 1) * DIGEST_SIZE]:
+                return False
+    return True
 
 
 def store_blocks(conn: Connection, event_id: int, blocks: Sequence[Block]) -> None:
