@@ -73,7 +73,7 @@ OVERDUE_COLUMNS = [
     ("ref", "Ref"),
     ("case_ref", "Case"),
     ("due", "Due"),
-    ("days_overdue", "Days over"),
+    ("days_overdue", "Days"),  # working days overdue (the table's title says so)
     ("owner", "Owner"),
     ("escalate_to", "Escalate to"),
     ("detail", "Detail"),
