@@ -111,7 +111,6 @@ def test_values_as_sqlite_keeps_them() -> None:
     assert lite.day(None) is None
     assert lite.moment("2026-10-24 11:00:00.000000") == datetime(2026, 10, 24, 11, tzinfo=UTC)
     assert lite.moment(datetime(2026, 10, 24, 11)) == datetime(2026, 10, 24, 11, tzinfo=UTC)
-    assert lite.flag(0) is False and lite.flag(1) is True and lite.flag(None) is None
     assert lite.listed('["delay", "contact"]') == ["delay", "contact"]
     assert lite.listed(None) == [] and lite.listed(["a"]) == ["a"]
 
@@ -121,6 +120,17 @@ def test_parameters_are_bound_as_sqlalchemy_stores_them() -> None:
     assert lite._sqlite_value(aware) == "2026-10-25 11:30:00.000000"
     assert lite._sqlite_value(date(2026, 1, 2)) == "2026-01-02"
     assert lite._sqlite_value("x") == "x"
+
+
+def test_a_path_with_uri_characters_opens_the_file_it_names(tmp_path: Path) -> None:
+    odd = tmp_path / "a?b#c %41 ü"
+    odd.mkdir()
+    db = odd / "store.db"
+    assert _run("--db", str(db), "init", "-q")[0] == 0
+    code, out, err = _run("--db", str(db), "overdue", "-f", "csv")
+    assert (code, err) == (0, "")
+    assert out.startswith("kind,ref,")
+    assert sorted(p.name for p in odd.iterdir() if not p.name.startswith("store.db")) == []
 
 
 def test_only_plain_sqlite_urls_are_read_directly() -> None:

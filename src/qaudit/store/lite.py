@@ -7,8 +7,8 @@ with the settings of ``store.engine`` (a busy timeout; one read transaction, so 
 the schema checked at head; never a file created); on any ``--database-url`` (PostgreSQL), the
 same SQL through ``Store.reading()``. Named parameters (``:name``) read the same on both.
 
-Values come back as each driver gives them: ``day``, ``moment`` and ``flag`` turn SQLite's text
-and integers into dates, UTC times and booleans (PostgreSQL's are typed already).
+Values come back as each driver gives them: ``day``, ``moment`` and ``listed`` turn SQLite's text
+into dates, UTC times and lists (PostgreSQL's are typed already).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 from qaudit.errors import StoreError
 from qaudit.store.migrations import HEAD
@@ -94,11 +94,6 @@ def moment(value: Any) -> Any:
     return value
 
 
-def flag(value: Any) -> Any:
-    """A stored boolean (SQLite keeps 0 or 1) as a ``bool`` (None stays None)."""
-    return None if value is None else bool(value)
-
-
 def listed(value: Any) -> list[Any]:
     """A stored JSON list (SQLite keeps its text) as a list; none as an empty one."""
     if value is None:
@@ -107,6 +102,11 @@ def listed(value: Any) -> list[Any]:
         loaded = json.loads(value)
         return list(loaded) if isinstance(loaded, list) else []
     return list(value)
+
+
+def _uri(db: Path) -> str:
+    # mode=rw: a file removed meanwhile is an error, never an empty store created in its place.
+    return f"file:{quote(str(db.absolute()))}?mode=rw"
 
 
 def sqlite_fault(message: str, where: str) -> StoreError | None:
@@ -144,8 +144,7 @@ def reading(*, db: Path, database_url: str | None) -> Iterator[Rows]:
     where = str(db)
     if not db.exists():
         raise StoreError(f"no case store at {where}: run qaudit init")
-    # mode=rw: a file removed meanwhile is an error, never an empty store created in its place.
-    uri = f"file:{pathname2url(str(db.absolute()))}?mode=rw"
+    uri = _uri(db)
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
@@ -426,7 +425,7 @@ def begin_write(*, db: Path, database_url: str | None) -> SqliteTx | None:
     where = str(db)
     if not db.exists():
         raise StoreError(f"no case store at {where}: run qaudit init")
-    uri = f"file:{pathname2url(str(db.absolute()))}?mode=rw"
+    uri = _uri(db)
     conn: sqlite3.Connection | None = None
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
