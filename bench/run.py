@@ -2,8 +2,9 @@
 
 Benchmarks: ``import`` (``qaudit cases import`` against the sqlite3 shell's ``.import``), ``help``,
 ``startup`` (``qaudit --help`` against a minimal Typer app's, and the everyday commands on a
-10,000-case store against ``qaudit --help``),
-``sample``, ``overdue`` and ``report`` (a store of ``--rows`` cases against one of 1,000; see
+10,000-case store against ``qaudit --help``), ``sample`` (on the store of ``--rows`` cases
+against the sqlite3 shell reading every case ref, and on the 10,000-case store against ``qaudit
+--help``), ``overdue`` and ``report`` (a store of ``--rows`` cases against one of 1,000; see
 bench/stores.py), and ``list`` (``cases list --format csv`` on the store of ``--rows`` cases:
 its peak RSS).
 """
@@ -42,8 +43,7 @@ IMPORT_RSS_TARGET_MB = 200.0  # peak RSS of qaudit cases import
 LIST_RSS_TARGET_MB = 200.0  # peak RSS of qaudit cases list --format csv on the big store
 HEAVY_MODULES = ("pandas", "sqlalchemy", "alembic", "openpyxl", "matplotlib")
 
-SCALING_TARGET = 1.3  # sample, overdue: big store ≤ 1.3 × small store, whole command
-DRAW_TARGET_S = 0.25  # draw_sample itself on the big store, in-process
+SCALING_TARGET = 1.3  # overdue: big store ≤ 1.3 × small store, whole command
 SMALL_CASES = 1_000
 CASES_PER_AUDIT = 10  # a store of N cases has N / 10 audits of history
 CASES_PER_COMPLAINT = 20  # ... and N / 20 complaints
@@ -482,93 +482,118 @@ def check_sample_json(data: Any, store: BenchStore, action: str) -> list[str]:
     return [str(r) for r in refs]
 
 
-def check_eligible(store: BenchStore, refs: Sequence[str]) -> None:
-    """Every drawn case is one qaudit may draw: open on the first of the month, not audited in
-    the last 12 months, no re-audit pending, in no open sample item."""
-    first, since = f"{SAMPLE_MONTH}-01", SAMPLE_SINCE
+ELIGIBLE_SQL = (
+    "SELECT c.case_ref FROM cases c WHERE (c.open_date IS NULL OR c.open_date <= :first)"
+    " AND (c.close_date IS NULL OR c.close_date >= :first)"
+    " AND NOT EXISTS (SELECT 1 FROM audits a WHERE a.case_id = c.id AND a.audit_date >= :since)"
+    " AND NOT EXISTS (SELECT 1 FROM reaudits r WHERE r.case_id = c.id AND r.status = 'pending')"
+    " AND NOT EXISTS (SELECT 1 FROM sample_items i WHERE i.case_id = c.id AND i.status = 'open')"
+)
+
+
+def check_drawn(store: BenchStore, refs: Sequence[str]) -> None:
+    """The drawn cases are the seed's random draw (domain.sampling.draw) over every case qaudit
+    may draw: open on the first of the month, not audited in the last 12 months, no re-audit
+    pending, in no open sample item."""
+    from qaudit.domain.sampling import draw
+
     with sqlite3.connect(store.path) as conn:
-        bad = [
-            ref
-            for ref in refs
-            if conn.execute(
-                "SELECT NOT ((c.open_date IS NULL OR c.open_date <= :first)"
-                " AND (c.close_date IS NULL OR c.close_date >= :first))"
-                " OR EXISTS (SELECT 1 FROM audits a WHERE a.case_id = c.id"
-                "  AND a.audit_date >= :since)"
-                " OR EXISTS (SELECT 1 FROM reaudits r WHERE r.case_id = c.id"
-                "  AND r.status = 'pending')"
-                " OR EXISTS (SELECT 1 FROM sample_items i WHERE i.case_id = c.id"
-                "  AND i.status = 'open')"
-                " FROM cases c WHERE c.case_ref = :ref",
-                {"first": first, "since": since, "ref": ref},
-            ).fetchone()
-            != (0,)
-        ]
+        eligible = [
+            ref for (ref,) in conn.execute(ELIGIBLE_SQL, {"first": f"{SAMPLE_MONTH}-01",
+                                                          "since": SAMPLE_SINCE})
+        ]  # fmt: skip
     conn.close()
-    if bad:
-        raise BenchError(f"qaudit sample drew cases it may not on {store.path.name}: {bad[:10]}")
+    expected = draw(eligible, SAMPLE_SEED, SAMPLE_SIZE)
+    if list(refs) != expected:
+        raise BenchError(
+            f"qaudit sample on {store.path.name} is not the seed's draw over the "
+            f"{len(eligible):,} eligible cases"
+        )
 
 
-_DRAW_PROBE = f"""
-import json, sys, time
-from datetime import datetime, timezone
-from pathlib import Path
-from qaudit.domain.dates import LONDON
-from qaudit.services.context import Context
-from qaudit.services.sampling import draw_sample
-from qaudit.store.engine import Store
+SAMPLE_BASELINE_TARGET = 3.0  # sample, 1,000,000 cases ≤ 3 × sqlite3 "SELECT case_ref FROM cases"
+SAMPLE_HELP_TARGET = 1.5  # sample, 10,000 cases ≤ 1.5 × qaudit --help
 
-store = Store.from_options(db=Path(sys.argv[1]), database_url=None)
-now = datetime.combine(datetime.fromisoformat({BENCH_TODAY!r}).date(), datetime.min.time(), LONDON)
-times, sizes = [], []
-for _ in range(int(sys.argv[2]) + 1):
-    ctx = Context(user="bench", now=now, recorded_at=datetime.now(timezone.utc))
-    start = time.perf_counter()
-    result = draw_sample(
-        store=store, ctx=ctx, month={SAMPLE_MONTH!r}, seed={SAMPLE_SEED}, dry_run=True
-    )
-    times.append(time.perf_counter() - start)
-    sizes.append(len(result.lines))
-print(json.dumps({{"times": times, "sizes": sizes}}))
-"""
+
+def _side_by_side(
+    commands: dict[str, list[str]], repeat: int, check: dict[str, Callable[[Run], None]]
+) -> dict[str, float]:
+    """Median seconds of each command, run alternately after one untimed round."""
+    env = qaudit_env()
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(max(repeat, 3) + 1):
+        for name, argv in commands.items():
+            run = run_child(argv, env=env)
+            check_ok(run, name)
+            if name in check:
+                check[name](run)
+            if i:
+                times[name].append(run.seconds)
+        if i:
+            progress(f"run {i}: " + ", ".join(f"{n} {t[-1]:.2f} s" for n, t in times.items()))
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def bench_sample(opts: Options) -> list[Result]:
-    """``qaudit sample --dry-run`` on the big store against the small one; the draw in-process;
-    and one saved draw on a copy of the big store."""
-    small, big = bench_stores(opts)
+    """``qaudit sample --dry-run``: on the big store against the sqlite3 shell reading every
+    case ref (the draw looks at every eligible case: that is its floor), and on a council-sized
+    store against ``qaudit --help``; every draw checked against the seed's random draw over
+    the eligible cases; then one saved draw on a copy of the big store."""
+    _, big = bench_stores(opts)
+    council = ensure_store(
+        EVERYDAY_CASES, opts.seed, audits=EVERYDAY_AUDITS, complaints=EVERYDAY_COMPLAINTS
+    )
     qaudit = venv_tool("qaudit")
-    print(f"sample: {shlex.join(sample_argv(qaudit, Path('STORE.db')))}")
+    sqlite = shutil.which("sqlite3")
+    if sqlite is None:
+        raise BaselineMissing("sqlite3 is not installed, so the sample baseline cannot run")
+    for store in (big, council):
+        warm_page_cache(store.path)
     drawn: dict[Path, list[str]] = {}
 
-    def check(run: Run, store: BenchStore) -> None:
-        refs = check_sample_json(parse_json(run, "qaudit sample"), store, "dry-run")
-        if store.path not in drawn:
-            check_eligible(store, refs)
-            drawn[store.path] = refs
-        elif drawn[store.path] != refs:
-            raise BenchError(f"qaudit sample drew differently from the same seed on {store.path}")
+    def checker(store: BenchStore) -> Callable[[Run], None]:
+        def check(run: Run) -> None:
+            refs = check_sample_json(parse_json(run, "qaudit sample"), store, "dry-run")
+            if store.path not in drawn:
+                check_drawn(store, refs)
+                drawn[store.path] = refs
+            elif drawn[store.path] != refs:
+                raise BenchError(f"qaudit sample drew differently from one seed on {store.path}")
 
-    s, b = scaling_runs(opts, small, big, lambda st: sample_argv(qaudit, st.path), check, "sample")
-    results = [scaling_result("sample", small, big, s, b)]
+        return check
 
-    probe = run_child(
-        [venv_tool("python"), "-c", _DRAW_PROBE, str(big.path), str(max(opts.repeat, 3))],
-        env=qaudit_env(),
+    commands = {
+        "sqlite3 SELECT case_ref (1,000,000)": [
+            sqlite, str(big.path), "SELECT case_ref FROM cases"
+        ],
+        "sample (1,000,000)": sample_argv(qaudit, big.path),
+        "qaudit --help": [qaudit, "--help"],
+        "sample (10,000)": sample_argv(qaudit, council.path),
+    }  # fmt: skip
+    for name, argv in commands.items():
+        print(f"sample: {name}: {shlex.join(argv)}")
+    median = _side_by_side(
+        commands,
+        opts.repeat,
+        {"sample (1,000,000)": checker(big), "sample (10,000)": checker(council)},
     )
-    report = parse_json(probe, "the in-process draw probe")
-    if any(size != SAMPLE_SIZE for size in report["sizes"]):
-        raise BenchError(f"the in-process draw gave {report['sizes']} cases")
-    first, *rest = report["times"]
-    draw_s = statistics.median(rest)
-    results.append(
+    base, big_s = median["sqlite3 SELECT case_ref (1,000,000)"], median["sample (1,000,000)"]
+    helps, council_s = median["qaudit --help"], median["sample (10,000)"]
+    results = [
         Result(
-            name=f"sample draw in-process, {big.cases:,} cases",
-            measured=f"{draw_s:.3f} s (median of {len(rest)}; first call {first:.3f} s)",
-            target=f"target ≤ {DRAW_TARGET_S} s, first call included",
-            passed=max(first, draw_s) <= DRAW_TARGET_S,
-        )
-    )
+            name=f"sample --dry-run, {big.cases:,} cases vs sqlite3 'SELECT case_ref FROM cases'",
+            measured=f"{big_s:.2f} s vs {base:.2f} s | ratio {big_s / base:.2f}",
+            target=f"target ≤ {SAMPLE_BASELINE_TARGET}",
+            passed=big_s / base <= SAMPLE_BASELINE_TARGET,
+        ),
+        Result(
+            name=f"sample --dry-run, {council.cases:,} cases / {council.audits:,} audits vs "
+            "qaudit --help",
+            measured=f"{council_s:.2f} s vs {helps:.2f} s | ratio {council_s / helps:.2f}",
+            target=f"target ≤ {SAMPLE_HELP_TARGET}",
+            passed=council_s / helps <= SAMPLE_HELP_TARGET,
+        ),
+    ]
 
     with tempfile.TemporaryDirectory(dir=BENCH_DIR, prefix="sample-") as scratch:
         copy = Path(scratch) / "store.db"

@@ -25,7 +25,7 @@ from qaudit.services.export import TABLE_NAMES, TABLES
 from qaudit.store.engine import Store
 
 TODAY = "2026-12-14"
-ERASED_REF = "C100194"  # its re-audit was cancelled at moderation, with a note naming who
+ERASED_REF = "C100072"  # its re-audit was cancelled at moderation, with a note naming who
 FORMULA = "=HYPERLINK('http://example.invalid','x') is what the family wrote"
 AFTER_ERASURE = "Written after the erasure: the family's new address is 1 Sample Street"
 ANSWERS = {"assessment-current": "good", "plan-on-file": "not-applicable"}

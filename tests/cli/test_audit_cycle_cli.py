@@ -66,6 +66,28 @@ def test_a_sample_is_drawn_once_and_shown_again_unchanged(office: Cli) -> None:
     assert snapshot(office.url) == before
 
 
+def test_the_sample_is_the_seeds_random_draw_on_every_backend(office: Cli) -> None:
+    """The store's picks are domain.sampling.draw's over the eligible cases (all 30 here), in
+    its order; stratified, each team's quota is that team's own first cases."""
+    from qaudit.domain.sampling import draw, quotas
+
+    refs = [row[0] for row in _cases()[1:]]
+    plain = _sample(office, "--size", "12", "--seed", "7")
+    assert [c["case_ref"] for c in plain["cases"]] == draw(refs, 7, 12)
+    redrawn = _sample(office, "--redraw", "--seed", "8", "--stratify", "team")
+    # A redraw draws again from the cases not yet in this month's sample.
+    first = {c["case_ref"] for c in plain["cases"]}
+    teams = {row[0]: row[1] for row in _cases()[1:] if row[0] not in first}
+    counts = {team: sum(1 for t in teams.values() if t == team) for team in set(teams.values())}
+    wanted = quotas(12, counts)
+    expected = {
+        ref
+        for team, quota in wanted.items()
+        for ref in draw([r for r, t in teams.items() if t == team], 8, quota)
+    }
+    assert {c["case_ref"] for c in redrawn["cases"]} == expected
+
+
 def test_allocation_is_even_and_never_to_the_own_team(office: Cli) -> None:
     sample = _sample(office, "--size", "12", "--seed", "7")
     loads = sample["spread"]

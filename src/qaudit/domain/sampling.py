@@ -1,16 +1,18 @@
-"""The monthly audit sample and its allocation: reproducible draw keys, stratified quotas, and an
-even spread of audits over auditors that never gives an auditor a case from their own team.
+"""The monthly audit sample and its allocation: a simple random sample drawn reproducibly from a
+seed, stratified quotas, and an even spread of audits over auditors that never gives an auditor
+a case from their own team.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 KEY_BITS = 62
-"""Draw keys and start keys lie in ``[0, 2**KEY_BITS)``: they fit a signed 64-bit column."""
+"""Draw keys lie in ``[0, 2**KEY_BITS)``: they fit a signed 64-bit column."""
 
 SEED_LIMIT = 2**48
 """New seeds lie in ``[1, SEED_LIMIT)``: 15 digits, exact in JSON and in a spreadsheet cell."""
@@ -23,11 +25,11 @@ _GOLDEN = 0x9E3779B97F4A7C15
 
 
 def draw_key(case_ref: str) -> int:
-    """The case's place in every draw, in ``[0, 2**62)``, from its ref alone.
-
-    The store keeps it in an indexed column, so changing this function means re-keying every
-    stored case. Cost, measured on the development machine (CPython 3.11, refs of 8-17 chars):
-    about 0.15 µs a call, 0.19 µs a case inside an import loop; blake2b costs 0.51 µs.
+    """A fixed key of the case from its ref alone, in ``[0, 2**62)``: what draws before version 2
+    walked (the draw now orders the cases on ``draw_rank``, which the seed keys). The store
+    still fills its indexed column until a migration removes it; changing this function means
+    re-keying every stored case. Cost, measured on the development machine (CPython 3.11, refs
+    of 8-17 chars): about 0.15 µs a call, 0.19 µs a case inside an import loop (blake2b: 0.51).
 
     High bits: CRC-32 of the UTF-8 bytes times a 64-bit odd constant, modulo 2**62. CRC-32 on
     its own (``crc32 << 30 | adler32``, 0.14 µs) is linear over GF(2): sequential refs such as
@@ -41,31 +43,42 @@ def draw_key(case_ref: str) -> int:
     return ((zlib.crc32(data) * _GOLDEN) & _KEY_MASK) ^ (zlib.adler32(data) & _LOW_MASK)
 
 
-def start_key(seed: int) -> int:
-    """Where the draw for ``seed`` starts in draw-key order, in ``[0, 2**62)``."""
-    digest = hashlib.blake2b(str(seed).encode(), digest_size=8, person=b"qaudit-start").digest()
-    return int.from_bytes(digest, "big") >> (64 - KEY_BITS)
-
-
 def new_seed(entropy: int) -> int:
     """A seed in ``[1, SEED_LIMIT)`` from whatever entropy the caller read (``os.urandom``)."""
     digest = hashlib.blake2b(str(entropy).encode(), digest_size=8, person=b"qaudit-seed").digest()
     return int.from_bytes(digest, "big") % (SEED_LIMIT - 1) + 1
 
 
-def draw(case_refs: Iterable[str], seed: int, size: int) -> list[str]:
-    """The first ``size`` cases in (draw key, case ref) order from the seed's start key, wrapping
-    round to the lowest keys: what the store reads by walking its draw-key index.
+DRAW_METHOD = "blake2b-keyed-order"
+DRAW_VERSION = 2
+"""How a draw orders the eligible cases (recorded with each draw, so it can be checked)."""
 
-    The same seed over the same cases gives the same sample whatever order they come in.
+
+def draw_rank(seed: int) -> Callable[[str], bytes]:
+    """The place of each case in the draw for ``seed``: a BLAKE2b digest of its ref, keyed with
+    the seed. Ordering the eligible cases on it and taking the first n is a simple random
+    sample without replacement (every case, and every set of n cases, equally likely), the
+    same whatever order the cases come in; a different seed gives an unrelated order."""
+    base = hashlib.blake2b(key=str(seed).encode("ascii"), digest_size=16, person=b"qaudit-draw-v2")
+
+    def rank(case_ref: str) -> bytes:
+        keyed = base.copy()
+        keyed.update(case_ref.encode("utf-8"))
+        return keyed.digest()
+
+    return rank
+
+
+def draw(case_refs: Iterable[str], seed: int, size: int) -> list[str]:
+    """The first ``size`` cases in the seed's order (``draw_rank``, then the ref): the sample.
+
+    The same seed over the same cases gives the same sample whatever order they come in, and a
+    smaller sample is the start of a larger one (a top-up keeps the earlier picks).
     """
     if size < 0:
         raise ValueError(f"sample size must be 0 or more, not {size}")
-    start = start_key(seed)
-    ordered = sorted((draw_key(ref), ref) for ref in set(case_refs))
-    after = [ref for key, ref in ordered if key >= start]
-    before = [ref for key, ref in ordered if key < start]
-    return (after + before)[:size]
+    rank = draw_rank(seed)
+    return [ref for _, ref in heapq.nsmallest(size, ((rank(ref), ref) for ref in set(case_refs)))]
 
 
 def quotas(size: int, strata: Mapping[str, int]) -> dict[str, int]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
-from qaudit.domain.sampling import Auditor, allocate, new_seed, quotas, start_key
+from qaudit.domain.sampling import Auditor, allocate, draw_rank, new_seed, quotas
 from qaudit.domain.workdays import month_bounds
 from qaudit.errors import RuleError
 from qaudit.services.context import Context
@@ -104,60 +104,44 @@ def eligible_cases(*, first_day: date, since: date, sample_id: int | None) -> Se
             not_(exists().where(item.c.case_id == case.c.id, item.c.sample_id == sample_id))
         )
     return (
-        select(case.c.id, case.c.case_ref, case.c.draw_key, team.c.name, case.c.category)
+        select(case.c.id, case.c.case_ref, team.c.name, case.c.category)
         .outerjoin(team, team.c.id == case.c.team_id)
         .where(and_(*conditions))
     )
 
 
-def _walk(conn: Connection, query: Select[Any], start: int) -> Iterator[Any]:
-    """Eligible cases in draw-key order from ``start``, wrapping round once."""
-    case = Case.__table__  # type: ignore[attr-defined]
-    for part in (case.c.draw_key >= start, case.c.draw_key < start):
-        ordered = query.where(part).order_by(case.c.draw_key, case.c.case_ref)
-        # Per statement: a Connection's own execution_options() would change it for good.
-        yield from conn.execute(ordered.execution_options(yield_per=500))
-
-
 def _pick(
-    conn: Connection, query: Select[Any], start: int, need: int, stratify: str | None
+    conn: Connection, query: Select[Any], seed: int, need: int, stratify: str | None
 ) -> list[Any]:
-    """The first ``need`` eligible cases from ``start``; stratified, each stratum's quota."""
+    """The first ``need`` eligible cases in the seed's order (domain.sampling.draw_rank): a
+    simple random sample; stratified, each stratum's quota of its own first cases. Every
+    eligible case is looked at, in one pass, holding only the best few of each stratum."""
     if need <= 0:
         return []
-    case = Case.__table__  # type: ignore[attr-defined]
+    rank = draw_rank(seed)
     if stratify is None:
-        picked = list(
-            conn.execute(
-                query.where(case.c.draw_key >= start)
-                .order_by(case.c.draw_key, case.c.case_ref)
-                .limit(need)
-            )
-        )
-        if len(picked) < need:
-            picked += conn.execute(
-                query.where(case.c.draw_key < start)
-                .order_by(case.c.draw_key, case.c.case_ref)
-                .limit(need - len(picked))
-            ).all()
-        return picked
+        rows = conn.execute(query.execution_options(yield_per=5000))
+        best = heapq.nsmallest(need, ((rank(row[1]), row[1], row) for row in rows))
+        return [row for _, _, row in best]
     # Quotas need each stratum's size: one counting pass, only when stratifying.
-    position = 3 if stratify == "team" else 4
+    position = 2 if stratify == "team" else 3
     sub = query.subquery()
     key = sub.c[sub.c.keys()[position]]
     counts = {_stratum(k): n for k, n in conn.execute(select(key, func.count()).group_by(key))}
     wanted = quotas(need, counts)
-    chosen: list[Any] = []
-    left = sum(wanted.values())
-    for row in _walk(conn, query, start):
+    kept: dict[str, list[Any]] = {name: [] for name, quota in wanted.items() if quota > 0}
+    for row in conn.execute(query.execution_options(yield_per=5000)):
         stratum = _stratum(row[position])
-        if wanted.get(stratum, 0) > 0:
-            wanted[stratum] -= 1
-            chosen.append(row)
-            left -= 1
-            if left == 0:
-                break
-    return chosen
+        bucket = kept.get(stratum)
+        if bucket is None:
+            continue
+        bucket.append((rank(row[1]), row[1], row))
+        if len(bucket) >= 2 * wanted[stratum] + 256:  # keep memory flat on a big store
+            kept[stratum] = heapq.nsmallest(wanted[stratum], bucket)
+    chosen = sorted(
+        entry for name, bucket in kept.items() for entry in heapq.nsmallest(wanted[name], bucket)
+    )
+    return [row for _, _, row in chosen]
 
 
 def _stratum(value: str | None) -> str:
@@ -266,7 +250,7 @@ def draw_sample(
         picks = _pick(
             conn,
             eligible_cases(first_day=first_day, since=since, sample_id=sample.id),
-            start_key(sample.seed),
+            sample.seed,
             need,
             sample.stratify,
         )
@@ -330,7 +314,7 @@ def _add_items(session: Session, sample: Sample, picks: list[Any], due: date) ->
     conn = session.connection()
     item = SampleItem.__table__  # type: ignore[attr-defined]
     auditors = _auditors(session, sample.id)
-    allocation = allocate([(p[1], p[3]) for p in picks], auditors)
+    allocation = allocate([(p[1], p[2]) for p in picks], auditors)
     ids = {
         name: id_
         for id_, name in conn.execute(
