@@ -389,3 +389,24 @@ def plain(text: str) -> str:
     for char in "╭╮╰╯─│":
         text = text.replace(char, " ")
     return " ".join(text.split())
+
+
+def raw_sql(url: str, *statements: str) -> None:
+    """What anyone with the database could do without qaudit: no event is written."""
+    store = Store(url)
+    try:
+        with store.engine.begin() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    finally:
+        store.dispose()
+
+
+def scalar_sql(url: str, query: str) -> Any:
+    """The first column of the first row of ``query``, read straight from the database."""
+    store = Store(url)
+    try:
+        with store.engine.connect() as conn:
+            return conn.execute(text(query)).scalar()
+    finally:
+        store.dispose()

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 import qaudit.services.cases as case_service
 import qaudit.store.case_bulk as case_bulk
-from conftest import Cli, write_csv
+from conftest import Cli, raw_sql, scalar_sql, write_csv
 from qaudit.domain.sampling import draw_key
 from qaudit.store.engine import Store
 
@@ -53,24 +53,6 @@ def _ok(cli: Cli, *args: str) -> Any:
     result = cli(*args)
     assert result.exit_code == 0, result.stderr
     return result
-
-
-def _raw(url: str, statement: str) -> None:
-    store = Store(url)
-    try:
-        with store.engine.begin() as conn:
-            conn.execute(text(statement))
-    finally:
-        store.dispose()
-
-
-def _one(url: str, query: str) -> Any:
-    store = Store(url)
-    try:
-        with store.engine.connect() as conn:
-            return conn.execute(text(query)).scalar()
-    finally:
-        store.dispose()
 
 
 @pytest.fixture
@@ -137,8 +119,8 @@ def test_verify_passes_after_a_digested_import_and_finds_a_row_edited_after_it(
     assert len(stored) == 2000
     assert all(key == draw_key(ref) for ref, key in stored)
 
-    row_id = _one(cli.url, "SELECT id FROM cases WHERE case_ref = 'M001234'")
-    _raw(cli.url, f"UPDATE cases SET close_date = open_date WHERE id = {row_id}")
+    row_id = scalar_sql(cli.url, "SELECT id FROM cases WHERE case_ref = 'M001234'")
+    raw_sql(cli.url, f"UPDATE cases SET close_date = open_date WHERE id = {row_id}")
     found = cli("db", "verify")
     assert found.exit_code == 1
     assert re.fullmatch(
@@ -167,7 +149,7 @@ def test_each_kind_of_field_edited_is_found(
     assert digested == [(1, 600)]
     assert keys_sent == [True, True]
     _ok(cli, "db", "verify")
-    _raw(cli.url, statement)
+    raw_sql(cli.url, statement)
     found = cli("db", "verify")
     assert found.exit_code == 1
     assert "changed since event" in found.stderr
@@ -189,7 +171,7 @@ def test_ids_given_by_the_import_leave_room_for_the_next_writes(
         [["name", "role", "team"], ["Someone Else", "team_manager", "Another Team"]],
     )
     _ok(cli, "staff", "import", str(staff))
-    assert _one(cli.url, "SELECT id FROM cases WHERE case_ref = 'N1'") == 501
+    assert scalar_sql(cli.url, "SELECT id FROM cases WHERE case_ref = 'N1'") == 501
     _ok(cli, "db", "verify")
 
 
@@ -210,7 +192,7 @@ def test_when_the_reader_digests_cannot_be_trusted_the_rows_are_read_back(
     _import(cli, tmp_path, _rows(900))
     assert digested == []
     _ok(cli, "db", "verify")
-    _raw(cli.url, "UPDATE cases SET category = 'CP' WHERE case_ref = 'K2'")
+    raw_sql(cli.url, "UPDATE cases SET category = 'CP' WHERE case_ref = 'K2'")
     assert cli("db", "verify").exit_code == 1
 
 
@@ -226,7 +208,7 @@ def test_a_reader_that_fails_to_digest_still_imports(
     monkeypatch.setattr(case_bulk.CaseDigests, "_digest", staticmethod(fails))
     _import(cli, tmp_path, _rows(700))
     assert digested == []
-    assert _one(cli.url, "SELECT count(*) FROM cases") == 700
+    assert scalar_sql(cli.url, "SELECT count(*) FROM cases") == 700
     _ok(cli, "db", "verify")
 
 
@@ -236,7 +218,7 @@ def test_a_file_repeating_a_ref_goes_the_staged_way_and_verifies(
     rows = _rows(700)
     _import(cli, tmp_path, [*rows, rows[10]])
     assert digested == []
-    assert _one(cli.url, "SELECT count(*) FROM cases") == 700
+    assert scalar_sql(cli.url, "SELECT count(*) FROM cases") == 700
     _ok(cli, "db", "verify")
 
 

@@ -9,33 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from test_erasure import CASES, SECRETS, _case_with_everything, _ok
 
-from conftest import Cli, snapshot, write_csv
+from conftest import Cli, raw_sql, scalar_sql, snapshot, write_csv
 from qaudit.store.engine import Store
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "stores"
-
-
-def _raw(url: str, *statements: str) -> None:
-    """What anyone with the database could do without qaudit: no event is written."""
-    store = Store(url)
-    try:
-        with store.engine.begin() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        store.dispose()
-
-
-def _one(url: str, query: str) -> object:
-    store = Store(url)
-    try:
-        with store.engine.connect() as conn:
-            return conn.execute(text(query)).scalar()
-    finally:
-        store.dispose()
 
 
 def _head(cli: Cli) -> str:
@@ -72,10 +51,10 @@ def test_a_row_edited_in_place_is_found_by_table_and_id(
     table, find, statement = EDITS[edit]
     _case_with_everything(cli, tmp_path)
     kept = _head(cli)  # an untouched store verifies
-    row_id = _one(cli.url, find)
-    before = _one(cli.url, f"SELECT count(*) FROM {table}")
-    _raw(cli.url, statement)
-    assert _one(cli.url, f"SELECT count(*) FROM {table}") == before  # counts cannot tell
+    row_id = scalar_sql(cli.url, find)
+    before = scalar_sql(cli.url, f"SELECT count(*) FROM {table}")
+    raw_sql(cli.url, statement)
+    assert scalar_sql(cli.url, f"SELECT count(*) FROM {table}") == before  # counts cannot tell
 
     found = cli("db", "verify")
     assert found.exit_code == 1
@@ -85,7 +64,7 @@ def test_a_row_edited_in_place_is_found_by_table_and_id(
     )
     assert said is not None, found.stderr
     # The event named is the newest that wrote the row (the grade, the log, the import...).
-    assert int(said.group(1)) == _one(
+    assert int(said.group(1)) == scalar_sql(
         cli.url,
         f"SELECT max(event_id) FROM row_digests WHERE table_name = '{table}' "
         f"AND first_id <= {row_id} AND last_id >= {row_id}",
@@ -104,7 +83,7 @@ def test_a_row_edited_in_place_is_found_by_table_and_id(
 def test_several_edited_rows_are_listed_with_a_count(cli: Cli, tmp_path: Path) -> None:
     rows = [CASES[0], *[[f"M{n}", "Team A", "", "CP", "2025-01-01", "", ""] for n in range(9)]]
     _ok(cli, "cases", "import", str(write_csv(tmp_path / "c.csv", rows)))
-    _raw(cli.url, "UPDATE cases SET category = 'CIN'")
+    raw_sql(cli.url, "UPDATE cases SET category = 'CIN'")
     found = cli("db", "verify")
     assert found.exit_code == 1
     assert found.stderr.startswith(
@@ -117,9 +96,9 @@ def test_several_edited_rows_are_listed_with_a_count(cli: Cli, tmp_path: Path) -
 
 def test_a_changed_digest_breaks_its_events_seal(cli: Cli, tmp_path: Path) -> None:
     _case_with_everything(cli, tmp_path)
-    event = _one(cli.url, "SELECT min(event_id) FROM row_digests WHERE table_name = 'cases'")
+    event = scalar_sql(cli.url, "SELECT min(event_id) FROM row_digests WHERE table_name = 'cases'")
     zero = "X'" + "00" * 16 * 2 + "'" if "sqlite" in cli.url else "'\\x" + "00" * 32 + "'"
-    _raw(
+    raw_sql(
         cli.url,
         f"UPDATE row_digests SET digests = {zero} WHERE event_id = {event} "
         "AND table_name = 'cases'",
@@ -149,25 +128,25 @@ def test_every_honest_command_verifies(cli: Cli, tmp_path: Path) -> None:
     _ok(cli, "survey", "import", str(write_csv(tmp_path / "r.csv", responses)))
     assert "sound" in _ok(cli, "db", "verify").stderr
     # ...and each table of the store has rows under a digest.
-    assert _one(cli.url, "SELECT count(DISTINCT table_name) FROM row_digests") >= 8  # type: ignore[operator]
+    assert scalar_sql(cli.url, "SELECT count(DISTINCT table_name) FROM row_digests") >= 8  # type: ignore[operator]
 
 
 def test_erasing_a_case_deletes_the_keys_of_its_earlier_digests(cli: Cli, tmp_path: Path) -> None:
     """An earlier digest of an erased row, with its key, would confirm a guessed date of birth
     or text: the erase deletes those keys (zeroed on SQLite), and digests the rows afresh."""
     _case_with_everything(cli, tmp_path)
-    case_id = _one(cli.url, "SELECT id FROM cases WHERE case_ref = 'K1'")
-    erase_id_before = _one(cli.url, "SELECT max(id) FROM change_log")
+    case_id = scalar_sql(cli.url, "SELECT id FROM cases WHERE case_ref = 'K1'")
+    erase_id_before = scalar_sql(cli.url, "SELECT max(id) FROM change_log")
     older = (
         "SELECT {what} FROM row_digests d JOIN digest_keys k ON k.id = d.key_id "
         f"WHERE d.table_name = 'cases' AND d.first_id <= {case_id} AND d.last_id >= {case_id} "
         f"AND d.event_id <= {erase_id_before}"
     )
-    assert _one(cli.url, older.format(what="count(*)")) == 1
-    key = _one(cli.url, older.format(what="k.key"))
+    assert scalar_sql(cli.url, older.format(what="count(*)")) == 1
+    key = scalar_sql(cli.url, older.format(what="k.key"))
     assert isinstance(key, bytes)
     _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
-    assert _one(cli.url, older.format(what="count(*)")) == 0
+    assert scalar_sql(cli.url, older.format(what="count(*)")) == 0
     assert "sound" in _ok(cli, "db", "verify").stderr
     if cli.url.startswith("sqlite"):
         path = Path(cli.url.removeprefix("sqlite:///"))
@@ -183,11 +162,11 @@ def test_a_store_upgraded_from_schema_0006_is_covered(tmp_path: Path) -> None:
     shutil.copyfile(FIXTURES / "schema-0006.db", path)
     cli = Cli(f"sqlite:///{path}", CliRunner())
     _ok(cli, "init")  # upgrades: its event digests every row once (the baseline)
-    migrate = _one(cli.url, "SELECT max(id) FROM change_log WHERE action = 'store.migrate'")
-    assert _one(cli.url, "SELECT count(*) FROM change_log WHERE rows_digest IS NOT NULL") == 1
-    assert _one(cli.url, f"SELECT count(*) FROM row_digests WHERE event_id = {migrate}")
+    migrate = scalar_sql(cli.url, "SELECT max(id) FROM change_log WHERE action = 'store.migrate'")
+    assert scalar_sql(cli.url, "SELECT count(*) FROM change_log WHERE rows_digest IS NOT NULL") == 1
+    assert scalar_sql(cli.url, f"SELECT count(*) FROM row_digests WHERE event_id = {migrate}")
     assert "sound" in _ok(cli, "db", "verify").stderr
-    _raw(cli.url, "UPDATE audits SET grade = 'outstanding' WHERE id = 3")
+    raw_sql(cli.url, "UPDATE audits SET grade = 'outstanding' WHERE id = 3")
     found = cli("db", "verify")
     assert found.exit_code == 1
     assert found.stderr == (
@@ -205,7 +184,7 @@ def test_a_restored_backup_verifies_and_an_edit_after_it_is_found(tmp_path: Path
     _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
     _ok(cli, "db", "restore", str(tmp_path / "kept.db"), "--yes")
     assert "sound" in _ok(cli, "db", "verify").stderr
-    _raw(cli.url, "UPDATE complaint_stages SET late_reason = NULL")
+    raw_sql(cli.url, "UPDATE complaint_stages SET late_reason = NULL")
     found = cli("db", "verify")
     assert found.exit_code == 1
     assert found.stderr.startswith("Error: complaint_stages ")
