@@ -88,6 +88,43 @@ def test_the_sample_is_the_seeds_random_draw_on_every_backend(office: Cli) -> No
     assert {c["case_ref"] for c in redrawn["cases"]} == expected
 
 
+def test_every_draw_records_its_certificate(office: Cli) -> None:
+    """The change log says how each draw was made and from what: the method, where the seed
+    came from, the policy, the eligible cases per stratum and a digest of their refs."""
+    import hashlib
+    import json
+
+    from conftest import scalar_sql
+
+    refs = sorted(row[0] for row in _cases()[1:])
+    _sample(office, "--size", "12", "--seed", "7")
+    _sample(office, "--redraw", "--stratify", "team")
+    _sample(office, "--size", "14")  # a top-up
+    stored = [
+        scalar_sql(office.url, f"SELECT detail FROM change_log WHERE action = '{a}'")
+        for a in ("sample.draw", "sample.redrawn", "sample.topped_up")
+    ]
+    details = [d if isinstance(d, dict) else json.loads(d) for d in stored]  # PostgreSQL: JSON
+    drawn, redrawn, topped = details
+    assert drawn["method"] == "blake2b-keyed-order" and drawn["method_version"] == 2
+    assert [d["seed_source"] for d in details] == ["given", "generated", "the sample's"]
+    assert drawn["policy"] == {"sample_size": 50, "exclusion_months": 12}
+    assert drawn["eligible"] == {"all": 30}
+    everyone = hashlib.sha256("".join(f"{r}\n" for r in refs).encode()).hexdigest()
+    assert drawn["eligible_refs_sha256"] == everyone
+    # The redraw drew from the 18 cases not yet in the month's sample, by team.
+    assert sum(redrawn["eligible"].values()) == 18 and set(redrawn["eligible"]) == {
+        "Team A",
+        "Team B",
+        "Team C",
+    }
+    left = [r for r in refs if r not in set(drawn["added"]) | set(redrawn["added"])]
+    assert (
+        topped["eligible_refs_sha256"]
+        == hashlib.sha256("".join(f"{r}\n" for r in left).encode()).hexdigest()
+    )
+
+
 def test_allocation_is_even_and_never_to_the_own_team(office: Cli) -> None:
     sample = _sample(office, "--size", "12", "--seed", "7")
     loads = sample["spread"]

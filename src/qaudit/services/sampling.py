@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import secrets
 from dataclasses import dataclass, field
@@ -13,7 +14,15 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
-from qaudit.domain.sampling import Auditor, allocate, draw_rank, new_seed, quotas
+from qaudit.domain.sampling import (
+    DRAW_METHOD,
+    DRAW_VERSION,
+    Auditor,
+    allocate,
+    draw_rank,
+    new_seed,
+    quotas,
+)
 from qaudit.domain.workdays import month_bounds
 from qaudit.errors import RuleError
 from qaudit.services.context import Context
@@ -110,28 +119,40 @@ def eligible_cases(*, first_day: date, since: date, sample_id: int | None) -> Se
     )
 
 
+@dataclass
+class Drawn:
+    """What a draw took, and what it took them from (for the sampling certificate)."""
+
+    rows: list[Any]
+    eligible: dict[str, int]  # eligible cases per stratum ("all" when not stratified)
+    eligible_digest: str  # SHA-256 of the eligible case refs in ref order, one a line
+
+
 def _pick(
     conn: Connection, query: Select[Any], seed: int, need: int, stratify: str | None
-) -> list[Any]:
+) -> Drawn:
     """The first ``need`` eligible cases in the seed's order (domain.sampling.draw_rank): a
     simple random sample; stratified, each stratum's quota of its own first cases. Every
-    eligible case is looked at, in one pass, holding only the best few of each stratum."""
-    if need <= 0:
-        return []
+    eligible case is looked at, in one pass, holding only the best few of each stratum (and
+    the refs, for the certificate's digest of them in ref order)."""
     rank = draw_rank(seed)
+    position: int | None = None
     if stratify is None:
-        rows = conn.execute(query.execution_options(yield_per=5000))
-        best = heapq.nsmallest(need, ((rank(row[1]), row[1], row) for row in rows))
-        return [row for _, _, row in best]
-    # Quotas need each stratum's size: one counting pass, only when stratifying.
-    position = 2 if stratify == "team" else 3
-    sub = query.subquery()
-    key = sub.c[sub.c.keys()[position]]
-    counts = {_stratum(k): n for k, n in conn.execute(select(key, func.count()).group_by(key))}
-    wanted = quotas(need, counts)
+        wanted = {"all": max(need, 0)}
+    else:
+        # Quotas need each stratum's size: one counting pass, only when stratifying.
+        position = 2 if stratify == "team" else 3
+        sub = query.subquery()
+        key = sub.c[sub.c.keys()[position]]
+        counts = {_stratum(k): n for k, n in conn.execute(select(key, func.count()).group_by(key))}
+        wanted = quotas(max(need, 0), counts)
     kept: dict[str, list[Any]] = {name: [] for name, quota in wanted.items() if quota > 0}
+    eligible: dict[str, int] = {}
+    refs: list[str] = []  # for the digest, sorted here: ORDER BY on the query costs more
     for row in conn.execute(query.execution_options(yield_per=5000)):
-        stratum = _stratum(row[position])
+        refs.append(row[1])
+        stratum = "all" if position is None else _stratum(row[position])
+        eligible[stratum] = eligible.get(stratum, 0) + 1
         bucket = kept.get(stratum)
         if bucket is None:
             continue
@@ -141,7 +162,9 @@ def _pick(
     chosen = sorted(
         entry for name, bucket in kept.items() for entry in heapq.nsmallest(wanted[name], bucket)
     )
-    return [row for _, _, row in chosen]
+    refs.sort()
+    digest = hashlib.sha256("".join(f"{ref}\n" for ref in refs).encode("utf-8")).hexdigest()
+    return Drawn([row for _, _, row in chosen], dict(sorted(eligible.items())), digest)
 
 
 def _stratum(value: str | None) -> str:
@@ -247,13 +270,18 @@ def draw_sample(
             session.add(sample)
             session.flush()
         assert sample.id is not None
-        picks = _pick(
-            conn,
-            eligible_cases(first_day=first_day, since=since, sample_id=sample.id),
-            sample.seed,
-            need,
-            sample.stratify,
+        drawn = (
+            _pick(
+                conn,
+                eligible_cases(first_day=first_day, since=since, sample_id=sample.id),
+                sample.seed,
+                need,
+                sample.stratify,
+            )
+            if action != "unchanged"
+            else Drawn([], {}, "")
         )
+        picks = drawn.rows
         short_by = max(0, need - len(picks))
         if picks:
             _add_items(session, sample, picks, due)
@@ -276,6 +304,21 @@ def draw_sample(
                     "replaced": replaced,
                     "short_by": short_by,
                     "spread": result.spread,
+                    # The sampling certificate: how the draw was made, and from what.
+                    "method": DRAW_METHOD,
+                    "method_version": DRAW_VERSION,
+                    # A top-up keeps the month's seed (see its draw's event).
+                    "seed_source": "given"
+                    if seed is not None
+                    else "generated"
+                    if action in ("drawn", "redrawn")
+                    else "the sample's",
+                    "policy": {
+                        "sample_size": ctx.policy.audit.sample_size,
+                        "exclusion_months": ctx.policy.audit.exclusion_months,
+                    },
+                    "eligible": drawn.eligible,
+                    "eligible_refs_sha256": drawn.eligible_digest,
                 },
             )
     return result
