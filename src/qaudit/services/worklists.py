@@ -97,6 +97,31 @@ def _day(due: date) -> date:
     return due.date() if isinstance(due, datetime) else due
 
 
+def _late(
+    kind: str,
+    ref: str,
+    case_ref: str | None,
+    due: Any,
+    today: date,
+    cal: WorkingCalendar,
+    owner: str | None,
+    escalate_to: str | None,
+    detail: str,
+) -> OverdueItem:
+    """One overdue item due on a day (as stored), its days overdue in working days."""
+    on = day(due)
+    return OverdueItem(
+        kind=kind,
+        ref=ref,
+        case_ref=case_ref or "",
+        due=on,
+        days_overdue=cal.working_days_after(on, today),
+        owner=owner,
+        escalate_to=escalate_to,
+        detail=detail,
+    )
+
+
 def overdue_audits(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
     """Sample items not graded by their due date."""
     found = rows.all(
@@ -107,23 +132,11 @@ def overdue_audits(rows: Rows, today: date, cal: WorkingCalendar) -> list[Overdu
         " WHERE i.status = 'open' AND i.due < :today",
         {"today": today},
     )
-    out = []
-    for month, ref, due, owner, escalate in found:
-        due = day(due)
-        out.append(
-            OverdueItem(
-                kind="audit",
-                ref=month,
-                case_ref=ref,
-                due=due,
-                days_overdue=cal.working_days_after(due, today),
-                owner=owner,
-                escalate_to=escalate,
-                detail=f"sampled in {month}, not graded"
-                + ("" if owner else "; no auditor allocated"),
-            )
-        )
-    return out
+    return [
+        _late("audit", month, ref, due, today, cal, owner, escalate,
+              f"sampled in {month}, not graded" + ("" if owner else "; no auditor allocated"))
+        for month, ref, due, owner, escalate in found
+    ]  # fmt: skip
 
 
 def overdue_moderations(
@@ -139,24 +152,14 @@ def overdue_moderations(
     )
     out = []
     for audit_id, ref, due, owner_name, outcome, conversation in found:
-        due = day(due)
         missing = [
             what
             for what, value in (("outcome", outcome), ("reflective conversation", conversation))
             if value is None
         ]
-        out.append(
-            OverdueItem(
-                kind="moderation",
-                ref=str(audit_id),
-                case_ref=ref,
-                due=due,
-                days_overdue=cal.working_days_after(due, today),
-                owner=owner_name,
-                escalate_to=qa_lead,
-                detail=f"Inadequate audit {audit_id}: no {' or '.join(missing)} recorded",
-            )
-        )
+        detail = f"Inadequate audit {audit_id}: no {' or '.join(missing)} recorded"
+        out.append(_late("moderation", str(audit_id), ref, due, today, cal, owner_name, qa_lead,
+                         detail))  # fmt: skip
     return out
 
 
@@ -170,22 +173,11 @@ def overdue_reaudits(rows: Rows, today: date, cal: WorkingCalendar) -> list[Over
         " WHERE r.status = 'pending' AND r.due < :today",
         {"today": today},
     )
-    out = []
-    for audit_id, ref, due, owner, escalate in found:
-        due = day(due)
-        out.append(
-            OverdueItem(
-                kind="reaudit",
-                ref=str(audit_id),
-                case_ref=ref,
-                due=due,
-                days_overdue=cal.working_days_after(due, today),
-                owner=owner,
-                escalate_to=escalate,
-                detail=f"re-audit after Inadequate audit {audit_id}",
-            )
-        )
-    return out
+    return [
+        _late("reaudit", str(audit_id), ref, due, today, cal, owner, escalate,
+              f"re-audit after Inadequate audit {audit_id}")
+        for audit_id, ref, due, owner, escalate in found
+    ]  # fmt: skip
 
 
 def overdue_complaints(
@@ -203,25 +195,15 @@ def overdue_complaints(
     )
     out = []
     for ref, case_ref, due, number, responded, escalated, head_name, logged_by in found:
-        due = day(due)
         state = (
             f"resolved, letter outstanding (responded {day(responded)})"
             if responded
             else "no response"
         )
-        out.append(
-            OverdueItem(
-                kind="complaint",
-                ref=ref,
-                case_ref=case_ref or "",
-                due=due,
-                days_overdue=cal.working_days_after(due, today),
-                owner=logged_by,  # the complaints officer who logged it
-                escalate_to=head_name or qa_lead,
-                detail=f"stage {number}: {state}"
-                + (f"; escalated {day(escalated)}" if escalated else ""),
-            )
-        )
+        detail = f"stage {number}: {state}" + (f"; escalated {day(escalated)}" if escalated else "")
+        # The owner is the complaints officer who logged it.
+        out.append(_late("complaint", ref, case_ref, due, today, cal, logged_by,
+                         head_name or qa_lead, detail))  # fmt: skip
     return out
 
 
@@ -275,22 +257,11 @@ def overdue_advocacy(rows: Rows, today: date, cal: WorkingCalendar) -> list[Over
         " ORDER BY v.conference_date, v.id",
         {"yes": True, "today": today},
     )
-    out = []
-    for row_id, ref, conference, recorded_by, escalate in found:
-        conference = day(conference)
-        out.append(
-            OverdueItem(
-                kind="advocacy",
-                ref=str(row_id),
-                case_ref=ref,
-                due=conference,
-                days_overdue=cal.working_days_after(conference, today),
-                owner=recorded_by,
-                escalate_to=escalate,
-                detail=f"advocate requested for the conference on {conference}, not provided",
-            )
-        )
-    return out
+    return [
+        _late("advocacy", str(row_id), ref, conference, today, cal, recorded_by, escalate,
+              f"advocate requested for the conference on {day(conference)}, not provided")
+        for row_id, ref, conference, recorded_by, escalate in found
+    ]  # fmt: skip
 
 
 # -- the audit work -------------------------------------------------------------------------
