@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from conftest import scalar_sql
 from qaudit.cli import app
 from qaudit.store.engine import WRITER_LOCK, Store
 
@@ -100,15 +101,6 @@ def _check_outcome(outcome: Outcome) -> str | None:
 def _init(url: str) -> None:
     done = _qaudit(url, "init")
     assert done.returncode == 0, done.stderr
-
-
-def _scalar(url: str, sql: str) -> Any:
-    store = Store(url)
-    try:
-        with store.engine.connect() as conn:
-            return conn.execute(text(sql)).scalar()
-    finally:
-        store.dispose()
 
 
 def _check_store(url: str, kept: dict[str, str]) -> None:
@@ -213,7 +205,7 @@ def test_a_report_run_while_writers_commit_sees_one_consistent_state(db_url: str
     assert seen[-1] <= len(kept)
     # The race happened: some report ran while the writes were part-way through.
     assert any(0 < n < len(kept) for n in seen), f"no report saw the writes under way: {seen}"
-    assert _scalar(db_url, "SELECT count(*) FROM complaints") == len(kept)
+    assert scalar_sql(db_url, "SELECT count(*) FROM complaints") == len(kept)
     _check_store(db_url, kept)
 
 

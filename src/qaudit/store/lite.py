@@ -126,55 +126,67 @@ def sqlite_fault(message: str, where: str) -> StoreError | None:
     return None
 
 
+def _sqlite_path(db: Path, database_url: str | None) -> Path | None:
+    """The SQLite file the global options name, or None when ``Store`` must open the store
+    (PostgreSQL, a URL with options, an in-memory store)."""
+    if database_url:
+        file = _sqlite_file(database_url)
+        if file is None:
+            return None
+        db = file
+    return None if str(db) in ("", ":memory:") else db
+
+
+def _open_at_head(db: Path, *, write: bool) -> sqlite3.Connection | None:
+    """A connection to the store at ``db`` in a transaction (BEGIN IMMEDIATE to write, with
+    ``store.engine``'s settings), its schema checked at head; None (nothing held) when it is
+    not, for ``Store`` to upgrade it or say why not. Never creates a store."""
+    where = str(db)
+    if not db.exists():
+        raise StoreError(f"no case store at {where}: run qaudit init")
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = sqlite3.connect(_uri(db), uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if write:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        found = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+        current = (
+            conn.execute("SELECT version_num FROM alembic_version").fetchone() if found else None
+        )
+    except sqlite3.Error as exc:
+        if conn is not None:
+            conn.close()
+        raise sqlite_fault(str(exc), where) or StoreError(
+            f"cannot open {where} as a store: {exc}"
+        ) from None
+    if current is None or current[0] != HEAD:
+        conn.close()  # rolls back
+        return None
+    return conn
+
+
 @contextmanager
 def reading(*, db: Path, database_url: str | None) -> Iterator[Rows]:
     """One read transaction on the store the global options name, as ``Store.reading()``
     gives: refused when there is no store, or its schema is not at head."""
-    if database_url:
-        file = _sqlite_file(database_url)
-        if file is None:
-            with _through_store(db=db, database_url=database_url) as rows:
-                yield rows
-            return
-        db = file
-    if str(db) in ("", ":memory:"):
-        with _through_store(db=db, database_url=None) as rows:
+    file = _sqlite_path(db, database_url)
+    conn = _open_at_head(file, write=False) if file is not None else None
+    if conn is None:
+        # PostgreSQL, or a schema not at head: Store says why (not a store yet, older, newer).
+        with _through_store(db=db, database_url=database_url) as rows:
             yield rows
         return
-    where = str(db)
-    if not db.exists():
-        raise StoreError(f"no case store at {where}: run qaudit init")
-    uri = _uri(db)
     try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        yield SqliteRows(conn)
     except sqlite3.Error as exc:
-        raise sqlite_fault(str(exc), where) or StoreError(
-            f"cannot open {where} as a store: {exc}"
-        ) from None
-    try:
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("BEGIN")
-            found = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-            ).fetchone()
-            current = (
-                conn.execute("SELECT version_num FROM alembic_version").fetchone()
-                if found
-                else None
-            )
-        except sqlite3.Error as exc:
-            raise sqlite_fault(str(exc), where) or exc from None
-        if current is None or current[0] != HEAD:
-            # Not at head: Store says why (not a store yet, older, written by a newer qaudit).
-            conn.close()
-            with _through_store(db=db, database_url=None) as rows:
-                yield rows
-            return
-        try:
-            yield SqliteRows(conn)
-        except sqlite3.Error as exc:
-            raise sqlite_fault(str(exc), where) or exc from None
+        raise sqlite_fault(str(exc), str(file)) or exc from None
     finally:
         conn.close()  # a read transaction: nothing to commit
 
@@ -415,42 +427,15 @@ def begin_write(*, db: Path, database_url: str | None) -> SqliteTx | None:
     connection settings of ``store.engine``; BEGIN IMMEDIATE: writers take turns). None when
     ``Store.writing`` must do it: PostgreSQL, an in-memory store, a schema to upgrade (or a
     store with none, which it names). Never creates a store."""
-    if database_url:
-        file = _sqlite_file(database_url)
-        if file is None:
-            return None
-        db = file
-    if str(db) in ("", ":memory:"):
+    file = _sqlite_path(db, database_url)
+    conn = _open_at_head(file, write=True) if file is not None else None
+    if conn is None:
         return None
-    where = str(db)
-    if not db.exists():
-        raise StoreError(f"no case store at {where}: run qaudit init")
-    uri = _uri(db)
-    conn: sqlite3.Connection | None = None
     try:
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA secure_delete = ON")
-        conn.execute("BEGIN IMMEDIATE")
-        found = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-        ).fetchone()
-        current = (
-            conn.execute("SELECT version_num FROM alembic_version").fetchone() if found else None
-        )
-        if current is None or current[0] != HEAD:
-            conn.close()  # rolls back: Store.writing upgrades it, or says why not
-            return None
-        return SqliteTx(conn, where)
+        return SqliteTx(conn, str(file))
     except sqlite3.Error as exc:
-        if conn is not None:
-            conn.close()
-        raise sqlite_fault(str(exc), where) or StoreError(
-            f"cannot open {where} as a store: {exc}"
-        ) from None
+        conn.close()
+        raise sqlite_fault(str(exc), str(file)) or exc from None
 
 
 @contextmanager
