@@ -33,6 +33,7 @@ TABLES = (
     "cases",
     "samples",
     "sample_items",
+    "sample_draws",
     "audits",
     "moderations",
     "reaudits",

@@ -107,7 +107,7 @@ def test_every_draw_records_its_certificate(office: Cli) -> None:
     details = [d if isinstance(d, dict) else json.loads(d) for d in stored]  # PostgreSQL: JSON
     drawn, redrawn, topped = details
     assert drawn["method"] == "blake2b-keyed-order" and drawn["method_version"] == 2
-    assert [d["seed_source"] for d in details] == ["given", "generated", "the sample's"]
+    assert [d["seed_source"] for d in details] == ["given", "generated", "sample"]
     assert drawn["policy"] == {"sample_size": 50, "exclusion_months": 12}
     assert drawn["eligible"] == {"all": 30}
     everyone = hashlib.sha256("".join(f"{r}\n" for r in refs).encode()).hexdigest()
@@ -188,12 +188,38 @@ def test_top_up_redraw_and_refusals(office: Cli) -> None:
     assert "use --redraw to replace its undone items" in other_seed.stderr
 
 
-def test_a_dry_run_saves_nothing(office: Cli) -> None:
+def test_a_dry_run_saves_no_sample_but_is_logged_as_a_preview(office: Cli) -> None:
+    """No seed shopping: a dry run changes no record, but the log keeps who previewed which
+    draw with which seed, and the certificate of the draw kept counts the previews."""
+    import json
+
+    from conftest import scalar_sql
+
     before = snapshot(office.url)
     data = _sample(office, "--size", "5", "--seed", "3", "--dry-run")
     assert data["action"] == "dry-run" and len(data["cases"]) == 5
-    assert snapshot(office.url) == before
-    assert _sample(office, "--size", "5", "--seed", "3")["cases"] == data["cases"]
+    after = snapshot(office.url)
+    assert {k: v for k, v in after.items() if k != "change_log"} == {
+        k: v for k, v in before.items() if k != "change_log"
+    }
+    assert after["change_log"][0] == before["change_log"][0] + 1
+    newest = "FROM change_log WHERE id = (SELECT max(id) FROM change_log)"
+    action, actor, ref, detail = (
+        scalar_sql(office.url, f"SELECT {column} {newest}")
+        for column in ("action", "actor", "entity_ref", "detail")
+    )
+    detail = detail if isinstance(detail, dict) else json.loads(detail)
+    assert (action, ref) == ("sample.preview", "2026-12") and actor
+    assert detail["seed"] == 3 and detail["seed_source"] == "given"
+    assert detail["would_add"] == [c["case_ref"] for c in data["cases"]]
+    _sample(office, "--size", "5", "--seed", "4", "--dry-run")
+    kept = _sample(office, "--size", "5", "--seed", "3")
+    assert kept["cases"] == data["cases"]
+    verified = office("sample", "--verify", "2026-12", "--format", "json")
+    assert verified.exit_code == 0, verified.stderr
+    cert = json.loads(verified.stdout)["certificate"]
+    assert cert["previews"] == 2 and cert["seed_source"] == "given"
+    assert "after 2 previews" in cert["text"] and "seed 3, given by hand" in cert["text"]
 
 
 def test_stratified_sample_reaches_every_team(office: Cli) -> None:

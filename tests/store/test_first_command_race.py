@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from conftest import init_store_at, snapshot, write_csv
 from qaudit.cli import app
-from qaudit.errors import InputError
+from qaudit.errors import InputError, StoreError
 from qaudit.services.cases import import_cases
 from qaudit.services.changes import init_store
 from qaudit.services.context import Context
@@ -131,7 +131,8 @@ def test_init_after_a_failed_init(tmp_path: Path) -> None:
 
 
 def test_a_dry_run_on_a_new_store_creates_no_file(tmp_path: Path, ctx: Context) -> None:
-    """A dry run never creates the file: it checks its input against an empty in-memory store."""
+    """A dry run is logged as a preview, so it needs a store: on none it is refused, and the
+    file is never created."""
     path = tmp_path / "new.db"
     store = Store(f"sqlite:///{path}")
     created: list[bool] = []
@@ -142,9 +143,9 @@ def test_a_dry_run_on_a_new_store_creates_no_file(tmp_path: Path, ctx: Context) 
         real(target)
 
     store._create_private_file = watch  # type: ignore[method-assign]
-    result = draw_sample(store=store, ctx=ctx, month="2026-11", dry_run=True)
+    with pytest.raises(StoreError, match="run qaudit init"):
+        draw_sample(store=store, ctx=ctx, month="2026-11", dry_run=True)
     store.dispose()
-    assert result is not None
     assert not created
     assert not path.exists()
 

@@ -13,7 +13,7 @@ import typer
 from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, date_option
-from qaudit.cli.state import Format, say, state, warn
+from qaudit.cli.state import Format, State, say, state, warn
 from qaudit.display import day
 from qaudit.errors import RuleError
 
@@ -63,9 +63,37 @@ def _grade(value: str) -> Grade:
 
 
 def _month(value: str) -> str:
+    return _month_of(value, "--month")
+
+
+def _month_of(value: str, option: str) -> str:
     from qaudit.cli.params import month_option
 
-    return month_option(value, "--month")
+    return month_option(value, option)
+
+
+def _verify_sample(st: State, month: str, fmt: Format) -> None:
+    """``sample --verify``: the certificate, then every pick drawn again and compared."""
+    from qaudit.errors import QauditError
+    from qaudit.services.sampling import verify_sample
+
+    with st.rows() as rows:
+        result = verify_sample(rows, month)
+    if fmt is Format.json:
+        emit_object(result.as_dict())
+    say(f"Sampling certificate, {month}: {result.certificate.sentence()}")
+    if not result.ok:
+        raise QauditError(
+            f"the {month} sample does not match its recorded draw: " + "; ".join(result.problems)
+        )
+    say(
+        f"Verified: all {result.checked} picks of the {month} sample are the draw's, "
+        f"drawn again from the record of {_steps_text(result.steps)}."
+    )
+
+
+def _steps_text(steps: int) -> str:
+    return "its one step" if steps == 1 else f"its {steps} steps"
 
 
 OVERDUE_COLUMNS = [
@@ -105,7 +133,9 @@ SAMPLE_COLUMNS = [
 @app.command()
 def sample(
     ctx: typer.Context,
-    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
+    month: Annotated[
+        str | None, typer.Option("--month", help="The month, YYYY-MM.", show_default=False)
+    ] = None,
     size: Annotated[
         int | None,
         typer.Option("--size", min=1, help="Cases to draw (policy: 50); larger tops up."),
@@ -119,31 +149,91 @@ def sample(
         typer.Option("--stratify", help="Sample each team or category in proportion."),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the draw; save nothing.")
+        bool,
+        typer.Option("--dry-run", help="Show the draw; save no sample (the preview is logged)."),
     ] = False,
+    replace: Annotated[
+        str | None,
+        typer.Option(
+            "--replace",
+            metavar="CASE",
+            callback=checked_text,
+            help="Replace this ungraded case (say, closed) with the next in the draw's order.",
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", callback=checked_text, help="Why (with --replace)."),
+    ] = None,
+    verify: Annotated[
+        str | None,
+        typer.Option(
+            "--verify",
+            metavar="MONTH",
+            help="Draw MONTH again from its record and check every pick (exit 1 if any differ).",
+        ),
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     quiet: QuietOption = False,
 ) -> None:
     """Draw the month's audit sample from the cases open on its first day, and allocate it.
 
     Cases audited in the last 12 months, or with a re-audit pending, are left out. A month has
-    one sample: running this again shows it unchanged (safe in cron).
+    one sample: running this again shows it unchanged (safe in cron). The draw is a simple
+    random sample from a seed, with a certificate in the change log; a dry run is logged as a
+    preview, so trying seeds shows.
 
-    Example: `qaudit sample --month 2026-12`
+    Examples: `qaudit sample --month 2026-12`; `qaudit sample --verify 2026-12`;
+    `qaudit sample --replace C1234 --month 2026-12 --reason "closed on 3 Dec"`
     """
-    from qaudit.services.sampling import draw_sample
-
     st = state(ctx)
-    result = draw_sample(
-        store=st.store,
-        ctx=st.context(),
-        month=_month(month),
-        size=size,
-        seed=seed,
-        redraw=redraw,
-        stratify=stratify.value if stratify else None,
-        dry_run=dry_run,
-    )
+    if verify is not None:
+        others = {
+            "--month": month, "--size": size, "--seed": seed, "--redraw": redraw or None,
+            "--stratify": stratify, "--dry-run": dry_run or None, "--replace": replace,
+            "--reason": reason,
+        }  # fmt: skip
+        given = [name for name, value in others.items() if value is not None]
+        if given:
+            raise typer.BadParameter(f"--verify takes no other option ({', '.join(given)})")
+        _verify_sample(st, _month_of(verify, "--verify"), fmt)
+        return
+    if month is None:
+        raise typer.BadParameter("give --month YYYY-MM (or --verify MONTH)", param_hint="--month")
+    if replace is not None:
+        others = {
+            "--size": size, "--seed": seed, "--redraw": redraw or None, "--stratify": stratify,
+            "--dry-run": dry_run or None,
+        }  # fmt: skip
+        given = [name for name, value in others.items() if value is not None]
+        if given:
+            raise typer.BadParameter(f"--replace takes only --month and --reason, not {given[0]}")
+        if not reason or not reason.strip():
+            raise typer.BadParameter(
+                "say why the case is replaced (it goes on the sampling certificate)",
+                param_hint="--reason",
+            )
+    elif reason is not None:
+        raise typer.BadParameter("--reason goes with --replace CASE", param_hint="--reason")
+    from qaudit.services.sampling import draw_sample_in, replace_case_in
+
+    run = st.context()
+    with st.writing(run) as tx:
+        if replace is not None:
+            result = replace_case_in(
+                tx, run, month=_month(month), case_ref=replace, reason=reason or ""
+            )
+        else:
+            result = draw_sample_in(
+                tx,
+                run,
+                month=_month(month),
+                size=size,
+                seed=seed,
+                redraw=redraw,
+                stratify=stratify.value if stratify else None,
+                dry_run=dry_run,
+            )
     if fmt is Format.json:
         emit_object(result.as_dict())
     else:
@@ -153,24 +243,33 @@ def sample(
             columns=SAMPLE_COLUMNS,
             title=f"Audit sample {result.month}",
         )
-    verb = {
-        "drawn": "Drew",
-        "redrawn": "Redrew",
-        "topped-up": "Topped up",
-        "unchanged": "Unchanged:",
-        "dry-run": "Dry run (nothing saved):",
-    }[result.action]
-    say(
-        f"{verb} the {result.month} sample of {len(result.lines)} cases (seed {result.seed}"
-        + (f", stratified by {result.stratify}" if result.stratify else "")
-        + ")."
-    )
-    if result.replaced:
+    if result.action == "replaced":
+        say(
+            f"Replaced {result.replaced[0]} in the {result.month} sample with "
+            f"{result.added[0]}, the next of {result.eligible:,} eligible cases in the draw's "
+            "order (logged with the reason)."
+        )
+    else:
+        verb = {
+            "drawn": "Drew",
+            "redrawn": "Redrew",
+            "topped-up": "Topped up",
+            "unchanged": "Unchanged:",
+            "dry-run": "Preview (no sample saved; the preview is logged):",
+        }[result.action]
+        of = f" from {result.eligible:,} eligible" if result.eligible else ""
+        say(
+            f"{verb} the {result.month} sample of {len(result.lines)} cases{of} "
+            f"(seed {result.seed}"
+            + (f", stratified by {result.stratify}" if result.stratify else "")
+            + ")."
+        )
+    if result.replaced and result.action != "replaced":
         say(f"Replaced {len(result.replaced)} cases not yet graded.")
     if result.short_by:
         warn(
-            f"only {result.size - result.short_by} eligible cases: all of them were taken "
-            f"({result.short_by} fewer than {result.size})"
+            f"only {len(result.added)} eligible cases: all of them were taken "
+            f"({result.short_by} fewer than {len(result.added) + result.short_by})"
         )
     if result.spread:
         say("Allocation: " + ", ".join(f"{name} {n}" for name, n in result.spread.items()))

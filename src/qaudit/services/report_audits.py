@@ -140,6 +140,28 @@ def _summary(conn: Connection, period: Period, team: str | None, grades: dict[st
     )
 
 
+def _sampling(conn: Connection, period: Period) -> Table:
+    """Each month's sampling certificate in a sentence: how many of how many eligible cases,
+    drawn when, by whom, with what seed, and how to check it (``qaudit sample --verify``)."""
+    from qaudit.services.sampling import certificate
+    from qaudit.store.lite import AlchemyRows
+
+    rows = AlchemyRows(conn)
+    found = [(part.label, certificate(rows, part.label)) for part in period.months()]
+    return Table(
+        name="sampling",
+        title="How each month's sample was drawn",
+        columns=[Column("month", "Month"), Column("certificate", "Sampling certificate")],
+        rows=[
+            {"month": month, "certificate": cert.sentence(cases=False)}
+            for month, cert in found
+            if cert is not None
+        ],
+        note="A simple random sample of the eligible cases, drawn from a seed; the change log "
+        "keeps each draw's certificate, and `qaudit sample --verify MONTH` draws it again.",
+    )
+
+
 def _grades(grades: dict[str, int]) -> Table:
     total = sum(grades.values())
     return Table(
@@ -432,6 +454,7 @@ def audit_sections(
             _reaudits(conn, period, team),
             _themes(conn, period, team),
             _family_feedback(conn, period, team),
+            _sampling(conn, period),
         ]
     return [Section(name="audits", title="Case audits", tables=tables)]
 

@@ -102,6 +102,28 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "logged_by",
         ),
     ),
+    "sample_draws": (
+        "id",
+        (
+            "id",
+            "sample_id",
+            "kind",
+            "seed",
+            "seed_source",
+            "method",
+            "method_version",
+            "need",
+            "stratify",
+            "strata",
+            "eligible_ids",
+            "eligible_sha256",
+            "previews",
+            "replaced_case_id",
+            "reason",
+            "drawn_at",
+            "drawn_by",
+        ),
+    ),
     "complaint_stages": (
         "id",
         (
@@ -140,7 +162,17 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "sample_items": (
         "id",
-        ("id", "sample_id", "case_id", "position", "auditor_id", "due", "status", "audit_id"),
+        (
+            "id",
+            "sample_id",
+            "case_id",
+            "position",
+            "auditor_id",
+            "due",
+            "status",
+            "audit_id",
+            "draw_id",
+        ),
     ),
 }
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Index,
     MetaData,
+    Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
@@ -143,6 +144,41 @@ class SampleItem(SQLModel, table=True):
     due: date
     status: str = "open"
     audit_id: int | None = Field(default=None, foreign_key="audits.id")
+    # The step of the draw that picked it (None: drawn before qaudit kept its draws, schema 0008).
+    draw_id: int | None = Field(default=None, foreign_key="sample_draws.id")
+
+
+class SampleDraw(SQLModel, table=True):
+    """One step of a month's draw, as its sampling certificate needs it: the first draw, a
+    redraw, a top-up or one replacement. It keeps which cases were eligible (their ids, by
+    stratum), so ``qaudit sample --verify`` can draw again and compare every pick."""
+
+    __tablename__ = "sample_draws"
+    __table_args__ = (
+        CheckConstraint("kind IN ('draw', 'redraw', 'top-up', 'replace')", name="kind"),
+        CheckConstraint("seed_source IN ('generated', 'given', 'sample')", name="seed_source"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sample_id: int = Field(foreign_key="samples.id", index=True)
+    kind: str
+    seed: int = Field(sa_type=BigInteger)
+    seed_source: str  # generated (from the OS's randomness), given (--seed), sample (the month's)
+    method: str  # domain.sampling.DRAW_METHOD, and its version
+    method_version: int
+    need: int  # how many the step asked for
+    stratify: str | None = None
+    # [[stratum, eligible cases, quota], ...] in stratum order ("all" when not stratified)
+    strata: list[Any] = Field(sa_column=Column(JSON, nullable=False))
+    # The eligible cases' ids: base64 of zlib of little-endian int64s, stratum by stratum (in
+    # the order of ``strata``), ascending within each.
+    eligible_ids: str = Field(sa_type=Text)
+    eligible_sha256: str  # SHA-256 of the eligible case refs in ref order, one a line
+    previews: int = 0  # dry runs of this month since the step before (seed shopping shows)
+    replaced_case_id: int | None = Field(default=None, foreign_key="cases.id")
+    reason: str | None = None  # why a case was replaced
+    drawn_at: datetime
+    drawn_by: str
 
 
 class Moderation(SQLModel, table=True):
