@@ -216,3 +216,25 @@ def test_a_sample_drawn_before_the_record_was_kept_cannot_be_verified(office: Cl
     assert code == 1
     assert "before qaudit kept a record of the eligible cases" in err
     assert "cannot be verified" in data["certificate"]["text"]
+
+
+def test_a_replacement_reason_is_erased_with_its_case(office: Cli) -> None:
+    """The reason is free text about the child: the change log keeps only where it is, and
+    erasing the case erases it; the draw still verifies."""
+    drawn = _sample(office, "--size", "4", "--seed", "9")
+    gone = drawn["cases"][1]["case_ref"]
+    why = "moved to Leeds with her aunt"
+    result = office("sample", "--replace", gone, "--month", "2026-12", "--reason", why)
+    assert result.exit_code == 0, result.stderr
+    assert scalar_sql(office.url, "SELECT reason FROM sample_draws WHERE kind = 'replace'") == why
+    logged = scalar_sql(
+        office.url, "SELECT count(*) FROM change_log WHERE CAST(detail AS TEXT) LIKE '%Leeds%'"
+    )
+    assert logged == 0
+    erased = office("db", "erase", gone, "--reason", "SAR-2026-031", "--yes")
+    assert erased.exit_code == 0, erased.stderr
+    assert scalar_sql(office.url, "SELECT reason FROM sample_draws WHERE kind = 'replace'") is None
+    code, data, err = _verify(office)
+    assert code == 0, err
+    assert data["certificate"]["replacements"][0]["reason"] == "reason erased"
+    assert office("db", "verify").exit_code == 0

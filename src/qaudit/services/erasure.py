@@ -70,7 +70,15 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
     from qaudit.services.records import case_with_ref
     from qaudit.services.transaction import write_transaction
     from qaudit.store.changelog import record_change
-    from qaudit.store.models import Audit, Case, Complaint, ComplaintStage, Moderation, Reaudit
+    from qaudit.store.models import (
+        Audit,
+        Case,
+        Complaint,
+        ComplaintStage,
+        Moderation,
+        Reaudit,
+        SampleDraw,
+    )
 
     if not reason.strip():
         raise RuleError("an erasure needs a reason")
@@ -81,6 +89,7 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
     stage = ComplaintStage.__table__  # type: ignore[attr-defined]
     cases = Case.__table__  # type: ignore[attr-defined]
     reaudit = Reaudit.__table__  # type: ignore[attr-defined]
+    draw = SampleDraw.__table__  # type: ignore[attr-defined]
     with write_transaction(store, ctx) as session:
         case = case_with_ref(session, case_ref)
         conn = session.connection()
@@ -116,6 +125,10 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
         touched["reaudits"] = conn.execute(
             update(reaudit).where(reaudit.c.case_id == case.id).values(note=None)
         ).rowcount
+        # Why the case was replaced in a sample (it closed, it moved) is free text about it too.
+        touched["sample_draws"] = conn.execute(
+            update(draw).where(draw.c.replaced_case_id == case.id).values(reason=None)
+        ).rowcount
         sealed = _events_holding(conn, texts)
         # The rows' earlier digests would confirm a guessed erased value: their blocks' keys go,
         # and the erase's own event digests these rows (and those blocks' others) afresh.
@@ -126,6 +139,7 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
             "complaints": complaint_ids,
             "complaint_stages": select(stage.c.id).where(stage.c.complaint_id.in_(complaint_ids)),
             "reaudits": select(reaudit.c.id).where(reaudit.c.case_id == case.id),
+            "sample_draws": select(draw.c.id).where(draw.c.replaced_case_id == case.id),
         }
         keys_deleted = sum(
             forget_digests_of(conn, name, conn.execute(query).scalars())
@@ -196,10 +210,18 @@ def unerase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> U
 
 def _erased_texts(conn: Connection, case_id: int, audit_ids: Any, complaint_ids: Any) -> set[str]:
     """The free text about to be erased, to find it in older events."""
-    from qaudit.store.models import Audit, Complaint, ComplaintStage, Moderation, Reaudit
+    from qaudit.store.models import (
+        Audit,
+        Complaint,
+        ComplaintStage,
+        Moderation,
+        Reaudit,
+        SampleDraw,
+    )
 
     audit = Audit.__table__  # type: ignore[attr-defined]
     reaudit = Reaudit.__table__  # type: ignore[attr-defined]
+    draw = SampleDraw.__table__  # type: ignore[attr-defined]
     moderation = Moderation.__table__  # type: ignore[attr-defined]
     complaint = Complaint.__table__  # type: ignore[attr-defined]
     stage = ComplaintStage.__table__  # type: ignore[attr-defined]
@@ -212,6 +234,7 @@ def _erased_texts(conn: Connection, case_id: int, audit_ids: Any, complaint_ids:
         select(complaint.c.summary).where(complaint.c.case_id == case_id),
         select(stage.c.late_reason).where(stage.c.complaint_id.in_(complaint_ids)),
         select(reaudit.c.note).where(reaudit.c.case_id == case_id),
+        select(draw.c.reason).where(draw.c.replaced_case_id == case_id),
     ]
     for query in queries:
         for row in conn.execute(query):

@@ -695,7 +695,9 @@ def replace_case_in(
             detail={
                 "added": [new_ref],
                 "replaced": [case_ref],
-                "reason": reason,
+                # Free text about the case: the event keeps where it is, so erasing the case
+                # erases it (services.erasure.logged_text).
+                "reason": {"kept_in": "sample_draws", "id": draw_id, "chars": len(reason)},
                 "draw_id": draw_id,
                 "previews": previews,
                 "method": DRAW_METHOD,
@@ -796,7 +798,7 @@ class Certificate:
     def sentence(self, *, cases: bool = True) -> str:
         """One short paragraph: how many of how many, when, by whom, with what seed. Without
         ``cases`` (a report), replacements are counted, not named with their reasons."""
-        on = _day_text(self.drawn_at.date())
+        on = _day_text(_london_day(self.drawn_at))
         if not self.recorded:
             return (
                 f"{self.picks} cases drawn on {on} by {self.drawn_by} with seed {self.seed}, "
@@ -855,6 +857,12 @@ def _day_text(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def _london_day(moment_: datetime) -> date:
+    from qaudit.domain.dates import LONDON
+
+    return moment_.astimezone(LONDON).date()
+
+
 def certificate(tx: Rows, month: str) -> Certificate | None:
     """The month's sampling certificate; None when no sample has been drawn for it."""
     found = tx.all(
@@ -892,8 +900,8 @@ def certificate(tx: Rows, month: str) -> Certificate | None:
         Replacement(
             replaced=by_case.get(step.replaced_case_id or 0, f"case id {step.replaced_case_id}"),
             by=added.get(step.id),
-            reason=step.reason,
-            on=step.drawn_at.date(),
+            reason=step.reason or "reason erased",
+            on=_london_day(step.drawn_at),
             who=step.drawn_by,
         )
         for step in steps
@@ -973,7 +981,7 @@ def verify_sample(tx: Rows, month: str) -> Verification:
 
 def _name(step: Step) -> str:
     what = {"draw": "the draw", "redraw": "the redraw", "top-up": "the top-up"}
-    return f"{what.get(step.kind, 'the replacement')} of {_day_text(step.drawn_at.date())}"
+    return f"{what.get(step.kind, 'the replacement')} of {_day_text(_london_day(step.drawn_at))}"
 
 
 def _step_events(tx: Rows, month: str) -> dict[int, dict[str, Any]]:
