@@ -87,12 +87,15 @@ class _LeanParam(RuntimeParam):
             if kind is bool and isinstance(value, bool):
                 return value
             if kind is int:
-                if self.parameter_info.min is not None or self.parameter_info.max is not None:
-                    raise _Defer  # a bounded number: Typer says what the bounds are
+                number: int | None = None
                 if type(value) is int:
-                    return value
-                if isinstance(value, str) and value.isascii() and value.isdigit():
-                    return int(value)
+                    number = value
+                elif isinstance(value, str) and value.isascii() and value.isdigit():
+                    number = int(value)
+                low, high = self.parameter_info.min, self.parameter_info.max
+                if number is not None and _within(number, low, high):
+                    return number
+                raise _Defer  # out of bounds, or not plainly a number: Typer says why
             elif issubclass(kind, Enum):
                 return coerce_cli_choice(
                     value,
@@ -112,6 +115,10 @@ class _LeanParam(RuntimeParam):
         except Exception:  # Typer's own coercion says what is wrong, in its words
             pass
         raise _Defer
+
+
+def _within(number: int, low: float | None, high: float | None) -> bool:
+    return (low is None or number >= low) and (high is None or number <= high)
 
 
 class _Defer(Exception):

@@ -59,7 +59,7 @@ def draw_rank(seed: int) -> Callable[[str], bytes]:
     the seed. Ordering the eligible cases on it and taking the first n is a simple random
     sample without replacement (every case, and every set of n cases, equally likely), the
     same whatever order the cases come in; a different seed gives an unrelated order."""
-    base = hashlib.blake2b(key=str(seed).encode("ascii"), digest_size=16, person=b"qaudit-draw-v2")
+    base = draw_rank_hasher(seed)
 
     def rank(case_ref: str) -> bytes:
         keyed = base.copy()
@@ -67,6 +67,49 @@ def draw_rank(seed: int) -> Callable[[str], bytes]:
         return keyed.digest()
 
     return rank
+
+
+def first_in_draw(case_refs: Sequence[str], seed: int, size: int) -> list[str]:
+    """The first ``size`` of ``case_refs`` in the draw's order for ``seed``: by
+    ``draw_rank``, then by the ref. The same as sorting on ``(draw_rank(seed)(ref), ref)``, made
+    for a million cases: each case's key is its rank followed by its ref's UTF-8 (the rank is
+    16 bytes, and UTF-8 sorts as the text does), so plain byte comparisons in C order them."""
+    if size < 0:
+        raise ValueError(f"sample size must be 0 or more, not {size}")
+    copy = draw_rank_hasher(seed).copy
+    keys: list[bytes] = []
+    append = keys.append
+    for ref in case_refs:
+        keyed = copy()
+        text = ref.encode("utf-8")
+        keyed.update(text)
+        append(keyed.digest() + text)
+    if size == 0:
+        return []
+    if size * 8 < len(keys):
+        heapq.heapify(keys)
+        pop = heapq.heappop
+        firsts = [pop(keys) for _ in range(size)]
+    else:
+        firsts = sorted(keys)[:size]
+    out: list[str] = []
+    for key in firsts:
+        ref = key[RANK_SIZE:].decode("utf-8")
+        if not out or out[-1] != ref:  # a ref given twice is one case
+            out.append(ref)
+    if len(out) < size and len(out) < len(keys):  # duplicates took places: do it plainly
+        return draw(case_refs, seed, size)
+    return out
+
+
+RANK_SIZE = 16
+
+
+def draw_rank_hasher(seed: int) -> hashlib.blake2b:
+    """BLAKE2b keyed with the seed, before any ref: ``draw_rank``'s, copied for each case."""
+    return hashlib.blake2b(
+        key=str(seed).encode("ascii"), digest_size=RANK_SIZE, person=b"qaudit-draw-v2"
+    )
 
 
 def draw(case_refs: Iterable[str], seed: int, size: int) -> list[str]:

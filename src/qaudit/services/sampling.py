@@ -15,8 +15,8 @@ store runs through sqlite3 alone, and on PostgreSQL through ``Store.writing()``.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
-import heapq
 import itertools
 import json
 import secrets
@@ -34,6 +34,7 @@ from qaudit.domain.sampling import (
     Auditor,
     allocate,
     draw_rank,
+    first_in_draw,
     new_seed,
     quotas,
 )
@@ -121,18 +122,19 @@ def _months_before(day_: date, months: int) -> date:
 
 # --- what is eligible -------------------------------------------------------------------------
 
-# Cases open on the month's first day. The exclusions (audited since the window began, a
-# re-audit pending, waiting in any sample, already in this one) are read as one set of ids and
-# taken out in Python: three correlated subqueries a case cost more than the whole draw.
-_OPEN_SQL = (
-    "SELECT id, case_ref{extra} FROM cases"
-    " WHERE (open_date IS NULL OR open_date <= :first)"
-    " AND (close_date IS NULL OR close_date >= :first)"
-)
+# Every case, then the ids of those not eligible taken out in Python: not open on the month's
+# first day, audited since the window began, a re-audit pending, waiting in any sample, already
+# in this one. (Three correlated subqueries a case cost more than the whole draw.) Unstratified,
+# the cases come in ref order from the unique index on the ref, which the certificate's digest
+# and the draw's order both want.
+_CASES_SQL = "SELECT id, case_ref FROM cases ORDER BY case_ref"
+_STRATA_SQL = "SELECT id, case_ref, {column} FROM cases"
 _EXCLUDED_SQL = (
-    "SELECT case_id FROM audits WHERE audit_date >= :since"
-    " UNION SELECT case_id FROM reaudits WHERE status = 'pending'"
-    " UNION SELECT case_id FROM sample_items WHERE status = 'open' OR sample_id = :sample"
+    "SELECT id FROM cases WHERE NOT ((open_date IS NULL OR open_date <= :first)"
+    " AND (close_date IS NULL OR close_date >= :first))"
+    " UNION ALL SELECT case_id FROM audits WHERE audit_date >= :since"
+    " UNION ALL SELECT case_id FROM reaudits WHERE status = 'pending'"
+    " UNION ALL SELECT case_id FROM sample_items WHERE status = 'open' OR sample_id = :sample"
 )
 
 
@@ -140,42 +142,52 @@ def _stratum(value: Any) -> str:
     return str(value) if value is not None else NO_TEAM
 
 
+def _by_ref(row: tuple[int, str]) -> str:
+    return row[1]
+
+
 def eligible_cases(
     tx: Rows, *, first_day: date, since: date, sample_id: int | None, stratify: str | None
 ) -> dict[str, list[tuple[int, str]]]:
-    """Each stratum's eligible cases as (id, ref), ascending id ("all" when not stratified):
+    """Each stratum's eligible cases as (id, ref), in ref order ("all" when not stratified):
     open on ``first_day``, not audited on or after ``since``, no re-audit pending, not waiting
     in any sample, and not already in this one."""
     params = {"first": first_day, "since": since, "sample": sample_id or 0}
     excluded = {row[0] for row in tx.all(_EXCLUDED_SQL, params)}
     if stratify is None:
-        rows = tx.all(_OPEN_SQL.format(extra=""), params)
-        return {"all": sorted(row for row in rows if row[0] not in excluded)}
+        members = [row for row in tx.all(_CASES_SQL) if row[0] not in excluded]
+        # In ref order as Python orders text (PostgreSQL's collation may differ): quick when
+        # the database has done it already.
+        members.sort(key=_by_ref)
+        return {"all": members}
     out: dict[str, list[tuple[int, str]]] = {}
     if stratify == "team":
         teams = dict(tx.all("SELECT id, name FROM teams"))
-        rows = tx.all(_OPEN_SQL.format(extra=", team_id"), params)
-        for id_, ref, team_id in rows:
+        for id_, ref, team_id in tx.all(_STRATA_SQL.format(column="team_id")):
             if id_ not in excluded:
                 out.setdefault(_stratum(teams.get(team_id)), []).append((id_, ref))
     else:
-        rows = tx.all(_OPEN_SQL.format(extra=", category"), params)
-        for id_, ref, category in rows:
+        for id_, ref, category in tx.all(_STRATA_SQL.format(column="category")):
             if id_ not in excluded:
                 out.setdefault(_stratum(category), []).append((id_, ref))
-    return {name: sorted(members) for name, members in sorted(out.items())}
+    for members in out.values():
+        members.sort(key=_by_ref)
+    return dict(sorted(out.items()))
 
 
 def refs_digest(refs: Iterable[str]) -> str:
     """The certificate's digest of the eligible cases: SHA-256 of their refs in ref order,
     each followed by a newline."""
-    return hashlib.sha256("".join(f"{ref}\n" for ref in sorted(refs)).encode("utf-8")).hexdigest()
+    ordered = sorted(refs)
+    text = "\n".join(ordered) + "\n" if ordered else ""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def pack_eligible(strata: dict[str, list[tuple[int, str]]]) -> str:
-    """The eligible ids, stratum by stratum, as ``sample_draws.eligible_ids`` keeps them: each
-    id as its difference from the one before (little-endian int64), zlib, base64."""
-    ids = [id_ for members in strata.values() for id_, _ in members]
+    """The eligible ids, stratum by stratum (ascending within each), as
+    ``sample_draws.eligible_ids`` keeps them: each id as its difference from the one before
+    (little-endian int64), zlib, base64."""
+    ids = [n for members in strata.values() for n in sorted(id_ for id_, _ in members)]
     deltas = array("q", [b - a for a, b in zip([0, *ids], ids, strict=False)])
     if sys.byteorder == "big":
         deltas.byteswap()
@@ -211,13 +223,20 @@ def pick(
     eligible: dict[str, list[tuple[int, str]]], seed: int, wanted: dict[str, int]
 ) -> list[tuple[int, str]]:
     """The first ``wanted[stratum]`` cases of each stratum in the seed's order (draw_rank, then
-    the ref), all together in that order: a simple random sample within each stratum."""
+    the ref), all together in that order: a simple random sample within each stratum. Each
+    stratum's members are in ref order (``eligible_cases``)."""
     rank = draw_rank(seed)
     chosen: list[tuple[bytes, str, int]] = []
     for name, members in eligible.items():
         quota = wanted.get(name, 0)
-        if quota > 0:
-            chosen.extend(heapq.nsmallest(quota, ((rank(ref), ref, id_) for id_, ref in members)))
+        if quota <= 0:
+            continue
+        refs = [ref for _, ref in members]
+        for ref in first_in_draw(refs, seed, quota):
+            at = bisect.bisect_left(refs, ref)
+            if at == len(refs) or refs[at] != ref:  # not in ref order: look it up plainly
+                at = refs.index(ref)
+            chosen.append((rank(ref), ref, members[at][0]))
     chosen.sort()
     return [(id_, ref) for _, ref, id_ in chosen]
 
