@@ -622,10 +622,16 @@ def bench_sample(opts: Options) -> list[Result]:
         conn.close()
         if stored != SAMPLE_SIZE:
             raise BenchError(f"qaudit sample saved {stored} items, expected {SAMPLE_SIZE}")
+        verify = [qaudit, "--db", str(copy), "sample", "--verify", SAMPLE_MONTH]
+        verified = run_child(verify, env=env)
+        if verified.returncode != 0 or "Verified: all 50 picks" not in verified.stderr:
+            raise BenchError(f"qaudit sample --verify did not verify the saved draw:\n"
+                             f"{verified.stderr[:2000]}")  # fmt: skip
     results.append(
         Result(
             name=f"sample saved, {big.cases:,} cases (a copy)",
-            measured=f"{run.seconds:.2f} s, {stored} items; again: unchanged {again.seconds:.2f} s",
+            measured=f"{run.seconds:.2f} s, {stored} items; again: unchanged {again.seconds:.2f} s;"
+            f" --verify {verified.seconds:.2f} s",
             target="",
             passed=True,
         )
