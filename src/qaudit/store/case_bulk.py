@@ -640,9 +640,6 @@ class CaseDigests:
 
     # -- in the reader process
 
-    def before_send(self, batch: Sequence[RowTuple]) -> bytes | None:
-        return None  # nothing the inserting process needs ahead of a batch
-
     def in_child(self, batch: Sequence[RowTuple]) -> bytes | None:
         plan = self._plan
         if plan is None:
