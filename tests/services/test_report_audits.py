@@ -187,6 +187,7 @@ def _section(store: Store, period: str, team: str | None = None) -> dict[str, Ta
         "reaudits",
         "themes",
         "family_feedback",
+        "sampling",
     ]
     return tables
 
@@ -271,6 +272,11 @@ def test_a_month(built: Store) -> None:
     ]
     assert t["grades"].rows == _grades(1, 3, 2, 1)
     assert t["grades"].rows[1]["pct"] == 42.9
+    # The month's sampling certificate in a sentence (the draw's day is the real one).
+    ((certificate,),) = [list(row.values())[1:] for row in t["sampling"].rows]
+    assert t["sampling"].rows[0]["month"] == "2026-12"
+    assert certificate.startswith("7 of ") and " eligible cases, drawn on " in certificate
+    assert certificate.endswith("; verify with `qaudit sample --verify 2026-12`.")
     assert t["trend"].rows == _trend(
         {"2026-06": (1, 1, 100.0), "2026-10": (1, 1, 100.0), "2026-11": (4, 2, 50.0),
          "2026-12": (7, 4, 57.1)}

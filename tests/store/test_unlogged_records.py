@@ -34,7 +34,7 @@ def _behind_qaudits_back(store: Store, *statements: str) -> None:
     ("statements", "gap"),
     [
         (
-            ["INSERT INTO cases (case_ref, category, team_id, draw_key) VALUES ('X1', 'CP', 1, 7)"],
+            ["INSERT INTO cases (case_ref, category, team_id) VALUES ('X1', 'CP', 1)"],
             "cases 3 → 4",
         ),
         (["DELETE FROM cases WHERE case_ref = 'C2'"], "cases 3 → 2"),
@@ -44,8 +44,7 @@ def _behind_qaudits_back(store: Store, *statements: str) -> None:
             # stands, or replaced under its own id, is found by its digest: test_row_digests.)
             [
                 "DELETE FROM cases WHERE case_ref = 'C2'",
-                "INSERT INTO cases (case_ref, category, team_id, draw_key) "
-                "VALUES ('X1', 'CP', 1, 7)",
+                "INSERT INTO cases (case_ref, category, team_id) VALUES ('X1', 'CP', 1)",
             ],
             "cases 3 → 3 (newest id 3 → 4)",
         ),

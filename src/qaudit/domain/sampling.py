@@ -7,40 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-KEY_BITS = 62
-"""Draw keys lie in ``[0, 2**KEY_BITS)``: they fit a signed 64-bit column."""
-
 SEED_LIMIT = 2**48
 """New seeds lie in ``[1, SEED_LIMIT)``: 15 digits, exact in JSON and in a spreadsheet cell."""
-
-_KEY_MASK = (1 << KEY_BITS) - 1
-_LOW_MASK = (1 << 30) - 1
-# 2**64 / golden ratio, odd: Fibonacci hashing. Multiplying scatters the CRC's bits upward
-# through the carries, which an XOR-linear checksum alone never does.
-_GOLDEN = 0x9E3779B97F4A7C15
-
-
-def draw_key(case_ref: str) -> int:
-    """A fixed key of the case from its ref alone, in ``[0, 2**62)``: what draws before version 2
-    walked (the draw now orders the cases on ``draw_rank``, which the seed keys). The store
-    still fills its indexed column until a migration removes it; changing this function means
-    re-keying every stored case. Cost, measured on the development machine (CPython 3.11, refs
-    of 8-17 chars): about 0.15 µs a call, 0.19 µs a case inside an import loop (blake2b: 0.51).
-
-    High bits: CRC-32 of the UTF-8 bytes times a 64-bit odd constant, modulo 2**62. CRC-32 on
-    its own (``crc32 << 30 | adler32``, 0.14 µs) is linear over GF(2): sequential refs such as
-    C0000001, C0000002… come out evenly spaced rather than at random, so two neighbouring refs
-    never fell in the same sample of 50 in 2,000 draws against 0.25 a sample by chance. After the
-    multiply, neighbours appear together as often as with blake2b. Low 30 bits: Adler-32 mixed
-    in, so refs whose CRCs collide still get different keys; equal keys remain possible, and
-    the draw order breaks them by case ref.
-    """
-    data = case_ref.encode()
-    return ((zlib.crc32(data) * _GOLDEN) & _KEY_MASK) ^ (zlib.adler32(data) & _LOW_MASK)
 
 
 def new_seed(entropy: int) -> int:

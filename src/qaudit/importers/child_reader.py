@@ -4,9 +4,9 @@ On two cores this takes about a second off a million-row import. Rows cross the 
 fields joined by the ASCII unit separator and rows by the record separator, which the parent
 splits far faster than it could unpickle tuples.
 
-A ``ChildExtra`` given to ``read_in_child`` does more work on each batch in the reader, just
-before and after handing the batch over: what it makes crosses the pipe too and is given back
-to it here (store.case_bulk digests the rows being inserted this way).
+A ``ChildExtra`` given to ``read_in_child`` does more work on each batch in the reader, after
+handing the batch over: what it makes crosses the pipe too and is given back to it here
+(store.case_bulk digests the rows being inserted this way).
 """
 
 from __future__ import annotations
@@ -33,18 +33,15 @@ UNIT, RECORD = "\x1f", "\x1e"
 FIELDS = 8
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _WATCH_SECONDS = 0.5
-AHEAD = 6  # messages queued in the reader: two batches with their extras
+AHEAD = 4  # messages queued in the reader: two batches with their extras
 
 
 class ChildExtra(Protocol):
-    """Work done in the reader on each batch just before it is sent (``before_send``: its
-    result reaches ``in_parent`` before the batch is yielded) and after (``in_child``, once
-    the next batch is read: before that batch is yielded), and once at the end
-    (``in_child_done``); what they return (None: nothing) is handed to ``in_parent`` in this
-    process, in the reader's order, before the batches are over. The object is the
-    parent's, as it was when the reader forked (on the first batch asked for)."""
-
-    def before_send(self, batch: Sequence[RowTuple]) -> bytes | None: ...
+    """Work done in the reader on each batch after it is sent (``in_child``, once the next
+    batch is read: before that batch is yielded), and once at the end (``in_child_done``);
+    what they return (None: nothing) is handed to ``in_parent`` in this process, in the
+    reader's order, before the batches are over. The object is the parent's, as it was when
+    the reader forked (on the first batch asked for)."""
 
     def in_child(self, batch: Sequence[RowTuple]) -> bytes | None: ...
 
@@ -177,18 +174,16 @@ def _produce(
 
 
 def _produce_with(batches: Iterable[Sequence[RowTuple]], channel: Any, extra: ChildExtra) -> None:
-    """The batches with what ``extra`` makes of them: in each round the next batch is read, its
-    ``before_send`` made and the previous batch's ``in_child``, all before the round's first
-    send, so that the parent, busy with the previous batch meanwhile, reads them in a row
-    (even when the sender's queue is full)."""
+    """The batches with what ``extra`` makes of them: in each round the next batch is read and
+    the previous batch's ``in_child`` made, both before the round's first send, so that the
+    parent, busy with the previous batch meanwhile, reads them in a row (even when the
+    sender's queue is full)."""
     previous: Sequence[RowTuple] | None = None
     for batch in batches:
-        before = extra.before_send(batch)
         payload = _encode(batch)
         after = extra.in_child(previous) if previous is not None else None
-        for message in (after, before):
-            if message is not None:
-                channel.send_bytes(b"X" + message)
+        if after is not None:
+            channel.send_bytes(b"X" + after)
         channel.send_bytes(payload)
         previous = batch
     if previous is not None and (after := extra.in_child(previous)) is not None:

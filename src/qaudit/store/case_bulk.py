@@ -16,15 +16,12 @@ import hashlib
 import os
 import pickle
 import struct
-from array import array
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Date,
     Integer,
@@ -44,7 +41,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from qaudit.domain.sampling import draw_key
 from qaudit.importers.rows import RowTuple
 from qaudit.store.blocks import BLOCK_ROWS, DIGEST_SIZE, Block, pack_ids
 from qaudit.store.chain import RefList
@@ -63,7 +59,6 @@ from qaudit.store.models import Case, ChangeLog, Staff, Team
 ROWS_PER_STATEMENT = 200
 CASE_FIELDS = (
     "case_ref",
-    "draw_key",
     "category",
     "team_id",
     "worker_id",
@@ -133,7 +128,6 @@ _stage = Table(
     Column("open_date", Date),
     Column("close_date", Date),
     Column("date_of_birth", Date),
-    Column("draw_key", BigInteger, nullable=False),
     prefixes=["TEMPORARY"],
 )
 
@@ -243,17 +237,16 @@ def _statements(
                 team_of[r[3]] = team_id(r[2])  # type: ignore[arg-type, index]
         _ensure_workers(conn, workers, team_of)
     worker_id = workers.ids.get
-    key = draw_key
     statements: list[tuple[Any, ...]] = []
     for start in range(0, len(batch), ROWS_PER_STATEMENT):
         values: list[Any] = []
         add = values.extend
         if with_line:
             for r in batch[start : start + ROWS_PER_STATEMENT]:
-                add((r[0], r[1], key(r[1]), r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
+                add((r[0], r[1], r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
         else:
             for r in batch[start : start + ROWS_PER_STATEMENT]:
-                add((r[1], key(r[1]), r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
+                add((r[1], r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
         statements.append(tuple(values))
     return statements
 
@@ -264,11 +257,9 @@ def _direct_statements(
     teams: _Names,
     workers: _Names,
     next_case: int,
-    draw_keys: array[int] | None,
 ) -> list[tuple[Any, ...]]:
     """As ``_statements`` for the straight path: each row with its id (from ``next_case``) and
-    new teams and workers inserted with theirs (``new_names``); ``draw_keys``: the batch's,
-    as the reader worked them out (None: work them out here)."""
+    new teams and workers inserted with theirs (``new_names``)."""
     next_ids = [teams.next_id, workers.next_id]
     added_teams, added_workers = new_names(batch, teams.ids, workers.ids, next_ids)
     teams.next_id, workers.next_id = next_ids
@@ -288,20 +279,13 @@ def _direct_statements(
         )
         workers.added.extend(n for _, n, _ in added_workers)
     team_id, worker_id = teams.ids.get, workers.ids.get
-    if draw_keys is None:
-        draw_keys = array("q", [draw_key(r[1]) for r in batch])
     statements: list[tuple[Any, ...]] = []
     for start in range(0, len(batch), ROWS_PER_STATEMENT):
         values: list[Any] = []
         add = values.extend
         end = start + ROWS_PER_STATEMENT
-        for n, r, k in zip(
-            range(next_case + start, next_case + min(end, len(batch))),
-            batch[start:end],
-            draw_keys[start:end],
-            strict=True,
-        ):
-            add((n, r[1], k, r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
+        for n, r in enumerate(batch[start:end], next_case + start):
+            add((n, r[1], r[4], team_id(r[2]), worker_id(r[3]), r[5], r[6], r[7]))  # type: ignore[arg-type]
         statements.append(tuple(values))
     return statements
 
@@ -420,10 +404,7 @@ def _insert_direct(
         for index in indexes:
             index.drop(conn)
         for batch in batches:
-            keys = digests.take_draw_keys(batch) if digests is not None else None
-            statements = _direct_statements(
-                conn, batch, teams, workers, first_case + result.rows, keys
-            )
+            statements = _direct_statements(conn, batch, teams, workers, first_case + result.rows)
             _insert_statements(conn, "cases", ("id", *CASE_FIELDS), statements)
             result.added.extend([r[1] for r in batch])
             result.rows += len(batch)
@@ -571,18 +552,16 @@ DIGESTED_COLUMNS = (
     "open_date",
     "close_date",
     "date_of_birth",
-    "draw_key",
 )
 CHECK_EVERY = 997  # rows read back to check the reader's digests: one in this many, and more
 _HEAD = struct.Struct("<qq")  # first id, rows
 _FAILED = b"!"
 _STATE = b"S"
-_KEYS = b"K"
 
 
 # repr() of a row (id, id, case_ref, category, team_id, worker_id, open_date, close_date,
-# date_of_birth, draw_key): ints as %d, the other values as their repr.
-_ROW_FORM = b"(%d, %d, %b, %b, %b, %b, %b, %b, %b, %d)"
+# date_of_birth): the ids as %d, the other values as their repr.
+_ROW_FORM = b"(%d, %d, %b, %b, %b, %b, %b, %b, %b)"
 
 
 @dataclass
@@ -592,8 +571,6 @@ class _Plan:
     workers: dict[str, int]
     next_ids: list[int]
     next_case: int
-    # The draw keys of the batches sent (before_send) and not yet digested (in_child).
-    draw_keys: deque[array[int]] = field(default_factory=deque)
     # The repr of each value as read back, by value as read from the file: categories, teams'
     # and workers' ids (by name), dates.
     categories: dict[str, bytes] = field(default_factory=dict)
@@ -636,14 +613,6 @@ class CaseDigests:
         self._failed = False
         self._blocks: list[Block] = []
         self._state: tuple[dict[str, int], dict[str, int], int] | None = None
-        self._draw_keys: tuple[int, int, array[int]] | None = None
-
-    def take_draw_keys(self, batch: Sequence[RowTuple]) -> array[int] | None:
-        """The draw keys the reader sent just before this batch (None: work them out)."""
-        sent, self._draw_keys = self._draw_keys, None
-        if sent is None or not batch or (sent[0], sent[1]) != (batch[0][0], len(batch)):
-            return None
-        return sent[2]
 
     def arm(self, conn: Connection, teams: _Names, workers: _Names, first_case: int) -> None:
         columns = tuple(c.name for c in covered_tables()["cases"].columns)
@@ -660,32 +629,16 @@ class CaseDigests:
         self._failed = False
         self._blocks = []
         self._state = None
-        self._draw_keys = None
 
     def disarm(self, *, forget: bool = False) -> None:
         """Nothing more is taken (a reader started after this digests nothing); ``forget``:
         nor kept (the straight path was given up)."""
         self._armed = False
         self._plan = None
-        self._draw_keys = None
         if forget:
             self._blocks, self._state = [], None
 
     # -- in the reader process
-
-    def before_send(self, batch: Sequence[RowTuple]) -> bytes | None:
-        """The batch's draw keys, worked out here for the digests, so that the inserting
-        process need not work them out again (``take_draw_keys``)."""
-        plan = self._plan
-        if plan is None or not batch:
-            return None
-        try:
-            keys = array("q", [draw_key(r[1]) for r in batch])
-        except Exception:
-            self._plan = None
-            return _FAILED
-        plan.draw_keys.append(keys)
-        return _KEYS + _HEAD.pack(batch[0][0], len(batch)) + keys.tobytes()
 
     def in_child(self, batch: Sequence[RowTuple]) -> bytes | None:
         plan = self._plan
@@ -711,9 +664,6 @@ class CaseDigests:
         new_names(batch, plan.teams, plan.workers, plan.next_ids)
         first = plan.next_case
         plan.next_case += len(batch)
-        draw_keys = plan.draw_keys.popleft() if plan.draw_keys else None
-        if draw_keys is None or len(draw_keys) != len(batch):
-            draw_keys = array("q", [draw_key(r[1]) for r in batch])
         # Each row's canonical() encoding, repr(tuple(row)) of the row as the driver returns
         # it, put together from the repr of each value: the same bytes for half the cost, as
         # most values recur (their reprs are kept) and the others are ints or the ref.
@@ -733,11 +683,7 @@ class CaseDigests:
             keys.append(key)
             keyed = blake2b(key=key, digest_size=size)  # copied for each row: cheaper
             n = first + start
-            for r, drawn in zip(
-                batch[start : start + BLOCK_ROWS],
-                draw_keys[start : start + BLOCK_ROWS],
-                strict=True,
-            ):
+            for r in batch[start : start + BLOCK_ROWS]:
                 ref = r[1]
                 h = keyed.copy()
                 h.update(
@@ -752,7 +698,6 @@ class CaseDigests:
                         day(r[5]) or plan.date(r[5]),  # type: ignore[arg-type]
                         day(r[6]) or plan.date(r[6]),  # type: ignore[arg-type]
                         day(r[7]) or plan.date(r[7]),  # type: ignore[arg-type]
-                        drawn,
                     )
                 )
                 add(h.digest())
@@ -766,11 +711,6 @@ class CaseDigests:
             return
         if payload == _FAILED:
             self._failed = True
-        elif payload[:1] == _KEYS:
-            line, rows = _HEAD.unpack_from(payload, 1)
-            keys = array("q")
-            keys.frombytes(payload[1 + _HEAD.size :])
-            self._draw_keys = (line, rows, keys) if len(keys) == rows else None
         elif payload[:1] == _STATE:
             self._state = pickle.loads(payload[1:])
         else:

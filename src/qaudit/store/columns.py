@@ -49,7 +49,6 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "open_date",
             "close_date",
             "date_of_birth",
-            "draw_key",
         ),
     ),
     "heads_of_service": ("team_id", ("team_id", "staff_id")),

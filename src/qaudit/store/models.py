@@ -76,10 +76,6 @@ class Case(SQLModel, table=True):
     open_date: date | None = None
     close_date: date | None = None
     date_of_birth: date | None = None
-    # A fixed pseudo-random key from the case ref alone (domain.sampling.draw_key), which draws
-    # before version 2 walked. The draw no longer reads it (it orders the eligible cases on a
-    # hash keyed with the seed: domain.sampling.draw_rank); a migration is to remove it.
-    draw_key: int = Field(sa_type=BigInteger, index=True)
 
 
 GRADES: tuple[str, ...] = ("outstanding", "good", "requires-improvement", "inadequate")

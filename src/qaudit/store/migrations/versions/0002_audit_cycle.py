@@ -7,6 +7,8 @@ Revises: 0001
 
 from __future__ import annotations
 
+import zlib
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -174,9 +176,17 @@ def upgrade() -> None:
         batch_op.create_index("ix_sample_items_status_due", ["status", "due"], unique=False)
 
 
-def _fill_draw_keys() -> None:
-    from qaudit.domain.sampling import draw_key
+def _draw_key(case_ref: str) -> int:
+    """The draw key a case was given from its ref alone (domain.sampling's until schema 0008):
+    ``(crc32(ref) * 0x9E3779B97F4A7C15) mod 2**62``, its low 30 bits XORed with adler32(ref).
+    Frozen here, so this revision fills the column as it always did whatever the code does."""
+    data = case_ref.encode()
+    return ((zlib.crc32(data) * 0x9E3779B97F4A7C15) & ((1 << 62) - 1)) ^ (
+        zlib.adler32(data) & ((1 << 30) - 1)
+    )
 
+
+def _fill_draw_keys() -> None:
     conn = op.get_bind()
     cases = sa.table(
         "cases",
@@ -189,7 +199,7 @@ def _fill_draw_keys() -> None:
         conn.execute(
             cases.update().where(cases.c.id == sa.bindparam("case_id")),
             [
-                {"case_id": id_, "draw_key": draw_key(ref)}
+                {"case_id": id_, "draw_key": _draw_key(ref)}
                 for id_, ref in rows[start : start + 10_000]
             ],
         )

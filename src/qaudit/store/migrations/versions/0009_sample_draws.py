@@ -6,7 +6,7 @@ Samples drawn before this revision are kept exactly as they are: their items hav
 (``draw_id`` NULL), and ``--verify`` says they cannot be checked.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
