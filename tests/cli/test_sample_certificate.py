@@ -129,6 +129,14 @@ def test_replacing_a_case_takes_the_next_in_the_draws_order(office: Cli) -> None
     now = [c["case_ref"] for c in data["cases"]]
     assert gone not in now and expected_next in now and len(now) == 8
     assert f"Replaced {gone} in the 2026-12 sample with {expected_next}" in result.stderr
+    # Its auditor keeps the work, unless the new case is their own team's.
+    team_of = {row[0]: row[1] for row in _cases()[1:]}
+    before_auditor = drawn["cases"][2]["auditor"]
+    after_auditor = next(c["auditor"] for c in data["cases"] if c["case_ref"] == expected_next)
+    if not (before_auditor == "Tess Manager" and team_of[expected_next] == "Team A"):
+        assert after_auditor == before_auditor
+    else:
+        assert after_auditor not in (None, "Tess Manager")
     # The replaced item stays in the record; the certificate lists the replacement.
     assert (
         scalar_sql(

@@ -21,6 +21,7 @@ from qaudit.domain.sampling import (
     allocate,
     draw,
     draw_rank,
+    draw_rank_hasher,
     may_audit,
     new_seed,
     quotas,
@@ -140,23 +141,34 @@ def test_the_draw_is_a_simple_random_sample_stratified_or_not() -> None:
     bounds = {"A": (0, 500), "B": (500, 800), "C": (800, 1000)}
     counts, stratified = [0] * cases, [0] * cases
     pairs = array("H", bytes(2 * cases * cases))
+    # Each case's key: its rank for the seed (draw_rank's BLAKE2b, 16 bytes), then its index
+    # (the refs are distinct, so the index orders ties as the ref would: never needed).
+    encoded = [(ref.encode("utf-8"), i.to_bytes(2, "big")) for i, ref in enumerate(refs)]
     for seed in range(1, SEEDS + 1):
-        rank = draw_rank(seed)
-        ranked = [(rank(ref), i) for i, ref in enumerate(refs)]
-        picked = sorted(i for _, i in heapq.nsmallest(size, ranked))
+        copy = draw_rank_hasher(seed).copy
+        keys = []
+        for text, index in encoded:
+            keyed = copy()
+            keyed.update(text)
+            keys.append(keyed.digest() + index)
+        picked = sorted(int.from_bytes(key[16:], "big") for key in heapq.nsmallest(size, keys))
         for a_at, a in enumerate(picked):
             counts[a] += 1
             row = a * cases
             for b in picked[a_at + 1 :]:
                 pairs[row + b] += 1
         for name, (first, last) in bounds.items():
-            chosen = [refs[i] for _, i in heapq.nsmallest(wanted[name], ranked[first:last])]
-            for _, i in heapq.nsmallest(wanted[name], ranked[first:last]):
+            chosen = [
+                int.from_bytes(key[16:], "big")
+                for key in heapq.nsmallest(wanted[name], keys[first:last])
+            ]
+            for i in chosen:
                 stratified[i] += 1
-            if seed <= 20:  # the ranks give what the domain's draw gives, per stratum too
-                assert chosen == draw(strata[name], seed, wanted[name])
+            if seed <= 20:  # the keys give what the domain's draw gives, per stratum too
+                assert [refs[i] for i in chosen] == draw(strata[name], seed, wanted[name])
         if seed <= 20:
             assert [refs[i] for i in picked] == sorted(draw(refs, seed, size))
+            assert keys[0][:16] == draw_rank(seed)(refs[0])
     _check_uniform(counts, SEEDS, size / cases)
     p_pair = size * (size - 1) / (cases * (cases - 1))
     every_pair = cases * (cases - 1) // 2

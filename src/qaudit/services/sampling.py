@@ -35,6 +35,7 @@ from qaudit.domain.sampling import (
     allocate,
     draw_rank,
     first_in_draw,
+    may_audit,
     new_seed,
     quotas,
 )
@@ -693,7 +694,7 @@ def replace_case_in(
     team = details[new_id][0]
     # The replaced case's auditor keeps the work when they may take the new case.
     if target.auditor is not None and any(
-        a.name == target.auditor and (a.team is None or a.team != team) for a in auditors
+        a.name == target.auditor and may_audit(a, team) for a in auditors
     ):
         allocation: dict[str, str | None] = {new_ref: target.auditor}
     else:
