@@ -334,11 +334,11 @@ def _spread(lines: Iterable[SampleLine]) -> dict[str, int]:
 
 def _previews_since(tx: Rows, month: str) -> int:
     """Dry runs of ``month`` logged since its last recorded step (or ever, before the first)."""
+    steps = ", ".join(f"'{action}'" for action in STEP_ACTIONS.values())
     rows = tx.all(
         "SELECT count(*) FROM change_log WHERE entity = 'sample' AND entity_ref = :month"
         " AND action = :preview AND id > coalesce((SELECT max(id) FROM change_log"
-        " WHERE entity = 'sample' AND entity_ref = :month AND action IN"
-        " ('sample.draw', 'sample.redrawn', 'sample.topped_up', 'sample.replaced')), 0)",
+        f" WHERE entity = 'sample' AND entity_ref = :month AND action IN ({steps})), 0)",
         {"month": month, "preview": PREVIEW_ACTION},
     )
     return int(rows[0][0])
