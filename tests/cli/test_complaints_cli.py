@@ -364,3 +364,118 @@ def test_quarterly_figures_match_a_hand_count(desk: Cli) -> None:
     ]
     bad = desk("complaints", "stats", "--period", "2027-Q1")
     assert bad.exit_code == 2
+
+
+@pytest.fixture
+def quarter_q4(desk: Cli) -> Cli:
+    """Four complaints in 2026/27 Q4 (January to March 2027; no bank holiday before Good
+    Friday, 26 March), worked by hand (working days counted from the day after receipt):
+
+    | ref | received      | due (10 wd)   | final letter  | days | in time |
+    | P   | Mon 01-11 Jan | Mon 01-25     | Wed 01-20 Jan | 7    | yes     |
+    | Q   | Mon 02-01 Feb | Mon 02-15     | Mon 03-01 Mar | 20   | no      |
+    | S   | Wed 02-10 Feb | Wed 02-24     | Wed 02-24 Feb | 10   | yes     |
+    | R   | Mon 03-08 Mar | Mon 03-22     | none          |      |         |
+    """
+    for received, letter in (
+        ("2027-01-11", "2027-01-20"),
+        ("2027-02-01", "2027-03-01"),
+        ("2027-02-10", "2027-02-24"),
+        ("2027-03-08", None),
+    ):
+        ref = _log(desk, received, "--case", "A1")["ref"]
+        if letter:
+            assert desk("complaints", "letter", ref, "--date", letter, today=letter).exit_code == 0
+    return desk
+
+
+def _report_rows(cli: Cli, period: str, today: str = "2027-07-15") -> list[tuple[Any, ...]]:
+    """The complaints report's first table: (period, received, answered, in time, %, median
+    working days, open at end) a row."""
+    result = cli("report", "complaints", "--period", period, "--format", "json", today=today)
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert isinstance(data, dict)
+    table = data["sections"][0]["tables"][0]
+    assert table["name"] == "complaints"
+    keys = ("period", "received", "answered", "answered_in_time", "in_time_pct")
+    return [
+        (*(r[k] for k in keys), r["median_working_days"], r["open_at_end"]) for r in table["rows"]
+    ]
+
+
+# By hand, from the table in quarter_q4:
+#   February: received Q, S; answered S (24 Feb; Q's letter is March's); in time S; 10 days;
+#             open on 28 February: Q.
+#   January: received and answered P, in time, 7 days; nothing open on 31 January.
+#   March: received R; answered Q, late, 20 days; open on 31 March: R.
+#   The quarter: received 4; answered P, S, Q (2 in time, 66.7%); median of 7, 10, 20 = 10;
+#             open on 31 March: R.
+#   15 February to 15 March: received R; answered S and Q (1 in time, 50%); median of 10 and
+#             20 = 15; open on 15 March: R.
+# Before the fix a month's report carried a row "2026/27-Q4" that counted neither the quarter
+# nor the month: February's read (2026/27-Q4, 2, 2, 1, 50.0): received up to 28 February (P,
+# answered in January, left out), answered including Q's March letter.
+FEBRUARY = ("2027-02", 2, 1, 1, 100.0, 10.0, 1)
+Q4 = ("2026/27-Q4", 4, 3, 2, 66.7, 10.0, 1)
+
+
+@pytest.mark.parametrize(
+    ("period", "today", "rows"),
+    [
+        ("2027-02", "2027-07-15", [FEBRUARY]),
+        ("last-month", "2027-03-10", [FEBRUARY]),
+        ("2027-01", "2027-07-15", [("2027-01", 1, 1, 1, 100.0, 7.0, 0)]),
+        ("2027-03", "2027-07-15", [("2027-03", 1, 1, 0, 0.0, 20.0, 1)]),
+        ("2026/27-Q4", "2027-07-15", [Q4]),
+        ("last-quarter", "2027-04-20", [Q4]),
+        (
+            "2027-02-15..2027-03-15",
+            "2027-07-15",
+            [("2027-02-15..2027-03-15", 1, 2, 1, 50.0, 15.0, 1)],
+        ),
+        (
+            "2026/27",
+            "2027-07-15",
+            [
+                ("2026/27-Q1", 0, 0, 0, None, None, 0),
+                ("2026/27-Q2", 0, 0, 0, None, None, 0),
+                ("2026/27-Q3", 0, 0, 0, None, None, 0),
+                Q4,
+                ("Total", *Q4[1:]),
+            ],
+        ),
+    ],
+)
+def test_each_report_row_counts_the_period_it_is_labelled_with(
+    quarter_q4: Cli, period: str, today: str, rows: list[tuple[Any, ...]]
+) -> None:
+    assert _report_rows(quarter_q4, period, today) == rows
+
+
+def test_a_breakdown_row_counts_the_period_it_is_labelled_with(quarter_q4: Cli) -> None:
+    """complaints stats --by: a month has no quarter of its own to show, and the clipped ends
+    of a range are labelled with their dates, not with the whole month's label."""
+
+    def figures(period: str, by: str) -> list[tuple[Any, ...]]:
+        args = ["complaints", "stats", "--period", period, "--by", by, "--format", "json"]
+        result = quarter_q4(*args, today="2027-07-15")
+        assert result.exit_code == 0, result.stderr
+        found = result.json()["figures"]  # type: ignore[index]
+        return [(f["period"], f["received"], f["answered"], f["answered_in_time"]) for f in found]
+
+    assert figures("2027-02", "quarter") == [("2027-02", 2, 1, 1)]
+    assert figures("2027-02", "month") == [("2027-02", 2, 1, 1)]
+    # 15-28 February: received none, answered S; 1-15 March: received R, answered Q (late).
+    assert figures("2027-02-15..2027-03-15", "month") == [
+        ("2027-02-15..2027-02-28", 0, 1, 1),
+        ("2027-03-01..2027-03-15", 1, 1, 0),
+        ("2027-02-15..2027-03-15", 1, 2, 1),
+    ]
+    assert figures("2027-02-15..2027-03-15", "quarter") == [("2027-02-15..2027-03-15", 1, 2, 1)]
+    assert figures("2026/27-Q4", "month") == [
+        ("2027-01", 1, 1, 1),
+        ("2027-02", 2, 1, 1),
+        ("2027-03", 1, 1, 0),
+        ("2026/27-Q4", 4, 3, 2),
+    ]

@@ -299,6 +299,7 @@ def test_a_month(built: Store) -> None:
             "moderated": 2,
             "moderated_in_time": 1,
             "in_time_pct": 50.0,
+            "recorded_after_due": 1,  # D3: conversation and record 2026-12-16, due 12-14
             "agreed": 1,
             "regraded": 1,
         }
@@ -351,6 +352,7 @@ def test_a_quarter(built: Store) -> None:
             "moderated": 3,
             "moderated_in_time": 2,
             "in_time_pct": 66.7,
+            "recorded_after_due": 1,  # D3
             "agreed": 2,
             "regraded": 1,
         }
@@ -399,6 +401,7 @@ def test_a_team(built: Store) -> None:
             "moderated": 2,
             "moderated_in_time": 2,
             "in_time_pct": 100.0,
+            "recorded_after_due": 0,
             "agreed": 1,
             "regraded": 1,
         }
@@ -461,3 +464,61 @@ def test_balance_keeps_an_empty_list_beside_the_other(built: Store) -> None:
     only = _balance(built, "2026-11", team="Team B")  # N2: a development, no strength
     assert only.lists == {"What is working well": [], "Areas for development": ["D-N2"]}
     assert [r["audits"] for r in only.tables[0].rows] == [0, 0, 1]
+
+
+@pytest.fixture
+def january(cli: Cli, store: Store, tmp_path: Path) -> Store:
+    """Four Inadequate audits in January 2027, moderated at different times (1 January is a
+    bank holiday, the rest of the month working days from Monday to Friday):
+
+    | audit | dated       | due (5 wd) | conversation | recorded (both)  | in time | recorded late |
+    | N1    | Mon 01-04   | Mon 01-11  | Fri 01-08    | Thu 01-14        | yes     | yes           |
+    | N2    | Tue 01-05   | Tue 01-12  | Wed 01-13    | Wed 01-13        | no      | yes           |
+    | N3    | Wed 01-06   | Wed 01-13  | none         | agreed 01-07     | (not moderated)  |
+    | N4    | Thu 01-07   | Thu 01-14  | Mon 01-11    | Mon 01-11        | yes     | no            |
+    """
+    _ok(cli, "staff", "import", str(write_csv(tmp_path / "staff.csv", STAFF)), today="2026-12-01")
+    _ok(cli, "cases", "import", str(write_csv(tmp_path / "cases.csv", CASES)), today="2026-12-01")
+    n1 = _grade(cli, "N1", "inadequate", "2027-01-04", "--adhoc")
+    n2 = _grade(cli, "N2", "inadequate", "2027-01-05", "--adhoc")
+    n3 = _grade(cli, "N3", "inadequate", "2027-01-06", "--adhoc")
+    n4 = _grade(cli, "N4", "inadequate", "2027-01-07", "--adhoc")
+    _ok(
+        cli, "moderate", str(n1), "--moderator", "Hal Head", "--agree",
+        "--conversation-date", "2027-01-08", today="2027-01-14",
+    )  # fmt: skip
+    _ok(cli, "moderate", str(n2), "--moderator", "Hal Head", "--agree", today="2027-01-06")
+    _ok(
+        cli, "moderate", str(n2), "--moderator", "Hal Head",
+        "--conversation-date", "2027-01-13", today="2027-01-13",
+    )  # fmt: skip
+    _ok(cli, "moderate", str(n3), "--moderator", "Hana Head", "--agree", today="2027-01-07")
+    _ok(
+        cli, "moderate", str(n4), "--moderator", "Hal Head", "--regrade", "requires-improvement",
+        "--conversation-date", "2027-01-11", today="2027-01-11",
+    )  # fmt: skip
+    return store
+
+
+def test_moderation_in_time_is_the_conversation_by_the_due_date(january: Store) -> None:
+    # By hand, from the table in the fixture: Inadequate N1-N4 (4); moderated, outcome and
+    # conversation both recorded: N1, N2, N4 (3); in time, the conversation by the due date:
+    # N1 and N4 (2 of 3, 66.7%); recorded after the due date: N1 and N2 (2). Outcomes, with a
+    # conversation or not: agreed N1, N2, N3 (3); regraded N4. Judged by the day the record was
+    # completed (the old rule) N1 was late: 1 in time, 33.3%.
+    t = _section(january, "2027-01")
+    assert t["moderation"].rows == [
+        {
+            "inadequate": 4,
+            "moderated": 3,
+            "moderated_in_time": 2,
+            "in_time_pct": 66.7,
+            "recorded_after_due": 2,
+            "agreed": 3,
+            "regraded": 1,
+        }
+    ]
+    assert "reflective conversation" in (t["moderation"].note or "")
+    # Team A's N1 and N4 (Team B's N2 and Team C's N3 left out): both in time, N1 recorded late.
+    team = _section(january, "2027-01", team="Team A")["moderation"].rows[0]
+    assert (team["moderated"], team["moderated_in_time"], team["recorded_after_due"]) == (2, 2, 1)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from qaudit.domain.complaints import working_days_taken
-from qaudit.domain.periods import Period
+from qaudit.domain.periods import Period, financial_quarter_of, month_of
 from qaudit.domain.workdays import WorkingCalendar
 from qaudit.services.context import Context
 from qaudit.services.worklists import calendar
@@ -169,8 +169,26 @@ def complaint_stats(
     *, store: Store, ctx: Context, period: Period, by: str | None = None
 ) -> list[ComplaintStats]:
     """The period's figures, after those of each of its months or quarters when ``by`` is
-    "month" or "quarter"."""
+    "month" or "quarter" and the period holds more than one.
+
+    A row counts exactly the days its label names: a month's own quarter is not a part of it
+    (the rows read only the month), and the clipped ends of a range are labelled with their
+    dates.
+    """
     cal = calendar(ctx)
     rows = _rows(store, period.start, period.end)
     parts = period.months() if by == "month" else period.quarters() if by == "quarter" else []
+    parts = [_within(part, period, by) for part in parts]
+    if len(parts) == 1:  # the period itself, or a part of a month or quarter
+        parts = []
     return [*(_figures(rows, part, cal) for part in parts), _figures(rows, period, cal)]
+
+
+def _within(part: Period, period: Period, by: str | None) -> Period:
+    """``part`` cut to ``period``, labelled with its dates unless it is a whole month or
+    quarter."""
+    start, end = max(part.start, period.start), min(part.end, period.end)
+    whole = month_of(start) if by == "month" else financial_quarter_of(start)
+    if (start, end) == (whole.start, whole.end):
+        return whole
+    return Period(start, end, f"{start.isoformat()}..{end.isoformat()}", "range")

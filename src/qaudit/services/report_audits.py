@@ -292,14 +292,17 @@ def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
         select(
             func.count(),
             func.count(_mod.c.completed_on),
-            counted(_mod.c.completed_on <= _mod.c.due),
+            # In time: the reflective conversation held by the due date (domain.md), on a
+            # moderation now complete; completed_on is only the day the record was finished.
+            counted(_mod.c.completed_on.is_not(None) & (_mod.c.conversation_date <= _mod.c.due)),
+            counted(_mod.c.completed_on > _mod.c.due),
             counted(_mod.c.outcome == "agreed"),
             counted(_mod.c.outcome == "regraded"),
         )
         .select_from(_audits_joined())
         .where(_dated(period.start, period.end), _audit.c.grade == Grade.INADEQUATE.slug)
     )
-    inadequate, moderated, in_time, agreed, regraded = (
+    inadequate, moderated, in_time, recorded_late, agreed, regraded = (
         int(v) for v in conn.execute(_scoped(query, team)).one()
     )
     return Table(
@@ -310,6 +313,7 @@ def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
             _count("moderated", "Moderated"),
             _count("moderated_in_time", "Moderated in time"),
             _pct_col("in_time_pct", "In time %"),
+            _count("recorded_after_due", "Recorded after due"),
             _count("agreed", "Agreed"),
             _count("regraded", "Regraded"),
         ],
@@ -319,13 +323,17 @@ def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
                 "moderated": moderated,
                 "moderated_in_time": in_time,
                 "in_time_pct": _pct(in_time, moderated),
+                "recorded_after_due": recorded_late,
                 "agreed": agreed,
                 "regraded": regraded,
             }
         ],
         note="Audits dated in the period that the auditor graded Inadequate; moderated means "
-        "the outcome and the reflective conversation are both recorded, in time by the due date "
-        "(5 working days); in time % is of those moderated.",
+        "the outcome and the reflective conversation are both recorded; in time means the "
+        "reflective conversation took place by the due date (5 working days after the audit), "
+        "however late it was recorded; in time % is of those moderated; recorded after due: "
+        "moderations whose record was completed after the due date; agreed and regraded count "
+        "the outcomes recorded, with or without the conversation.",
     )
 
 

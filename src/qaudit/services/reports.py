@@ -19,17 +19,22 @@ TITLES = {
 
 
 def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section:
-    """The complaint figures by financial-year quarter, with the theme table."""
+    """The complaint figures, a year's by financial-year quarter, with the theme table.
+
+    Each row counts the period it is labelled with: a month's or a range's one row is that
+    month or range, not the quarter it falls in."""
     from qaudit.services.complaint_stats import complaint_stats
 
-    figures = complaint_stats(store=store, ctx=ctx, period=period, by="quarter")
+    by = "quarter" if period.kind == "year" else None
+    figures = complaint_stats(store=store, ctx=ctx, period=period, by=by)
     total = figures[-1]
+    split = len(figures) > 1
     rows = []
     for f in figures:
         row = f.as_dict()
         rows.append(
             {
-                "period": "Total" if f is total else f.period,
+                "period": "Total" if split and f is total else f.period,
                 "received": f.received,
                 "answered": f.answered,
                 "answered_in_time": f.answered_in_time,
@@ -43,9 +48,10 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
         )
     by_quarter = Table(
         name="complaints",
-        title="Complaints by quarter (answered = final response letter sent)",
+        title=f"Complaints{' by quarter' if split else ''} "
+        "(answered = final response letter sent in the period)",
         columns=[
-            Column("period", "Quarter"),
+            Column("period", "Quarter" if split else "Period"),
             Column("received", "Received", "count"),
             Column("answered", "Answered", "count"),
             Column("answered_in_time", "In time", "count"),
@@ -60,8 +66,11 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
     )
     in_time = Table(
         name="complaints_in_time",
-        title="Complaints answered in time, by quarter",
-        columns=[Column("period", "Quarter"), Column("in_time_pct", "Answered in time %", "pct")],
+        title="Complaints answered in time" + (", by quarter" if split else ""),
+        columns=[
+            Column("period", "Quarter" if split else "Period"),
+            Column("in_time_pct", "Answered in time %", "pct"),
+        ],
         rows=[{"period": f.period, "in_time_pct": f.in_time_pct} for f in figures[:-1]]
         or [{"period": total.period, "in_time_pct": total.in_time_pct}],
         chart="bar",
