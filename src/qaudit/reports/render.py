@@ -112,7 +112,7 @@ def cell_text(row: Mapping[str, Any], column: Column, shown: str | None = None) 
     return text
 
 
-def _table_notes(table: Table) -> list[str]:
+def table_notes(table: Table) -> list[str]:
     """The table's note, and the small-number one when a cell is marked."""
     notes = [table.note] if table.note else []
     if any(is_small(row, column) for row in table.rows for column in table.columns):
@@ -162,7 +162,7 @@ def _md_table(table: Table) -> list[str]:
         lines.append("| " + " | ".join(shown) + " |")
     if not table.rows:
         lines.append("| " + " | ".join("" for _ in table.columns) + " |")
-    for note in _table_notes(table):
+    for note in table_notes(table):
         lines += ["", f"_{_md_line(note)}_"]
     lines.append("")
     return lines
@@ -677,7 +677,7 @@ def _html_table(table: Table) -> dict[str, Any]:
         chart = _line_chart(table)
     return {
         "title": table.title,
-        "notes": _table_notes(table),
+        "notes": table_notes(table),
         "columns": [{"title": c.title, "numeric": c.kind in NUMERIC_KINDS} for c in table.columns],
         "rows": [[cell_text(row, c) for c in table.columns] for row in table.rows],
         "chart": chart,
@@ -878,9 +878,13 @@ def expand_out_path(template: str, period_file_label: str) -> Path:
 
 
 __all__ = [
+    "cell_text",
     "expand_out_path",
+    "interval",
+    "is_small",
     "neutralise",
     "report_dict",
+    "table_notes",
     "to_csv",
     "to_html",
     "to_json",
