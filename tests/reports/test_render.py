@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import xml.etree.ElementTree as ET
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from qaudit.files import PathError, write_atomically
 from qaudit.reports.model import Column, Report, Section, Table
 from qaudit.reports.publish import publish
 from qaudit.reports.render import (
+    SMALL_NOTE,
+    _axis,
     expand_out_path,
     to_csv,
     to_html,
@@ -336,6 +339,194 @@ def test_html_bar_chart_skips_suppressed_bars() -> None:
     # 12 and 0 are drawn (0 with no width, so no rect); "c" has no bar but shows "c"
     assert bar_svg.count("<rect") == 1
     assert ">c</text>" in bar_svg
+
+
+LONG_LABEL = (
+    "Requires improvement to be good, with a plan agreed at the review and a date set "
+    "for the next visit to the child"
+)
+
+
+def _ci_report() -> Report:
+    """Rows carrying 95% intervals (pct_ci95) and a small-number flag (pct_small)."""
+    columns = [
+        Column("team", "Team"),
+        Column("n", "Audits", "count"),
+        Column("pct", "Good or better", "pct"),
+    ]
+    bars = Table(
+        name="teams",
+        title="Good or better by team",
+        columns=columns,
+        rows=[
+            {"team": LONG_LABEL, "n": 40, "pct": 60.0, "pct_ci95": [46.2, 72.4]},
+            {"team": "B", "n": 6, "pct": 50.0, "pct_ci95": [18.8, 81.2], "pct_small": True},
+            {"team": "C", "n": 21, "pct": 71.4},
+        ],
+        chart="bar",
+        chart_value="pct",
+    )
+    trend = Table(
+        name="trend",
+        title="Good or better by month",
+        columns=[Column("month", "Month"), *columns[1:]],
+        rows=[
+            {"month": "2026-10", "n": 30, "pct": 60.0, "pct_ci95": [46.2, 72.4]},
+            {"month": "2026-11", "n": 20, "pct": 55.0, "pct_ci95": [34.2, 74.2]},
+        ],
+        chart="line",
+        chart_value="pct",
+    )
+    report = _report()
+    report.sections = [Section("audits", "Case audits", [bars, trend])]
+    return report
+
+
+def _svgs(page: str) -> list[str]:
+    return re.findall(r"<svg.*?</svg>", page, flags=re.S)
+
+
+def _texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return ["".join(t.itertext()) for t in root.iter() if t.tag == "text"]
+
+
+def test_axis_pct_is_0_to_100_and_counts_nice_from_0() -> None:
+    assert _axis(0.0, 71.4, "pct") == [0, 25, 50, 75, 100]
+    assert _axis(0.0, 12, "count") == [0, 5, 10, 15]
+    assert _axis(0.0, 2, "count") == [0, 1, 2, 3]
+    assert _axis(0.0, 40, "count") == [0, 10, 20, 30, 40]
+    assert _axis(-3, 2.5, "number") == [-4, -2, 0, 2, 4]
+    for high in (1, 3, 7, 13, 99, 101, 250, 1234):
+        ticks = _axis(0.0, high, "count")
+        assert ticks[0] == 0 and ticks[-1] >= high and 4 <= len(ticks) <= 5
+        assert all(t == int(t) for t in ticks)
+
+
+def test_html_pct_chart_axes_run_0_to_100() -> None:
+    bar, line = _svgs(to_html(_ci_report()))
+    for svg in (bar, line):
+        texts = _texts(svg)
+        for label in ("0%", "25%", "50%", "75%", "100%"):
+            assert label in texts
+    # the count chart of the other report: 0, 5, 10, 15
+    grades = _texts(_svgs(to_html(_report()))[0])
+    assert {"0", "5", "10", "15"} <= set(grades)
+
+
+def test_svg_is_well_formed() -> None:
+    for report in (_report(), _ci_report(), publish(_ci_report())):
+        for svg in _svgs(to_html(report)):
+            ET.fromstring(svg)
+
+
+def test_whiskers_drawn_only_for_intervals() -> None:
+    bar, line = _svgs(to_html(_ci_report()))
+    assert bar.count('class="whisker"') == 2  # not on "C", which has no interval
+    assert line.count('class="whisker"') == 2
+    for svg in _svgs(to_html(_report())):
+        assert "whisker" not in svg
+    # a published report drops the interval keys with the rest (publish keeps columns only)
+    assert "whisker" not in "".join(_svgs(to_html(publish(_ci_report()))))
+
+
+def test_long_labels_wrap_and_are_never_cut() -> None:
+    bar = _svgs(to_html(_ci_report()))[0]
+    assert "…" not in bar
+    tspans = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", bar)
+    wrapped = [t for t in tspans if t and t in LONG_LABEL]
+    assert 2 <= len(wrapped) <= 3
+    assert " ".join(wrapped) == LONG_LABEL
+
+
+def test_interval_in_html_and_markdown_cells() -> None:
+    report = _ci_report()
+    page = to_html(report)
+    assert '<td class="num">60.0% (46.2–72.4)</td>' in page
+    assert '<td class="num">50.0% (18.8–81.2) †</td>' in page
+    assert '<td class="num">71.4%</td>' in page  # no interval: as before
+    assert f'<p class="note">{SMALL_NOTE}</p>' in page
+    text = to_markdown(report)
+    assert "| 40 | 60.0% (46.2–72.4) |" in text
+    assert "| 6 | 50.0% (18.8–81.2) † |" in text
+    assert "| C | 21 | 71.4% |" in text
+    assert f"_{SMALL_NOTE}_" in text
+    assert "ci95" not in page and "ci95" not in text and "_small" not in text
+
+
+def test_no_small_note_without_small_rows() -> None:
+    assert "†" not in to_html(_report()) and "†" not in to_markdown(_report())
+
+
+def test_interval_in_csv_as_two_more_columns() -> None:
+    rows = [r for r in _csv_rows(_ci_report()) if r["table"] == "teams"]
+    first = [(r["column"], r["value"]) for r in rows if r["row"] == "1"]
+    assert first == [
+        ("team", LONG_LABEL),
+        ("n", "40"),
+        ("pct", "60.0"),
+        ("pct_low", "46.2"),
+        ("pct_high", "72.4"),
+    ]
+    third = [r["column"] for r in rows if r["row"] == "3"]
+    assert third == ["team", "n", "pct"]
+    assert not [r for r in _csv_rows(_ci_report()) if "ci95" in r["column"]]
+
+
+def test_interval_in_xlsx_as_two_more_columns() -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(to_xlsx(_ci_report())))
+    ws = wb["Case audits"]
+    title_row, _ = _find(ws, "Good or better by team")
+    header = [ws.cell(title_row + 1, c).value for c in range(1, 7)]
+    assert header == [
+        "Team",
+        "Audits",
+        "Good or better",
+        "Good or better low",
+        "Good or better high",
+        None,
+    ]
+    values = [[ws.cell(title_row + r, c).value for c in range(2, 6)] for r in (2, 3, 4)]
+    assert values == [[40, 60.0, 46.2, 72.4], [6, 50.0, 18.8, 81.2], [21, 71.4, None, None]]
+    assert ws.cell(title_row + 2, 4).number_format == "0.0"
+    # a table without intervals keeps its columns
+    grades = openpyxl.load_workbook(io.BytesIO(to_xlsx(_report())))["Case audits"]
+    row, _ = _find(grades, "Audits by grade")
+    assert grades.cell(row + 1, 7).value is None
+
+
+def test_json_keeps_intervals_as_they_are() -> None:
+    doc = json.loads(to_json(_ci_report()))
+    rows = doc["sections"][0]["tables"][0]["rows"]
+    assert rows[0] == {"team": LONG_LABEL, "n": 40, "pct": 60.0, "pct_ci95": [46.2, 72.4]}
+    assert rows[1]["pct_small"] is True and rows[1]["pct_ci95"] == [18.8, 81.2]
+    assert rows[2] == {"team": "C", "n": 21, "pct": 71.4}
+    assert [c["key"] for c in doc["sections"][0]["tables"][0]["columns"]] == ["team", "n", "pct"]
+    # without the keys, rows are the columns alone, as before
+    plain = json.loads(to_json(_report()))
+    for table in plain["sections"][0]["tables"]:
+        keys = [c["key"] for c in table["columns"]]
+        assert all(list(row) == keys for row in table["rows"])
+
+
+def test_terminal_cells_show_intervals() -> None:
+    from qaudit.cli.report import _cell
+
+    table = _ci_report().sections[0].tables[0]
+    pct = table.columns[2]
+    assert [_cell(row, pct) for row in table.rows] == [
+        "60.0% (46.2–72.4)",
+        "50.0% (18.8–81.2) †",
+        "71.4",  # as before
+    ]
+
+
+def test_interval_ignored_when_the_figure_is_suppressed() -> None:
+    report = _ci_report()
+    report.sections[0].tables[0].rows[0]["pct"] = "c"
+    page = to_html(report)
+    assert '<td class="num">c</td>' in page
+    assert page.count('class="whisker"') == 3
 
 
 # --- files ---------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,7 +15,7 @@ from qaudit.display import visible
 from qaudit.errors import RuleError
 
 if TYPE_CHECKING:
-    from qaudit.reports.model import Report
+    from qaudit.reports.model import Column, Report
 
 app = typer.Typer()
 
@@ -35,9 +36,21 @@ class ReportFormat(StrEnum):
     html = "html"
 
 
+def _cell(row: Mapping[str, Any], column: Column) -> str:
+    """A cell as written, with its interval and small-number mark when the row has them."""
+    from qaudit.reports.render import cell_text, interval, is_small
+
+    value = row.get(column.key)
+    if interval(row, column) is None and not is_small(row, column):
+        return "" if value is None else str(value)
+    return cell_text(row, column)
+
+
 def _print_table(report: Report) -> None:
     from rich.table import Table as RichTable
     from rich.text import Text
+
+    from qaudit.reports.render import table_notes
 
     console = out_console()
     # Names, themes and free text are shown as written: no markup, control characters escaped.
@@ -61,15 +74,10 @@ def _print_table(report: Report) -> None:
                     overflow="fold",
                 )
             for row in table.rows:
-                rich.add_row(
-                    *(
-                        Text("" if row.get(c.key) is None else visible(str(row.get(c.key))))
-                        for c in table.columns
-                    )
-                )
+                rich.add_row(*(Text(visible(_cell(row, c))) for c in table.columns))
             console.print(rich)
-            if table.note:
-                console.print(Text(visible(table.note), style="dim"))
+            for note in table_notes(table):
+                console.print(Text(visible(note), style="dim"))
         for heading, items in section.lists.items():
             console.print(Text(visible(heading), style="bold"))
             for item in items or ["(none recorded)"]:

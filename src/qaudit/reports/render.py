@@ -9,14 +9,15 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterator
+import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from qaudit.display import neutralise, visible
-from qaudit.reports.model import Kind, Report, Section, Table
+from qaudit.reports.model import Column, Kind, Report, Section, Table
 
 NUMERIC_KINDS: frozenset[Kind] = frozenset({"count", "number", "pct"})
 SHEET_TITLE_MAX = 31
@@ -63,10 +64,64 @@ def _display(value: Any, kind: Kind) -> str:
     return str(value)
 
 
-def _cells(table: Table) -> Iterator[list[Any]]:
-    """Each row's values in column order (missing keys as None)."""
-    for row in table.rows:
-        yield [_plain(row.get(column.key)) for column in table.columns]
+# A row may carry, beside a pct column ``key``, its 95% interval as ``key + CI_SUFFIX``: a
+# two-item list [low, high] in percent; and ``key + SMALL_SUFFIX``: True when the denominator is
+# under 10. Neither is a column: renderers show them with the figure (HTML, Markdown, the
+# terminal), as two more columns (CSV, XLSX) or as they are (JSON).
+CI_SUFFIX = "_ci95"
+SMALL_SUFFIX = "_small"
+SMALL_MARK = "†"
+SMALL_NOTE = f"{SMALL_MARK} fewer than 10: shown with its interval; too few to judge"
+
+
+def interval(row: Mapping[str, Any], column: Column) -> tuple[float, float] | None:
+    """A pct cell's 95% interval (low, high), when the row carries one and the cell a figure."""
+    if column.kind != "pct" or not _is_number(_plain(row.get(column.key))):
+        return None
+    pair = row.get(column.key + CI_SUFFIX)
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        return None
+    low, high = (_plain(v) for v in pair)
+    if not (_is_number(low) and _is_number(high)):
+        return None
+    return float(low), float(high)
+
+
+def is_small(row: Mapping[str, Any], column: Column) -> bool:
+    """Whether a pct cell's figure rests on fewer than 10 (flagged by the row)."""
+    return (
+        column.kind == "pct"
+        and row.get(column.key + SMALL_SUFFIX) is True
+        and _is_number(_plain(row.get(column.key)))
+    )
+
+
+def _interval_text(low: float, high: float) -> str:
+    return f"({low:.1f}–{high:.1f})"
+
+
+def cell_text(row: Mapping[str, Any], column: Column, shown: str | None = None) -> str:
+    """A cell as people read it, with its interval and small-number mark when the row has them:
+    "60.0% (46.2–72.4)", "50.0% (23.7–76.3) †". ``shown`` replaces the figure's own text."""
+    text = _display(row.get(column.key), column.kind) if shown is None else shown
+    pair = interval(row, column)
+    if pair is not None:
+        text += " " + _interval_text(*pair)
+    if is_small(row, column):
+        text += " " + SMALL_MARK
+    return text
+
+
+def table_notes(table: Table) -> list[str]:
+    """The table's note, and the small-number one when a cell is marked."""
+    notes = [table.note] if table.note else []
+    if any(is_small(row, column) for row in table.rows for column in table.columns):
+        notes.append(SMALL_NOTE)
+    return notes
+
+
+def _has_interval(table: Table, column: Column) -> bool:
+    return any(interval(row, column) is not None for row in table.rows)
 
 
 def _empty_list(report: Report) -> str:
@@ -102,15 +157,13 @@ def _md_table(table: Table) -> list[str]:
         + " | ".join("---:" if c.kind in NUMERIC_KINDS else "---" for c in table.columns)
         + " |"
     )
-    for values in _cells(table):
-        shown = [
-            _md_escape(_display(v, c.kind)) for v, c in zip(values, table.columns, strict=True)
-        ]
+    for row in table.rows:
+        shown = [_md_escape(cell_text(row, c)) for c in table.columns]
         lines.append("| " + " | ".join(shown) + " |")
     if not table.rows:
         lines.append("| " + " | ".join("" for _ in table.columns) + " |")
-    if table.note:
-        lines += ["", f"_{_md_line(table.note)}_"]
+    for note in table_notes(table):
+        lines += ["", f"_{_md_line(note)}_"]
     lines.append("")
     return lines
 
@@ -181,9 +234,13 @@ def to_csv(report: Report) -> str:
         write("report", "notes", number, "note", note)
     for section in report.sections:
         for table in section.tables:
-            for number, values in enumerate(_cells(table), start=1):
-                for column, value in zip(table.columns, values, strict=True):
-                    write(section.name, table.name, number, column.key, value)
+            for number, row in enumerate(table.rows, start=1):
+                for column in table.columns:
+                    write(section.name, table.name, number, column.key, row.get(column.key))
+                    pair = interval(row, column)
+                    if pair is not None:  # two more columns, only where there is an interval
+                        write(section.name, table.name, number, f"{column.key}_low", pair[0])
+                        write(section.name, table.name, number, f"{column.key}_high", pair[1])
         for name, items in section.lists.items():
             for number, item in enumerate(items, start=1):
                 write(section.name, name, number, "item", item)
@@ -198,15 +255,29 @@ def _json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _json_row(row: Mapping[str, Any], table: Table) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        out[column.key] = _json_value(row.get(column.key))
+        if column.kind != "pct":
+            continue
+        for extra in (column.key + CI_SUFFIX, column.key + SMALL_SUFFIX):
+            if extra in row:  # kept as the model has it
+                value = row[extra]
+                out[extra] = (
+                    [_json_value(v) for v in value]
+                    if isinstance(value, list | tuple)
+                    else _json_value(value)
+                )
+    return out
+
+
 def _json_table(table: Table) -> dict[str, Any]:
     return {
         "name": table.name,
         "title": table.title,
         "columns": [{"key": c.key, "title": c.title, "kind": c.kind} for c in table.columns],
-        "rows": [
-            {c.key: _json_value(v) for c, v in zip(table.columns, values, strict=True)}
-            for values in _cells(table)
-        ],
+        "rows": [_json_row(row, table) for row in table.rows],
         "note": table.note,
         "chart": table.chart,
     }
@@ -367,16 +438,27 @@ def to_xlsx(report: Report) -> bytes:
 def _xlsx_table(out: _SheetWriter, table: Table, bold: Any, fill: Any) -> None:
     out.put(1, table.title, fit=False).font = bold
     out.row += 1
-    for col, column in enumerate(table.columns, start=1):
-        cell = out.put(col, column.title)
+    # Each column with an interval in any row is followed by its "low" and "high" columns.
+    layout: list[tuple[str, Column, int | None]] = []
+    for column in table.columns:
+        layout.append((column.title, column, None))
+        if _has_interval(table, column):
+            layout.append((f"{column.title} low", column, 0))
+            layout.append((f"{column.title} high", column, 1))
+    for col, (title, _, _) in enumerate(layout, start=1):
+        cell = out.put(col, title)
         cell.font = bold
         cell.fill = fill
     out.row += 1
-    for values in _cells(table):
-        for col, (column, value) in enumerate(zip(table.columns, values, strict=True), start=1):
-            out.put(col, value, column.kind)
+    for row in table.rows:
+        for col, (_, column, end) in enumerate(layout, start=1):
+            if end is None:
+                out.put(col, row.get(column.key), column.kind)
+            else:
+                pair = interval(row, column)
+                out.put(col, None if pair is None else pair[end], column.kind)
         out.row += 1
-    if table.note:
+    if table.note:  # the small-number mark is the HTML's and Markdown's: cells stay numbers
         out.put(1, table.note, fit=False)
         out.row += 1
     out.row += 1
@@ -384,12 +466,17 @@ def _xlsx_table(out: _SheetWriter, table: Table, bold: Any, fill: Any) -> None:
 
 # --- HTML ----------------------------------------------------------------------------------
 
-CHART_WIDTH = 640
-BAR_HEIGHT = 22
-BAR_LABEL_WIDTH = 200
+CHART_WIDTH = 480
+TEXT_LINE = 17  # a line of 14px chart text
+BAR_THICK = 16
+BAR_GAP = 12
+BAR_LEFT = 16  # room for half the first axis label
+BAR_RIGHT = 76  # room for the figure after the longest bar
 LINE_HEIGHT = 240
-LINE_MARGIN = 40
-LABEL_CHARS = 28
+LINE_LEFT = 48
+LINE_RIGHT = 28
+LABEL_CHARS = 56  # a bar's label is written above it, wrapped at this many characters
+AXIS_LABELS = 6  # a line chart labels at most this many of its points
 
 
 @dataclass
@@ -397,9 +484,11 @@ class _Point:
     label: str
     value: float | None  # None: no figure (empty or suppressed): a gap
     shown: str
+    ci: tuple[float, float] | None = None
+    small: bool = False
 
 
-def _chart_points(table: Table) -> list[_Point] | None:
+def _chart_points(table: Table) -> tuple[list[_Point], Column] | None:
     label = next((c for c in table.columns if c.kind == "label"), None)
     figure = next(
         (
@@ -415,100 +504,168 @@ def _chart_points(table: Table) -> list[_Point] | None:
     for row in table.rows:
         raw = _plain(row.get(figure.key))
         value = float(raw) if _is_number(raw) else None
-        shown = _display(raw, figure.kind) or "–"
-        points.append(_Point(_display(row.get(label.key), label.kind), value, shown))
+        small = is_small(row, figure)
+        shown = (_display(raw, figure.kind) or "–") + (f" {SMALL_MARK}" if small else "")
+        pair = interval(row, figure)
+        points.append(_Point(_display(row.get(label.key), label.kind), value, shown, pair, small))
     if not any(p.value is not None for p in points):
         return None
-    return points
+    return points, figure
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+def _axis(lowest: float, highest: float, kind: Kind) -> list[float]:
+    """The gridlines' values, from the axis's start (0 or below) to its end: 0 to 100 in
+    quarters for percentages; else a "nice" step (1, 2, 2.5 or 5 times a power of ten; whole
+    for counts) giving four or five gridlines."""
+    if kind == "pct" and lowest >= 0 and highest <= 100:
+        return [0.0, 25.0, 50.0, 75.0, 100.0]
+    low, high = min(0.0, lowest), max(0.0, highest)
+    if high <= low:
+        high = low + 1
+    raw = (high - low) / 4
+    power = 10.0 ** math.floor(math.log10(raw))
+    multiples = (1.0, 2.0, 5.0, 10.0) if kind == "count" else (1.0, 2.0, 2.5, 5.0, 10.0)
+    step = next(m * power for m in multiples if m * power >= raw * (1 - 1e-9))
+    if kind == "count":
+        step = max(1.0, round(step))
+    start = math.floor(low / step + 1e-9) * step
+    count = max(math.ceil((high - start) / step - 1e-9), 3)
+    return [round(start + i * step, 9) for i in range(count + 1)]
+
+
+def _tick_text(value: float, kind: Kind) -> str:
+    text = str(int(value)) if float(value).is_integer() else f"{value:g}"
+    return text + "%" if kind == "pct" else text
+
+
+def _wrap(text: str, chars: int) -> list[str]:
+    """A label as lines of at most ``chars`` characters, broken between words where it can:
+    never cut short."""
+    return textwrap.wrap(text, width=max(chars, 1), break_on_hyphens=False) or [""]
+
+
+def _extent(points: list[_Point]) -> tuple[float, float]:
+    values = [p.value for p in points if p.value is not None]
+    values += [end for p in points if p.ci for end in p.ci]
+    return min(values), max(values)
 
 
 def _bar_chart(table: Table) -> dict[str, Any] | None:
-    points = _chart_points(table)
-    if points is None:
+    found = _chart_points(table)
+    if found is None:
         return None
-    values = [p.value for p in points if p.value is not None]
-    low, high = min(0.0, *values), max(0.0, *values)
-    span = (high - low) or 1.0
-    plot = CHART_WIDTH - BAR_LABEL_WIDTH - 60
-    zero = BAR_LABEL_WIDTH + (0 - low) / span * plot
+    points, figure = found
+    ticks = _axis(*_extent(points), figure.kind)
+    low, high = ticks[0], ticks[-1]
+    left, right = BAR_LEFT, CHART_WIDTH - BAR_RIGHT
+
+    def x_of(value: float) -> float:
+        return left + (min(max(value, low), high) - low) / (high - low) * (right - left)
+
+    zero = x_of(0.0)
     bars = []
-    for i, p in enumerate(points):
-        y = 4 + i * BAR_HEIGHT
+    y = 4.0
+    for p in points:
+        lines = _wrap(p.label, LABEL_CHARS)
+        bar_y = y + len(lines) * TEXT_LINE + 2
         bar: dict[str, Any] = {
-            "label": _short(p.label),
+            "lines": lines,
             "full": p.label,
             "shown": p.shown,
-            "ty": y + BAR_HEIGHT * 0.7,
-            "y": y + 3,
-            "h": BAR_HEIGHT - 6,
+            "tip": p.shown if p.ci is None else f"{p.shown} {_interval_text(*p.ci)}",
+            "ly": y + 12,
+            "y": bar_y,
+            "h": BAR_THICK,
+            "ty": bar_y + BAR_THICK - 4,
+            "small": p.small,
+            "whisker": None,
         }
+        ends = [zero]
         if p.value is None:
-            bar.update(x=zero, w=0, vx=zero + 4)
+            bar.update(x=zero, w=0)
         else:
-            end = BAR_LABEL_WIDTH + (p.value - low) / span * plot
-            bar.update(x=min(zero, end), w=abs(end - zero), vx=max(zero, end) + 4)
+            end = x_of(p.value)
+            bar.update(x=min(zero, end), w=abs(end - zero))
+            ends.append(end)
+        if p.ci is not None and p.value is not None:
+            x1, x2 = x_of(p.ci[0]), x_of(p.ci[1])
+            mid = bar_y + BAR_THICK / 2
+            bar["whisker"] = {"x1": x1, "x2": x2, "y": mid, "y1": mid - 6, "y2": mid + 6}
+            ends.append(x2)
+        bar["vx"] = max(ends) + 5
         bars.append(bar)
+        y = bar_y + BAR_THICK + BAR_GAP
+    bottom = y - BAR_GAP + 4
     return {
         "kind": "bar",
         "title": table.title,
         "width": CHART_WIDTH,
-        "height": 8 + len(points) * BAR_HEIGHT,
+        "height": round(bottom + TEXT_LINE + 4),
         "zero": zero,
-        "label_x": BAR_LABEL_WIDTH - 6,
+        "top": 0,
+        "bottom": bottom,
+        "label_x": left,
+        "label_y": bottom + TEXT_LINE,
+        "grid": [{"x": x_of(v), "label": _tick_text(v, figure.kind)} for v in ticks],
         "bars": bars,
     }
 
 
 def _line_chart(table: Table) -> dict[str, Any] | None:
-    points = _chart_points(table)
-    if points is None:
+    found = _chart_points(table)
+    if found is None:
         return None
-    values = [p.value for p in points if p.value is not None]
-    low, high = min(0.0, *values), max(0.0, *values)
-    span = (high - low) or 1.0
-    left, right, top, bottom = LINE_MARGIN + 10, LINE_MARGIN, 16, LINE_MARGIN + 20
-    plot_w = CHART_WIDTH - left - right
-    plot_h = LINE_HEIGHT - top - bottom
+    points, figure = found
+    ticks = _axis(*_extent(points), figure.kind)
+    low, high = ticks[0], ticks[-1]
+    left, right, top = LINE_LEFT, CHART_WIDTH - LINE_RIGHT, 12
+    plot_w = right - left
     step = plot_w / max(len(points) - 1, 1)
-    every = max(1, math.ceil(len(points) / 12))  # at most about twelve axis labels
+    every = max(1, math.ceil(len(points) / AXIS_LABELS))
+    chars = max(6, int(step * every / 7))  # about 7px a character at 14px
+    wrapped = [_wrap(p.label, chars) for p in points]
+    label_lines = max(len(lines) for i, lines in enumerate(wrapped) if i % every == 0)
+    height = LINE_HEIGHT + (label_lines - 1) * TEXT_LINE
+    bottom = 12 + label_lines * TEXT_LINE
+    plot_h = height - top - bottom
 
     def y_of(value: float) -> float:
-        return top + (high - value) / span * plot_h
+        return top + (high - min(max(value, low), high)) / (high - low) * plot_h
 
     segments: list[list[tuple[float, float]]] = [[]]
-    dots, ticks = [], []
+    dots, ticks_x, whiskers = [], [], []
     for i, p in enumerate(points):
         x = left + (i * step if len(points) > 1 else plot_w / 2)
         if i % every == 0:
-            ticks.append({"x": x, "label": _short(p.label), "full": p.label})
+            ticks_x.append({"x": x, "lines": wrapped[i], "full": p.label})
         if p.value is None:
             if segments[-1]:
                 segments.append([])  # a gap where the figure is missing or suppressed
             continue
         y = y_of(p.value)
         segments[-1].append((x, y))
-        dots.append({"x": x, "y": y, "title": f"{p.label}: {p.shown}"})
+        tip = f"{p.label}: {p.shown}"
+        if p.ci is not None:
+            tip += f" {_interval_text(*p.ci)}"
+            whiskers.append({"x": x, "y1": y_of(p.ci[1]), "y2": y_of(p.ci[0])})
+        dots.append({"x": x, "y": y, "title": tip, "small": p.small})
     polylines = [
         " ".join(f"{x:.1f},{y:.1f}" for x, y in segment) for segment in segments if len(segment) > 1
     ]
-    figure = next(c for c in table.columns if c.kind in NUMERIC_KINDS)
     return {
         "kind": "line",
         "title": table.title,
         "width": CHART_WIDTH,
-        "height": LINE_HEIGHT,
+        "height": height,
         "left": left,
-        "right": CHART_WIDTH - right,
-        "axis_y": LINE_HEIGHT - bottom,
-        "label_y": LINE_HEIGHT - bottom + 16,
-        "grid": [{"y": y_of(v), "label": _display(v, figure.kind)} for v in sorted({low, high})],
+        "right": right,
+        "axis_y": height - bottom,
+        "label_y": height - bottom + TEXT_LINE,
+        "grid": [{"y": y_of(v), "label": _tick_text(v, figure.kind)} for v in ticks],
         "polylines": polylines,
+        "whiskers": whiskers,
         "dots": dots,
-        "ticks": ticks,
+        "ticks": ticks_x,
     }
 
 
@@ -520,12 +677,9 @@ def _html_table(table: Table) -> dict[str, Any]:
         chart = _line_chart(table)
     return {
         "title": table.title,
-        "note": table.note,
+        "notes": table_notes(table),
         "columns": [{"title": c.title, "numeric": c.kind in NUMERIC_KINDS} for c in table.columns],
-        "rows": [
-            [_display(v, c.kind) for c, v in zip(table.columns, values, strict=True)]
-            for values in _cells(table)
-        ],
+        "rows": [[cell_text(row, c) for c in table.columns] for row in table.rows],
         "chart": chart,
     }
 
@@ -553,22 +707,33 @@ HTML_TEMPLATE = """<!DOCTYPE html>
   h3 { font-size: 1.1rem; margin-top: 1.5rem; }
   .meta { color: #505a5f; margin: 0 0 1rem; }
   .notes { background: #f3f2f1; border-left: 5px solid #1d70b8; padding: .5rem 1rem; }
-  table { border-collapse: collapse; margin: .5rem 0; min-width: 50%; }
+  .table-wrap { overflow-x: auto; max-width: 100%; margin: .5rem 0; }
+  table { border-collapse: collapse; min-width: 50%; }
   th, td { border-bottom: 1px solid #b1b4b6; padding: .3rem .6rem; text-align: left;
            vertical-align: top; }
   th { background: #f3f2f1; }
-  .num { text-align: right; font-variant-numeric: tabular-nums; }
+  .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
   .note { font-style: italic; color: #505a5f; }
-  figure { margin: .5rem 0 1rem; }
-  svg { max-width: 100%; height: auto; }
-  svg text { font-family: Arial, Helvetica, sans-serif; font-size: 12px; fill: #0b0c0c; }
+  figure { margin: .5rem 0 1rem; max-width: 100%; }
+  svg { display: block; max-width: 100%; height: auto; }
+  svg text { font-family: Arial, Helvetica, sans-serif; font-size: 14px; fill: #0b0c0c; }
+  svg .label { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
   .bar { fill: #1d70b8; }
+  .bar.small { fill: #8eb8dc; }
   .line { fill: none; stroke: #1d70b8; stroke-width: 2; }
   .dot { fill: #1d70b8; }
+  .dot.small { fill: #fff; stroke: #1d70b8; stroke-width: 2; }
+  .whisker { stroke: #0b0c0c; stroke-width: 1.5; }
   .axis { stroke: #505a5f; stroke-width: 1; }
   .grid { stroke: #b1b4b6; stroke-width: 1; stroke-dasharray: 3 3; }
+  @media (max-width: 30rem) {
+    body { margin: 1rem auto; padding: 0 .75rem; }
+    th, td { padding: .25rem .4rem; }
+    .lists.two { grid-template-columns: 1fr; gap: 0; }
+  }
   .lists.two { display: grid; grid-template-columns: 1fr 1fr; gap: 2rem; }
   .lists h3 { margin-top: .5rem; }
+  code { overflow-wrap: anywhere; }
   @media print {
     body { margin: 0; max-width: none; font-size: 10pt; }
     h2 { break-before: auto; break-after: avoid; }
@@ -576,6 +741,7 @@ HTML_TEMPLATE = """<!DOCTYPE html>
     table, figure, .lists li { break-inside: avoid; }
     th, .notes { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
     .bar, .dot { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+    .table-wrap { overflow: visible; }
   }
 </style>
 </head>
@@ -600,14 +766,27 @@ HTML_TEMPLATE = """<!DOCTYPE html>
 <svg viewBox="0 0 {{ c.width }} {{ c.height }}" width="{{ c.width }}" height="{{ c.height }}"
  role="img" aria-label="{{ c.title }}"><title>{{ c.title }}</title>
 {% if c.kind == "bar" %}
-{% for b in c.bars %}<g><title>{{ b.full }}: {{ b.shown }}</title>
-<text x="{{ c.label_x }}" y="{{ '%.1f' % b.ty }}" text-anchor="end">{{ b.label }}</text>
-{% if b.w %}<rect class="bar" x="{{ '%.1f' % b.x }}" y="{{ '%.1f' % b.y }}" \
-width="{{ '%.1f' % b.w }}" height="{{ b.h }}"></rect>{% endif %}
+{% for g in c.grid %}<line class="grid" x1="{{ '%.1f' % g.x }}" y1="{{ c.top }}" \
+x2="{{ '%.1f' % g.x }}" y2="{{ '%.1f' % c.bottom }}"></line>
+<text x="{{ '%.1f' % g.x }}" y="{{ '%.1f' % c.label_y }}" text-anchor="middle">{{ g.label }}</text>
+{% endfor %}
+{% for b in c.bars %}<g><title>{{ b.full }}: {{ b.tip }}</title>
+<text class="label" x="{{ c.label_x }}" y="{{ '%.1f' % b.ly }}">\
+{% for line in b.lines %}<tspan x="{{ c.label_x }}"{% if not loop.first %} dy="17"{% endif %}>\
+{{ line }}</tspan>{% endfor %}</text>
+{% if b.w %}<rect class="bar{% if b.small %} small{% endif %}" x="{{ '%.1f' % b.x }}" \
+y="{{ '%.1f' % b.y }}" width="{{ '%.1f' % b.w }}" height="{{ b.h }}"></rect>{% endif %}
+{% if b.whisker %}{% set w = b.whisker %}<g class="whisker">\
+<line x1="{{ '%.1f' % w.x1 }}" y1="{{ '%.1f' % w.y }}" x2="{{ '%.1f' % w.x2 }}" \
+y2="{{ '%.1f' % w.y }}"></line>\
+<line x1="{{ '%.1f' % w.x1 }}" y1="{{ '%.1f' % w.y1 }}" x2="{{ '%.1f' % w.x1 }}" \
+y2="{{ '%.1f' % w.y2 }}"></line>\
+<line x1="{{ '%.1f' % w.x2 }}" y1="{{ '%.1f' % w.y1 }}" x2="{{ '%.1f' % w.x2 }}" \
+y2="{{ '%.1f' % w.y2 }}"></line></g>{% endif %}
 <text x="{{ '%.1f' % b.vx }}" y="{{ '%.1f' % b.ty }}">{{ b.shown }}</text></g>
 {% endfor %}
-<line class="axis" x1="{{ '%.1f' % c.zero }}" y1="0" x2="{{ '%.1f' % c.zero }}" \
-y2="{{ c.height }}"></line>
+<line class="axis" x1="{{ '%.1f' % c.zero }}" y1="{{ c.top }}" x2="{{ '%.1f' % c.zero }}" \
+y2="{{ '%.1f' % c.bottom }}"></line>
 {% else %}
 {% for g in c.grid %}<line class="grid" x1="{{ c.left }}" y1="{{ '%.1f' % g.y }}" \
 x2="{{ c.right }}" y2="{{ '%.1f' % g.y }}"></line>
@@ -617,17 +796,26 @@ x2="{{ c.right }}" y2="{{ '%.1f' % g.y }}"></line>
 y2="{{ c.axis_y }}"></line>
 {% for p in c.polylines %}<polyline class="line" points="{{ p }}"></polyline>
 {% endfor %}
-{% for d in c.dots %}<circle class="dot" cx="{{ '%.1f' % d.x }}" cy="{{ '%.1f' % d.y }}" r="3">\
-<title>{{ d.title }}</title></circle>
+{% for w in c.whiskers %}<g class="whisker">\
+<line x1="{{ '%.1f' % w.x }}" y1="{{ '%.1f' % w.y1 }}" x2="{{ '%.1f' % w.x }}" \
+y2="{{ '%.1f' % w.y2 }}"></line>\
+<line x1="{{ '%.1f' % (w.x - 4) }}" y1="{{ '%.1f' % w.y1 }}" x2="{{ '%.1f' % (w.x + 4) }}" \
+y2="{{ '%.1f' % w.y1 }}"></line>\
+<line x1="{{ '%.1f' % (w.x - 4) }}" y1="{{ '%.1f' % w.y2 }}" x2="{{ '%.1f' % (w.x + 4) }}" \
+y2="{{ '%.1f' % w.y2 }}"></line></g>
+{% endfor %}
+{% for d in c.dots %}<circle class="dot{% if d.small %} small{% endif %}" \
+cx="{{ '%.1f' % d.x }}" cy="{{ '%.1f' % d.y }}" r="3.5"><title>{{ d.title }}</title></circle>
 {% endfor %}
 {% for k in c.ticks %}<text x="{{ '%.1f' % k.x }}" y="{{ c.label_y }}" text-anchor="middle">\
-<title>{{ k.full }}</title>{{ k.label }}</text>
+<title>{{ k.full }}</title>{% for line in k.lines %}<tspan x="{{ '%.1f' % k.x }}"\
+{% if not loop.first %} dy="17"{% endif %}>{{ line }}</tspan>{% endfor %}</text>
 {% endfor %}
 {% endif %}
 </svg>
 </figure>
 {% endif %}
-<table>
+<div class="table-wrap"><table>
 <thead><tr>{% for col in t.columns %}<th scope="col"{% if col.numeric %} class="num"{% endif %}>\
 {{ col.title }}</th>{% endfor %}</tr></thead>
 <tbody>
@@ -635,8 +823,9 @@ y2="{{ c.axis_y }}"></line>
 <td{% if t.columns[loop.index0].numeric %} class="num"{% endif %}>{{ value }}</td>\
 {% endfor %}</tr>
 {% endfor %}</tbody>
-</table>
-{% if t.note %}<p class="note">{{ t.note }}</p>{% endif %}
+</table></div>
+{% for note in t.notes %}<p class="note">{{ note }}</p>
+{% endfor %}
 {% endfor %}
 {% if s.lists %}
 <div class="lists{% if s.lists|length == 2 %} two{% endif %}">
@@ -689,9 +878,13 @@ def expand_out_path(template: str, period_file_label: str) -> Path:
 
 
 __all__ = [
+    "cell_text",
     "expand_out_path",
+    "interval",
+    "is_small",
     "neutralise",
     "report_dict",
+    "table_notes",
     "to_csv",
     "to_html",
     "to_json",
