@@ -14,6 +14,7 @@ from sqlmodel import Session
 from sqlmodel import select as orm_select
 
 from qaudit.domain.periods import Period
+from qaudit.domain.stats import percent
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
 from qaudit.services.records import case_with_ref, refuse_future
@@ -257,10 +258,6 @@ class ConferenceRef:
         }
 
 
-def _pct(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
 @dataclass(frozen=True)
 class AdvocacyStats:
     """A period's conferences (by conference date). Uptake is the share of children told who
@@ -282,15 +279,15 @@ class AdvocacyStats:
 
     @property
     def told_pct(self) -> float | None:
-        return _pct(self.told, self.conferences)
+        return percent(self.told, self.conferences)
 
     @property
     def uptake_pct(self) -> float | None:
-        return _pct(self.requests_when_told, self.told)
+        return percent(self.requests_when_told, self.told)
 
     @property
     def met_pct(self) -> float | None:
-        return _pct(self.met, self.requests)
+        return percent(self.met, self.requests)
 
     def as_dict(self) -> dict[str, Any]:
         return {

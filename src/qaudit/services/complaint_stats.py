@@ -6,12 +6,14 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import or_, select
 
 from qaudit.domain.complaints import working_days_taken
 from qaudit.domain.periods import Period, financial_quarter_of, month_of
+from qaudit.domain.stats import percent, round_half_up
 from qaudit.domain.workdays import WorkingCalendar
 from qaudit.services.context import Context
 from qaudit.services.worklists import calendar
@@ -57,7 +59,7 @@ class ComplaintStats:
 
     @property
     def in_time_pct(self) -> float | None:
-        return round(100 * self.answered_in_time / self.answered, 1) if self.answered else None
+        return percent(self.answered_in_time, self.answered)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -159,7 +161,7 @@ def _figures(rows: list[_StageRow], period: Period, cal: WorkingCalendar) -> Com
                 out.letter_outstanding_at_end += 1
     if taken:
         out.median_working_days = float(statistics.median(taken))
-        out.mean_working_days = round(statistics.fmean(taken), 1)
+        out.mean_working_days = round_half_up(Fraction(sum(taken), len(taken)), 1)
     out.by_theme = dict(sorted(themes.items(), key=lambda kv: (-kv[1], kv[0])))
     out.by_team = dict(sorted(teams.items(), key=lambda kv: (-kv[1], kv[0])))
     return out

@@ -10,14 +10,11 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from qaudit.domain.periods import Period
+from qaudit.domain.stats import percent
 from qaudit.store.engine import Store
 from qaudit.store.models import Audit, Case, Team
 
 NO_TEAM = "(no team)"
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 @dataclass(frozen=True)
@@ -28,7 +25,7 @@ class TeamViews:
 
     @property
     def views_gathered_pct(self) -> float | None:
-        return _pct(self.views_gathered, self.audits)
+        return percent(self.views_gathered, self.audits)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,7 +49,7 @@ class FamilyFeedbackStats:
 
     @property
     def views_gathered_pct(self) -> float | None:
-        return _pct(self.views_gathered, self.audits)
+        return percent(self.views_gathered, self.audits)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -14,6 +14,7 @@ from sqlalchemy.sql.selectable import FromClause
 
 from qaudit.domain.grades import Grade
 from qaudit.domain.periods import Period, month, month_of
+from qaudit.domain.stats import percent
 from qaudit.reports.model import Column, Section, Table
 from qaudit.services.context import Context
 from qaudit.store.engine import Store
@@ -50,7 +51,7 @@ _inadequate = func.coalesce(func.sum(case((_final == Grade.INADEQUATE.slug, 1), 
 
 
 def _pct(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
+    return percent(part, whole)
 
 
 def _rank(grade: Any) -> Any:

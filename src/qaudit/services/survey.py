@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlmodel import select as orm_select
 
 from qaudit.domain.dates import LONDON
 from qaudit.domain.periods import Period
+from qaudit.domain.stats import percent, round_half_up
 from qaudit.errors import InputError, NotFoundError, RuleError
 from qaudit.importers.files import detect_kind, open_check, sha256_of
 from qaudit.importers.survey_csv import (
@@ -422,7 +424,7 @@ class SurveyStats:
     def reviewed_in_time_pct(self) -> float | None:
         if not self.responses:
             return None
-        return round(100 * self.reviewed_in_time / self.responses, 1)
+        return percent(self.reviewed_in_time, self.responses)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -490,7 +492,8 @@ def survey_stats(*, store: Store, ctx: Context, period: Period) -> list[SurveySt
                 continue
             responses, flagged, reviewed, in_time = counts.get(key, [0, 0, 0, 0])
             asked = invited.get(key)
-            rate = round(100 * responses / asked, 1) if asked else None
+            # More responses than the cohort recorded is possible (and shown, over 100%).
+            rate = round_half_up(Fraction(100 * responses, asked), 1) if asked else None
             out.append(
                 SurveyStats(
                     period=period.label,
