@@ -145,3 +145,35 @@ def test_threshold_is_configurable() -> None:
     counts = [r["count"] for r in published.sections[0].tables[0].rows]
     assert counts == [0, "c", "c", 16, 25]
     assert "Counts of 1 to 10 are shown as c." in published.notes
+
+
+def test_a_published_report_carries_no_interval_of_a_rate() -> None:
+    """An interval (and the small-number flag) rests on the counts it is worked from: a
+    published report drops them, whether or not the counts themselves are suppressed."""
+    from qaudit.reports.model import rate
+
+    table = Table(
+        name="moderation",
+        title="Moderation",
+        columns=[
+            Column("moderated", "Moderated", "count"),
+            Column("in_time", "In time", "count"),
+            Column("in_time_pct", "In time %", "pct"),
+        ],
+        rows=[{"moderated": 40, "in_time": 30, **rate("in_time_pct", 30, 40)},
+              {"moderated": 7, "in_time": 3, **rate("in_time_pct", 3, 7)}],
+    )  # fmt: skip
+    assert table.rows[0]["in_time_pct_ci95"] == [59.8, 85.8]  # Wilson, worked by hand
+    assert table.rows[1]["in_time_pct_small"] is True
+    report = Report(
+        kind="audits",
+        title="Audits",
+        period_label="2026-12",
+        start=date(2026, 12, 1),
+        end=date(2026, 12, 31),
+        generated_on=date(2027, 1, 5),
+        sections=[Section("audits", "Case audits", [table])],
+    )
+    published = publish(report)
+    rows = published.sections[0].tables[0].rows
+    assert all(not key.endswith(("_ci95", "_small")) for row in rows for key in row)

@@ -168,6 +168,34 @@ def _tables(section: Section) -> dict[str, Table]:
     return {table.name: table for table in section.tables}
 
 
+def _intervals_checked(tables: dict[str, Table]) -> None:
+    """Every percentage carries its 95% Wilson interval (and the small-denominator flag under
+    10), checked here against domain.stats from the row's own counts where the table has them;
+    then set aside, so the tests below compare the figures as before."""
+    from qaudit.domain.stats import wilson_percent
+
+    counts = {  # table: (pct key, numerator key, denominator key)
+        "summary": [("completion_pct", "completed", "sampled"),
+                    ("good_or_better_pct", "good_or_better", "audits")],
+        "by_team": [("good_or_better_pct", "good_or_better", "audits")],
+        "by_category": [("good_or_better_pct", "good_or_better", "audits")],
+        "moderation": [("in_time_pct", "moderated_in_time", "moderated")],
+        "reaudits": [("improved_pct", "improved", "done")],
+        "family_feedback": [("pct", "views_gathered", "audits")],
+    }  # fmt: skip
+    for name, table in tables.items():
+        for row in table.rows:
+            for key, part, whole in counts.get(name, []):
+                if row[key] is None:
+                    assert f"{key}_ci95" not in row
+                    continue
+                interval = wilson_percent(row[part], row[whole])
+                assert row[f"{key}_ci95"] == list(interval or ()), (name, key, row)
+                assert row.get(f"{key}_small", False) == (row[whole] < 10), (name, row)
+            for key in [k for k in row if k.endswith(("_ci95", "_small"))]:
+                del row[key]
+
+
 def _section(store: Store, period: str, team: str | None = None) -> dict[str, Table]:
     sections = audit_sections(
         store=store,
@@ -177,6 +205,7 @@ def _section(store: Store, period: str, team: str | None = None) -> dict[str, Ta
     )
     assert [(s.name, s.title) for s in sections] == [("audits", "Case audits")]
     tables = _tables(sections[0])
+    _intervals_checked(tables)
     assert list(tables) == [
         "summary",
         "grades",

@@ -65,3 +65,19 @@ class Report:
     # The change log's newest hash when the figures were read: keep it, and `qaudit db verify
     # --expect` shows whether the history behind them was rewritten since.
     log_head: str | None = None
+
+
+def rate(key: str, part: int, whole: int) -> dict[str, Any]:
+    """A rate's cells in a row: the percentage under ``key`` (one decimal, half up), its 95%
+    Wilson interval under ``key_ci95`` ([low, high] in percent), and ``key_small`` when the
+    denominator is under 10 (shown with its interval and a note; too few to judge). The
+    renderers show the interval beside the value and as a whisker; publishing drops both."""
+    from qaudit.domain.stats import percent, small_denominator, wilson_percent
+
+    cells: dict[str, Any] = {key: percent(part, whole)}
+    interval = wilson_percent(part, whole)
+    if interval is not None:
+        cells[f"{key}_ci95"] = list(interval)
+        if small_denominator(whole):
+            cells[f"{key}_small"] = True
+    return cells

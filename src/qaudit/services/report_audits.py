@@ -14,8 +14,7 @@ from sqlalchemy.sql.selectable import FromClause
 
 from qaudit.domain.grades import Grade
 from qaudit.domain.periods import Period, month, month_of
-from qaudit.domain.stats import percent
-from qaudit.reports.model import Column, Section, Table
+from qaudit.reports.model import Column, Section, Table, rate
 from qaudit.services.context import Context
 from qaudit.store.engine import Store
 from qaudit.store.models import (
@@ -48,10 +47,6 @@ _item = SampleItem.__table__  # type: ignore[attr-defined]
 _final = func.coalesce(_mod.c.regrade, _audit.c.grade)
 _good = func.coalesce(func.sum(case((_final.in_(GOOD_OR_BETTER), 1), else_=0)), 0)
 _inadequate = func.coalesce(func.sum(case((_final == Grade.INADEQUATE.slug, 1), else_=0)), 0)
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return percent(part, whole)
 
 
 def _rank(grade: Any) -> Any:
@@ -117,10 +112,10 @@ def _summary(conn: Connection, period: Period, team: str | None, grades: dict[st
     row = {
         "sampled": sampled,
         "completed": completed,
-        "completion_pct": _pct(completed, sampled),
+        **rate("completion_pct", completed, sampled),
         "audits": audits,
         "good_or_better": good,
-        "good_or_better_pct": _pct(good, audits),
+        **rate("good_or_better_pct", good, audits),
         "inadequate": grades.get(Grade.INADEQUATE.slug, 0),
     }
     return Table(
@@ -173,7 +168,7 @@ def _grades(grades: dict[str, int]) -> Table:
             {
                 "grade": g.label,
                 "count": grades.get(g.slug, 0),
-                "pct": _pct(grades.get(g.slug, 0), total),
+                **rate("pct", grades.get(g.slug, 0), total),
             }
             for g in Grade
         ],
@@ -208,7 +203,7 @@ def _trend(conn: Connection, period: Period, team: str | None) -> Table:
                 "month": part.label,
                 "audits": audits,
                 "good_or_better": good,
-                "good_or_better_pct": _pct(good, audits),
+                **rate("good_or_better_pct", good, audits),
             }
         )
     return Table(
@@ -241,7 +236,7 @@ def _breakdown_row(key: str, name: str, audits: int, good: int, inadequate: int)
         key: name,
         "audits": audits,
         "good_or_better": good,
-        "good_or_better_pct": _pct(good, audits),
+        **rate("good_or_better_pct", good, audits),
         "inadequate": inadequate,
     }
 
@@ -323,7 +318,7 @@ def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
                 "inadequate": inadequate,
                 "moderated": moderated,
                 "moderated_in_time": in_time,
-                "in_time_pct": _pct(in_time, moderated),
+                **rate("in_time_pct", in_time, moderated),
                 "recorded_after_due": recorded_late,
                 "agreed": agreed,
                 "regraded": regraded,
@@ -393,7 +388,7 @@ def _reaudits(conn: Connection, period: Period, team: str | None) -> Table:
                 "due": due,
                 "done": done,
                 "improved": better,
-                "improved_pct": _pct(better, done),
+                **rate("improved_pct", better, done),
                 "cancelled": cancelled,
             }
         ],
@@ -441,7 +436,7 @@ def _family_feedback(conn: Connection, period: Period, team: str | None) -> Tabl
             _count("views_gathered", "Views gathered"),
             _pct_col("pct", "%"),
         ],
-        rows=[{"audits": audits, "views_gathered": views, "pct": _pct(views, audits)}],
+        rows=[{"audits": audits, "views_gathered": views, **rate("pct", views, audits)}],
     )
 
 

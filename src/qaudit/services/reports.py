@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qaudit.domain.periods import Period
 from qaudit.errors import RuleError
-from qaudit.reports.model import Column, Report, Section, Table
+from qaudit.reports.model import Column, Report, Section, Table, rate
 from qaudit.services.context import Context
 from qaudit.store.changelog import head_hash
 from qaudit.store.engine import Store
@@ -38,7 +38,7 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
                 "received": f.received,
                 "answered": f.answered,
                 "answered_in_time": f.answered_in_time,
-                "in_time_pct": f.in_time_pct,
+                **rate("in_time_pct", f.answered_in_time, f.answered),
                 "median_working_days": f.median_working_days,
                 "extended": f.extended,
                 "escalated": f.escalated,
@@ -71,8 +71,10 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
             Column("period", "Quarter" if split else "Period"),
             Column("in_time_pct", "Answered in time %", "pct"),
         ],
-        rows=[{"period": f.period, "in_time_pct": f.in_time_pct} for f in figures[:-1]]
-        or [{"period": total.period, "in_time_pct": total.in_time_pct}],
+        rows=[
+            {"period": f.period, **rate("in_time_pct", f.answered_in_time, f.answered)}
+            for f in (figures[:-1] or [total])
+        ],
         chart="bar",
     )
     stages = Table(
@@ -124,11 +126,21 @@ def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
                 "responses": s.responses,
                 "invited": s.invited,
                 "response_rate_pct": s.response_rate_pct,
+                # (a cohort may record fewer than responded: no interval then)
+                **(
+                    {
+                        k: v
+                        for k, v in rate("response_rate_pct", s.responses, s.invited).items()
+                        if k != "response_rate_pct"
+                    }
+                    if s.invited and s.responses <= s.invited
+                    else {}
+                ),
                 "below_floor": None
                 if s.below_floor is None
                 else ("yes" if s.below_floor else "no"),
                 "flagged": s.flagged,
-                "reviewed_in_time_pct": s.reviewed_in_time_pct,
+                **rate("reviewed_in_time_pct", s.reviewed_in_time, s.responses),
             }
             for s in survey_stats(store=store, ctx=ctx, period=period)
         ],
@@ -151,11 +163,11 @@ def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
             {
                 "conferences": adv.conferences,
                 "told": adv.told,
-                "told_pct": adv.told_pct,
+                **rate("told_pct", adv.told, adv.conferences),
                 "requests": adv.requests,
-                "uptake_pct": adv.uptake_pct,
+                **rate("uptake_pct", adv.requests_when_told, adv.told),
                 "met": adv.met,
-                "met_pct": adv.met_pct,
+                **rate("met_pct", adv.met, adv.requests),
                 "not_told": len(adv.exceptions),
             }
         ],
@@ -173,7 +185,7 @@ def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
             {
                 "audits": views.audits,
                 "views_gathered": views.views_gathered,
-                "pct": views.views_gathered_pct,
+                **rate("pct", views.views_gathered, views.audits),
             }
         ],
     )
