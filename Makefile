@@ -31,7 +31,7 @@ demo: install
 
 # On every core (pytest-xdist).
 test: install
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 lint: install
 	$(BIN)/ruff check src tests scripts bench

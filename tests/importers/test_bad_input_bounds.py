@@ -53,6 +53,10 @@ SURVEY_PADDING = [_survey(f"S{i:04d}") for i in range(200)]
 @pytest.fixture
 def loaded(cli: Cli, tmp_path: Path) -> Cli:
     """A store holding one case, one member of staff and one survey response."""
+    return _load(cli, tmp_path)
+
+
+def _load(cli: Cli, tmp_path: Path) -> Cli:
     for args in (
         ("cases", "import", str(_write(tmp_path / "seed.csv", [CASE_HEADER, _case("X1")]))),
         (
@@ -65,6 +69,19 @@ def loaded(cli: Cli, tmp_path: Path) -> Cli:
         result = cli(*args)
         assert result.exit_code == 0, result.stderr
     return cli
+
+
+@pytest.fixture
+def loaded_file(tmp_path: Path) -> Cli:
+    """``loaded`` on a SQLite file alone: for usage errors, which Click refuses before any
+    store is opened (on PostgreSQL they would only repeat the same parse)."""
+    from typer.testing import CliRunner
+
+    from conftest import init_store_at
+
+    cli = Cli(f"sqlite:///{tmp_path / 'store.db'}", CliRunner())
+    init_store_at(cli.url)
+    return _load(cli, tmp_path)
 
 
 def _refused(cli: Cli, *args: str, code: int = 1) -> str:
@@ -337,23 +354,23 @@ def test_a_date_of_birth_after_the_open_date_is_a_warning_naming_the_row(
     ],
 )
 def test_an_option_date_out_of_range_is_a_usage_error(
-    loaded: Cli, args: tuple[str, ...], option: str, message: str
+    loaded_file: Cli, args: tuple[str, ...], option: str, message: str
 ) -> None:
-    shown = _refused(loaded, *args, code=2)
+    shown = _refused(loaded_file, *args, code=2)
     assert f"Invalid value for '{option}': {message}" in shown
 
 
 @pytest.mark.parametrize("value", ["0001-01-01", "1899-12-31T23:59", "9999-12-31"])
 def test_today_out_of_range_is_a_usage_error_against_the_real_clock(
-    loaded: Cli, value: str
+    loaded_file: Cli, value: str
 ) -> None:
-    before = snapshot(loaded.url)
-    result = loaded("cases", "list", today=value)
+    before = snapshot(loaded_file.url)
+    result = loaded_file("cases", "list", today=value)
     assert result.exit_code == 2, result.stderr
     shown = plain(result.stderr)
     assert f"Invalid value for '--today': '{value}' is out of range: dates must be from " in shown
     assert "1900-01-01 to " in shown
-    assert snapshot(loaded.url) == before
+    assert snapshot(loaded_file.url) == before
 
 
 # ------------------------------------------------------------------ refs differing by case
@@ -598,9 +615,9 @@ def test_a_survey_response_id_over_64_is_refused(loaded: Cli, tmp_path: Path) ->
     ],
 )
 def test_a_nul_or_an_overlong_name_in_an_option_is_a_usage_error(
-    loaded: Cli, args: tuple[str, ...], message: str
+    loaded_file: Cli, args: tuple[str, ...], message: str
 ) -> None:
-    shown = _refused(loaded, *args, code=2)
+    shown = _refused(loaded_file, *args, code=2)
     assert message in shown
 
 
