@@ -86,9 +86,11 @@ def _verify_sample(st: State, month: str, fmt: Format) -> None:
         raise QauditError(
             f"the {month} sample does not match its recorded draw: " + "; ".join(result.problems)
         )
+    since = result.checked - result.certificate.picks
     say(
-        f"Verified: all {result.checked} picks of the {month} sample are the draw's, "
-        f"drawn again from the record of {_steps_text(result.steps)}."
+        f"Verified: all {result.checked} picks of the {month} sample are the draw's"
+        + (f" ({since} since replaced or redrawn)" if since > 0 else "")
+        + f", drawn again from the record of {_steps_text(result.steps)}."
     )
 
 
