@@ -48,6 +48,29 @@ TABLES = (
 )
 
 
+def _build_qaudit_once() -> None:
+    """Typer builds the whole command tree (every option's annotations evaluated) on each
+    ``CliRunner.invoke``; a user's process does that once, the suite did it thousands of
+    times. The built command is kept per app (its commands hold no state between runs)."""
+    import typer.testing
+
+    real = typer.testing._get_command
+    built: dict[tuple[int, tuple[tuple[str, str], ...]], Any] = {}
+
+    def get_command(app: Any) -> Any:
+        # Typer reads its own _TYPER_* settings (shell detection for completion) as it builds.
+        settings = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("_TYPER")))
+        key = (id(app), settings)
+        if key not in built:
+            built[key] = (app, real(app))  # the app kept alive, so its id stays its own
+        return built[key][1]
+
+    typer.testing._get_command = get_command  # type: ignore[assignment]
+
+
+_build_qaudit_once()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
