@@ -212,13 +212,19 @@ class Drawn:
     picks: list[tuple[int, str]]
     strata: list[list[Any]]  # [[stratum, eligible, quota], ...]
     eligible: dict[str, list[tuple[int, str]]]
+    _digest: str | None = field(default=None, repr=False)
 
     @property
     def eligible_count(self) -> int:
         return sum(len(members) for members in self.eligible.values())
 
     def digest(self) -> str:
-        return refs_digest(ref for members in self.eligible.values() for _, ref in members)
+        """refs_digest of the eligible cases (worked out once: a million refs to sort)."""
+        if self._digest is None:
+            self._digest = refs_digest(
+                ref for members in self.eligible.values() for _, ref in members
+            )
+        return self._digest
 
 
 def pick(
@@ -459,21 +465,7 @@ def draw_sample_in(
     auditors, staff_ids = _auditors(tx, kept)
     details = _case_lines(tx, [id_ for id_, _ in drawn.picks])
     allocation = allocate([(ref, details[id_][0]) for id_, ref in drawn.picks], auditors)
-    certificate = {
-        "method": DRAW_METHOD,
-        "method_version": DRAW_VERSION,
-        "seed": the_seed,
-        "seed_source": seed_source,
-        "policy": {
-            "sample_size": ctx.policy.audit.sample_size,
-            "exclusion_months": ctx.policy.audit.exclusion_months,
-        },
-        "stratify": the_stratify,
-        "need": need,
-        "eligible": {name: count for name, count, _ in drawn.strata},
-        "quotas": {name: quota for name, _, quota in drawn.strata},
-        "eligible_refs_sha256": drawn.digest(),
-    }
+    certificate = _certificate(ctx, drawn, the_seed, seed_source, the_stratify, need)
     added = [ref for _, ref in drawn.picks]
     replaced = [item.case_ref for item in to_replace]
 
@@ -555,6 +547,27 @@ def draw_sample_in(
     result.auditors = len(auditors)
     result.eligible = drawn.eligible_count
     return result
+
+
+def _certificate(
+    ctx: Context, drawn: Drawn, seed: int, seed_source: str, stratify: str | None, need: int
+) -> dict[str, Any]:
+    """A step's sampling certificate, as its change-log event (or a preview's) carries it."""
+    return {
+        "method": DRAW_METHOD,
+        "method_version": DRAW_VERSION,
+        "seed": seed,
+        "seed_source": seed_source,
+        "policy": {
+            "sample_size": ctx.policy.audit.sample_size,
+            "exclusion_months": ctx.policy.audit.exclusion_months,
+        },
+        "stratify": stratify,
+        "need": need,
+        "eligible": {name: count for name, count, _ in drawn.strata},
+        "quotas": {name: quota for name, _, quota in drawn.strata},
+        "eligible_refs_sha256": drawn.digest(),
+    }
 
 
 def _record_step(
@@ -721,15 +734,7 @@ def replace_case_in(
                 "reason": {"kept_in": "sample_draws", "id": draw_id, "chars": len(reason)},
                 "draw_id": draw_id,
                 "previews": previews,
-                "method": DRAW_METHOD,
-                "method_version": DRAW_VERSION,
-                "seed": seed,
-                "seed_source": "sample",
-                "stratify": stratify,
-                "need": 1,
-                "eligible": {name: len(eligible[name])},
-                "quotas": {name: 1},
-                "eligible_refs_sha256": drawn.digest(),
+                **_certificate(ctx, drawn, seed, "sample", stratify, 1),
             },
         )
     )
