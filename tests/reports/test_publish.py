@@ -57,7 +57,10 @@ def test_small_counts_become_c_zero_and_six_stay() -> None:
     published = publish(_report(table))
     assert [r["n"] for r in published.sections[0].tables[0].rows] == [0, "c", "c", 6, None]
     assert published.published is True
-    assert "Counts of 1 to 5 are shown as c." in published.notes
+    assert (
+        "Counts of 1 to 5 are shown as c, and so is any figure from which one could be "
+        "worked out." in published.notes
+    )
 
 
 def test_secondary_suppression_beside_a_total_row() -> None:
@@ -144,12 +147,12 @@ def test_threshold_is_configurable() -> None:
     published = publish(_report(_grades()), threshold=10)
     counts = [r["count"] for r in published.sections[0].tables[0].rows]
     assert counts == [0, "c", "c", 16, 25]
-    assert "Counts of 1 to 10 are shown as c." in published.notes
+    assert any(note.startswith("Counts of 1 to 10 are shown as c") for note in published.notes)
 
 
-def test_a_published_report_carries_no_interval_of_a_rate() -> None:
-    """An interval (and the small-number flag) rests on the counts it is worked from: a
-    published report drops them, whether or not the counts themselves are suppressed."""
+def test_a_published_rate_keeps_its_interval_unless_suppressed() -> None:
+    """An interval (and the small-number flag) rests only on the counts the rate is worked
+    from: shown beside a shown rate, gone with a suppressed one."""
     from qaudit.reports.model import rate
 
     table = Table(
@@ -176,4 +179,8 @@ def test_a_published_report_carries_no_interval_of_a_rate() -> None:
     )
     published = publish(report)
     rows = published.sections[0].tables[0].rows
-    assert all(not key.endswith(("_ci95", "_small")) for row in rows for key in row)
+    assert rows[0]["in_time_pct"] == 75.0
+    assert rows[0]["in_time_pct_ci95"] == [59.8, 85.8]
+    assert rows[1]["in_time"] == "c"
+    assert rows[1]["in_time_pct"] == "c"
+    assert not any(key.endswith(("_ci95", "_small", "_of")) for key in rows[1])

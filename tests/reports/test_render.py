@@ -156,7 +156,7 @@ def test_markdown_of_published_report_says_lists_were_withheld() -> None:
     text = to_markdown(publish(_report()))
     assert "Withheld: free text is not published." in text
     assert "Clear plans" not in text
-    assert "Counts of 1 to 5 are shown as c." in text
+    assert "Counts of 1 to 5 are shown as c, and so is any figure" in text
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -426,8 +426,16 @@ def test_whiskers_drawn_only_for_intervals() -> None:
     assert line.count('class="whisker"') == 2
     for svg in _svgs(to_html(_report())):
         assert "whisker" not in svg
-    # a published report drops the interval keys with the rest (publish keeps columns only)
-    assert "whisker" not in "".join(_svgs(to_html(publish(_ci_report()))))
+    # a published report keeps the interval of a rate it shows, and drops a suppressed one's
+    published = publish(_ci_report())
+    shown = sum(
+        1
+        for table in published.sections[0].tables
+        for row in table.rows
+        for key, value in row.items()
+        if key.endswith("_ci95")
+    )
+    assert "".join(_svgs(to_html(published))).count('class="whisker"') == shown
 
 
 def test_long_labels_wrap_and_are_never_cut() -> None:

@@ -192,7 +192,8 @@ def _intervals_checked(tables: dict[str, Table]) -> None:
                 interval = wilson_percent(row[part], row[whole])
                 assert row[f"{key}_ci95"] == list(interval or ()), (name, key, row)
                 assert row.get(f"{key}_small", False) == (row[whole] < 10), (name, row)
-            for key in [k for k in row if k.endswith(("_ci95", "_small"))]:
+                assert row[f"{key}_of"] == (row[part], row[whole]), (name, row)
+            for key in [k for k in row if k.endswith(("_ci95", "_small", "_of"))]:
                 del row[key]
 
 
@@ -302,8 +303,10 @@ def test_a_month(built: Store) -> None:
     assert t["grades"].rows == _grades(1, 3, 2, 1)
     assert t["grades"].rows[1]["pct"] == 42.9
     # The month's sampling certificate in a sentence (the draw's day is the real one).
-    ((certificate,),) = [list(row.values())[1:] for row in t["sampling"].rows]
-    assert t["sampling"].rows[0]["month"] == "2026-12"
+    (row,) = t["sampling"].rows
+    certificate = row["certificate"]
+    assert row["month"] == "2026-12"
+    assert row["drawn"] == 7 and certificate.startswith(f"7 of {row['eligible']} eligible")
     assert certificate.startswith("7 of ") and " eligible cases, drawn on " in certificate
     assert certificate.endswith("; verify with `qaudit sample --verify 2026-12`.")
     assert t["trend"].rows == _trend(

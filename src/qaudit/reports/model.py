@@ -39,6 +39,9 @@ class Table:
     note: str | None = None
     chart: Literal["bar", "line"] | None = None  # for HTML: the first label against...
     chart_value: str | None = None  # ...this column (default: the first number)
+    # False: the table is for the service only (names, free text) and a published report
+    # leaves it out whole.
+    public: bool = True
 
 
 @dataclass
@@ -74,7 +77,9 @@ def rate(key: str, part: int, whole: int) -> dict[str, Any]:
     renderers show the interval beside the value and as a whisker; publishing drops both."""
     from qaudit.domain.stats import percent, small_denominator, wilson_percent
 
-    cells: dict[str, Any] = {key: percent(part, whole)}
+    # ``key_of`` keeps what the rate rests on, for publishing (a rate of a suppressed count is
+    # suppressed too); no renderer shows it.
+    cells: dict[str, Any] = {key: percent(part, whole), f"{key}_of": (part, whole)}
     interval = wilson_percent(part, whole)
     if interval is not None:
         cells[f"{key}_ci95"] = list(interval)

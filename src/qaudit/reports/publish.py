@@ -1,45 +1,55 @@
-"""Make a report fit to leave the service: small counts shown as "c", no free text.
+"""Make a report fit to leave the service: no small number that can be seen or worked back, no
+free text, no names.
 
 A pure function over the report model (reports/model.py); renderers lay the result out unchanged.
+
+- **Primary suppression**: a count of 1 to the threshold (DfE: 5) is shown as "c".
+- **Secondary suppression across the whole report**: reports/links.py names each count by what
+  it counts (so the same figure in two tables is one) and writes every linear relation the
+  report's structure implies (totals, margins, a period and its months, good or better and the
+  grades...). A suppressed count is *determined* when those relations and the counts still shown
+  fix its value; then the smallest shown count that shares a relation with it is suppressed too,
+  until no suppressed count is determined (exact rational elimination, see ``_determined``).
+- A rate (and its interval) is shown only when both counts it rests on are shown, or, where a
+  count is not itself in the report, is not a small one; a median or a mean only when it rests
+  on at least 6 items; a limit, a difference or a verdict only when its counts are shown.
+- Text columns, free-text lists and tables for the service only (``Table.public``) are left
+  out, and the notes say so.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
-from qaudit.reports.model import Column, Report, Section, Table
+from qaudit.reports.links import Cell, Key, Links, link
+from qaudit.reports.model import Report, Section, Table
 
 SUPPRESSED = "c"
-# A row is a totals row when its first label cell is one of these (case-insensitive); a column is
-# a totals column when its key or title is. A table named "summary" is all totals.
-TOTAL_WORDS = frozenset({"total", "all"})
-SUMMARY_TABLE = "summary"
-TEXT_WITHHELD_NOTE = "Free text and case references are withheld."
-
-Cell = tuple[int, str]  # (row index, column key)
+TEXT_WITHHELD_NOTE = "Free text, names and case references are withheld."
+CI_SUFFIX = "_ci95"
+SMALL_SUFFIX = "_small"
+OF_SUFFIX = "_of"
 
 
 def publish(report: Report, threshold: int = 5) -> Report:
-    """A new report with counts of 1 to ``threshold`` shown as "c" and free text withheld.
-
-    Primary suppression: every count cell from 1 to ``threshold`` becomes "c" (0 stays 0).
-    Secondary suppression, only where a table shows totals (see ``_has_total_row`` and
-    ``_total_columns``): a line of counts (a row when the table has a totals column, a count
-    column when it has a totals row) with exactly one "c" would let the reader subtract it back
-    out of the total, so the next-smallest non-zero count in that line is also shown as "c"
-    (or, when the line has none, its total), repeated until no line has a lone "c".
-    A percentage in a row with a suppressed count becomes "c" too. Text columns and free-text
-    lists are dropped, and notes say so.
-    """
+    """A new report with small counts, and every figure that would give one away, shown as
+    "c", and free text withheld (see the module's docstring)."""
+    links = link(report)
+    hidden = _suppressed(links, threshold)
     text_dropped = False
     sections: list[Section] = []
-    for section in report.sections:
+    for s, section in enumerate(report.sections):
         tables: list[Table] = []
-        for table in section.tables:
+        for t, table in enumerate(section.tables):
+            if not table.public:
+                text_dropped = True
+                continue
             if any(column.kind == "text" for column in table.columns):
                 text_dropped = True
-            tables.append(_publish_table(table, threshold))
+            tables.append(_publish_table(s, t, table, links, hidden, threshold))
         if any(section.lists.values()):
             text_dropped = True
         # Names stay with empty lists, so a reader sees what was withheld rather than nothing.
@@ -47,7 +57,10 @@ def publish(report: Report, threshold: int = 5) -> Report:
         sections.append(replace(section, tables=tables, lists=lists))
 
     notes = list(report.notes)
-    suppression_note = f"Counts of 1 to {threshold} are shown as c."
+    suppression_note = (
+        f"Counts of 1 to {threshold} are shown as c, and so is any figure from which one "
+        "could be worked out."
+    )
     if suppression_note not in notes:
         notes.append(suppression_note)
     if text_dropped and TEXT_WITHHELD_NOTE not in notes:
@@ -55,99 +68,171 @@ def publish(report: Report, threshold: int = 5) -> Report:
     return replace(report, published=True, sections=sections, notes=notes)
 
 
-def _publish_table(table: Table, threshold: int) -> Table:
+def suppressed_keys(report: Report, threshold: int = 5) -> set[Key]:
+    """The keys (see reports/links.py) that ``publish`` shows as "c"."""
+    return _suppressed(link(report), threshold)
+
+
+def _small(value: int | None, threshold: int) -> bool:
+    return value is not None and 1 <= value <= threshold
+
+
+def _suppressed(links: Links, threshold: int) -> set[Key]:
+    shown = links.shown
+    suppressed = {key for key in shown if _small(links.values.get(key), threshold)}
+    while True:
+        known = _known(links, shown, suppressed, threshold)
+        exposed = sorted(k for k in _determined(links.relations, known) if k in suppressed)
+        if not exposed:
+            return suppressed
+        target = exposed[0]
+        candidates = _candidates(links, target, known, suppressed)
+        if not candidates:  # cannot happen while the target is determined; stop, not loop
+            return suppressed
+        # The smallest count whose suppression frees the target, else the smallest of all.
+        chosen = candidates[0]
+        for candidate in candidates:
+            trial = suppressed | {candidate}
+            if target not in _determined(links.relations, _known(links, shown, trial, threshold)):
+                chosen = candidate
+                break
+        suppressed.add(chosen)
+
+
+def _known(links: Links, shown: set[Key], suppressed: set[Key], threshold: int) -> set[Key]:
+    """What a reader knows: the counts shown, and any count a shown rate gives away."""
+    known = shown - suppressed
+    for part, whole in links.rates.values():
+        if _rate_shown(links, part, whole, shown, suppressed, threshold):
+            known |= {part, whole}
+    return known
+
+
+def _rate_shown(
+    links: Links, part: Key, whole: Key, shown: set[Key], suppressed: set[Key], threshold: int
+) -> bool:
+    for key in (part, whole):
+        if key in suppressed:
+            return False
+        if key not in shown and _small(links.values.get(key), threshold):
+            return False  # a small count that is in no table: the rate would give it away
+    return True
+
+
+def _determined(relations: list[dict[Key, int]], known: set[Key]) -> set[Key]:
+    """The unknown keys whose value the relations fix, given the known ones.
+
+    Each relation is a linear equation over keys; the known terms are constants. Reduce the
+    equations over the unknowns to reduced row echelon form (exact fractions): an unknown is
+    fixed exactly when some reduced row has it as its only term."""
+    rows: list[dict[Key, Fraction]] = []
+    for relation in relations:
+        row = {k: Fraction(v) for k, v in relation.items() if k not in known}
+        if row:
+            rows.append(row)
+    pivots: list[tuple[Key, dict[Key, Fraction]]] = []
+    for row in rows:
+        for pivot, reduced in pivots:
+            factor = row.get(pivot)
+            if factor:
+                for k, v in reduced.items():
+                    new = row.get(k, Fraction(0)) - factor * v
+                    if new:
+                        row[k] = new
+                    else:
+                        row.pop(k, None)
+        if not row:
+            continue
+        pivot = min(row)
+        scale = row[pivot]
+        row = {k: v / scale for k, v in row.items()}
+        # Back-substitute into the earlier rows, keeping them reduced.
+        for i, (other_pivot, other) in enumerate(pivots):
+            factor = other.get(pivot)
+            if factor:
+                for k, v in row.items():
+                    new = other.get(k, Fraction(0)) - factor * v
+                    if new:
+                        other[k] = new
+                    else:
+                        other.pop(k, None)
+                pivots[i] = (other_pivot, other)
+        pivots.append((pivot, row))
+    return {pivot for pivot, row in pivots if len(row) == 1}
+
+
+def _candidates(links: Links, target: Key, known: set[Key], suppressed: set[Key]) -> list[Key]:
+    """The shown counts that could be suppressed so that ``target`` is no longer determined:
+    those in a relation with it, or, failing that, with an unknown linked to it; smallest
+    first, 0 last."""
+    shown = links.shown
+    by_key: dict[Key, list[int]] = defaultdict(list)
+    for index, relation in enumerate(links.relations):
+        for key in relation:
+            by_key[key].append(index)
+    seen: set[Key] = {target}
+    frontier = [target]
+    while frontier:
+        candidates: set[Key] = set()
+        next_frontier: list[Key] = []
+        for key in frontier:
+            for index in by_key[key]:
+                for other in links.relations[index]:
+                    if other in seen:
+                        continue
+                    seen.add(other)
+                    if other in shown and other not in suppressed:
+                        candidates.add(other)
+                    elif other not in known:
+                        next_frontier.append(other)
+        if candidates:
+
+            def order(key: Key) -> tuple[bool, int, Key]:
+                value = links.values.get(key, 0)
+                return (value == 0, value, key)
+
+            return sorted(candidates, key=order)
+        frontier = next_frontier
+    return []
+
+
+def _publish_table(
+    s: int, t: int, table: Table, links: Links, hidden: set[Key], threshold: int
+) -> Table:
+    shown = links.shown
     columns = [column for column in table.columns if column.kind != "text"]
-    keys = [column.key for column in columns]
-    rows: list[dict[str, Any]] = [{key: row.get(key) for key in keys} for row in table.rows]
-    count_keys = [column.key for column in columns if column.kind == "count"]
-
-    suppressed: set[Cell] = set()
-    for index, row in enumerate(rows):
-        for key in count_keys:
-            value = row[key]
-            if _is_number(value) and 1 <= value <= threshold:
-                suppressed.add((index, key))
-
-    if suppressed:
-        suppressed |= _secondary(table, rows, count_keys, suppressed)
-        pct_keys = [column.key for column in columns if column.kind == "pct"]
-        for index, key in suppressed:
-            rows[index][key] = SUPPRESSED
-            for pct_key in pct_keys:
-                if rows[index][pct_key] is not None:
-                    rows[index][pct_key] = SUPPRESSED
+    rows: list[dict[str, Any]] = []
+    for r, row in enumerate(table.rows):
+        out: dict[str, Any] = {column.key: row.get(column.key) for column in columns}
+        for column in columns:
+            cell: Cell = (s, t, r, column.key)
+            if cell in links.counts:
+                if links.counts[cell] in hidden:
+                    out[column.key] = SUPPRESSED
+            elif cell in links.rates:
+                part, whole = links.rates[cell]
+                if out[column.key] is None:
+                    continue
+                if not _rate_shown(links, part, whole, shown, hidden, threshold):
+                    out[column.key] = SUPPRESSED
+            elif cell in links.derived:
+                derived = links.derived[cell]
+                if out[column.key] is None:
+                    continue
+                too_few = derived.n is not None and links.values.get(derived.n, 0) < derived.min_n
+                if too_few or any(key in hidden for key in derived.keys):
+                    out[column.key] = SUPPRESSED
+            elif (
+                cell in links.labels
+                and out[column.key]
+                and any(key in hidden for key in links.labels[cell])
+            ):
+                out[column.key] = None
+        for column in columns:
+            if column.kind == "pct" and out[column.key] not in (None, SUPPRESSED):
+                # A shown rate keeps its interval: it rests on nothing the rate does not.
+                for extra in (column.key + CI_SUFFIX, column.key + SMALL_SUFFIX):
+                    if extra in row:
+                        out[extra] = row[extra]
+        rows.append(out)
     return replace(table, columns=columns, rows=rows)
-
-
-def _secondary(
-    table: Table, rows: list[dict[str, Any]], count_keys: list[str], primary: set[Cell]
-) -> set[Cell]:
-    """The cells to suppress beside ``primary`` so that no total gives a suppressed one away."""
-    summary = table.name.lower() == SUMMARY_TABLE
-    label_key = next((c.key for c in table.columns if c.kind == "label"), None)
-    total_rows = {
-        index
-        for index, row in enumerate(rows)
-        if label_key is not None and _is_total_word(row.get(label_key))
-    }
-    total_cols = {c.key for c in table.columns if c.key in count_keys and _is_total_column(c)}
-
-    # Each line is (its ordinary cells, its total cells).
-    lines: list[tuple[list[Cell], list[Cell]]] = []
-    if total_cols or summary:
-        for index in range(len(rows)):
-            cells = [(index, key) for key in count_keys]
-            lines.append(
-                (
-                    [c for c in cells if c[1] not in total_cols],
-                    [c for c in cells if c[1] in total_cols],
-                )
-            )
-    if total_rows or summary:
-        for key in count_keys:
-            cells = [(index, key) for index in range(len(rows))]
-            lines.append(
-                (
-                    [c for c in cells if c[0] not in total_rows],
-                    [c for c in cells if c[0] in total_rows],
-                )
-            )
-
-    suppressed = set(primary)
-    changed = True
-    while changed:  # each pass suppresses at least one more cell, so this ends
-        changed = False
-        for ordinary, totals in lines:
-            if sum(cell in suppressed for cell in ordinary + totals) != 1:
-                continue
-            candidates = [
-                cell
-                for cell in ordinary
-                if cell not in suppressed
-                and _is_number(rows[cell[0]][cell[1]])
-                and rows[cell[0]][cell[1]] != 0
-            ]
-            if not candidates:
-                # Only zeros left: the total would equal the suppressed cell, so hide the total.
-                candidates = [
-                    cell
-                    for cell in totals
-                    if cell not in suppressed and _is_number(rows[cell[0]][cell[1]])
-                ]
-            if candidates:
-                smallest = min(candidates, key=lambda cell: abs(rows[cell[0]][cell[1]]))
-                suppressed.add(smallest)
-                changed = True
-    return suppressed - primary
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_total_word(value: object) -> bool:
-    return isinstance(value, str) and value.strip().lower() in TOTAL_WORDS
-
-
-def _is_total_column(column: Column) -> bool:
-    return _is_total_word(column.key) or _is_total_word(column.title)

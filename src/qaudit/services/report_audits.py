@@ -147,9 +147,20 @@ def _sampling(conn: Connection, period: Period) -> Table:
     return Table(
         name="sampling",
         title="How each month's sample was drawn",
-        columns=[Column("month", "Month"), Column("certificate", "Sampling certificate")],
+        columns=[
+            Column("month", "Month"),
+            _count("drawn", "Cases in the sample"),
+            _count("eligible", "Eligible cases"),
+            # The sentence names who drew the sample: for the service, not for publishing.
+            Column("certificate", "Sampling certificate", "text"),
+        ],
         rows=[
-            {"month": month, "certificate": cert.sentence(cases=False)}
+            {
+                "month": month,
+                "drawn": cert.picks,
+                "eligible": cert.eligible,
+                "certificate": cert.sentence(cases=False),
+            }
             for month, cert in found
             if cert is not None
         ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from qaudit.domain.periods import Period
 from qaudit.errors import RuleError
 from qaudit.reports.model import Column, Report, Section, Table, rate
@@ -213,14 +215,31 @@ def scrutiny_section(*, store: Store, period: Period) -> Section:
         columns=[
             Column("held_on", "Session", "date"),
             Column("committee", "Committee"),
-            Column("resolution", "Resolution"),
+            Column("resolution", "Resolution", "text"),
             Column("status", "Status"),
-            Column("done", "What was done"),
+            Column("done", "What was done", "text"),
         ],
         rows=rows,
         note=None if rows else "No scrutiny session in the period.",
+        # Resolutions and what was done are free text: a published report shows the counts.
+        public=False,
     )
-    return Section("scrutiny", "Member scrutiny", [table])
+    statuses = Counter(str(row["status"]) for row in rows)
+    counts = Table(
+        name="scrutiny_status",
+        title="Member scrutiny: resolutions by status",
+        columns=[
+            Column("status", "Status"),
+            # Resolutions are not people: counted, never suppressed.
+            Column("resolutions", "Resolutions", "number"),
+        ],
+        rows=[
+            {"status": status, "resolutions": statuses[status]}
+            for status in sorted(statuses, key=lambda s: (s != "open", s))
+        ],
+        note=None if rows else "No scrutiny session in the period.",
+    )
+    return Section("scrutiny", "Member scrutiny", [table, counts])
 
 
 def build_report(

@@ -1,0 +1,393 @@
+"""An attacker of published reports: from the published JSON alone, work back every "c".
+
+Written apart from qaudit.reports.links on purpose: it reads the tables as a reader would, writes
+down every linear relation their structure implies (each table's parts add up to its total, the
+same count shown twice is equal, a percentage times its denominator is its count to within the
+rounding of one decimal), and asks an integer linear program (scipy's HiGHS) for the smallest
+and largest value each suppressed count can take. A cell is recovered when the two are equal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+C = "c"
+GOOD_OR_BETTER = ("Outstanding", "Good")
+GRADE_ROWS = ("Outstanding", "Good", "Requires improvement to be good", "Inadequate")
+HALF = 0.05  # a percentage shown to one decimal is within this of the truth
+CASE_REF = re.compile(r"\bC\d{6}\b")
+
+
+@dataclass
+class Attack:
+    """The unknowns (one per suppressed cell), equalities and inequalities over them."""
+
+    names: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+    equal: list[tuple[dict[str | int, float], float]] = field(default_factory=list)
+    at_most: list[tuple[dict[str | int, float], float]] = field(default_factory=list)
+
+    def term(self, value: Any, name: str) -> float | str | None:
+        """A shown number stays a number; a "c" becomes the unknown ``name``."""
+        if value == C:
+            if name not in self.index:
+                self.index[name] = len(self.names)
+                self.names.append(name)
+            return name
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        return None
+
+    def sum_is(self, total: tuple[Any, str], parts: list[tuple[Any, str]]) -> None:
+        """total = sum(parts), each (value, name)."""
+        self._linear([(1.0, *total)] + [(-1.0, *p) for p in parts], 0.0, equal=True)
+
+    def same(self, a: tuple[Any, str], b: tuple[Any, str]) -> None:
+        self.sum_is(a, [b])
+
+    def _linear(self, terms: list[tuple[float, Any, str]], rhs: float, *, equal: bool) -> None:
+        row: dict[str | int, float] = {}
+        for coefficient, value, name in terms:
+            t = self.term(value, name)
+            if t is None:
+                return  # an empty cell: no relation to write
+            if isinstance(t, str):
+                row[t] = row.get(t, 0.0) + coefficient
+            else:
+                rhs -= coefficient * t
+        if not row:
+            return
+        (self.equal if equal else self.at_most).append((row, rhs))
+
+    def rate(self, pct: Any, part: tuple[Any, str], whole: tuple[Any, str]) -> None:
+        """A shown percentage ties its part to its whole: (p - .05) w <= 100 x <= (p + .05) w."""
+        if not isinstance(pct, int | float) or isinstance(pct, bool):
+            return
+        low, high = pct - HALF, pct + HALF
+        self._linear([(low, *whole), (-100.0, *part)], 0.0, equal=False)
+        self._linear([(100.0, *part), (-high, *whole)], 0.0, equal=False)
+        self._linear([(1.0, *part), (-1.0, *whole)], 0.0, equal=False)
+
+    def at_most_of(self, part: tuple[Any, str], whole: tuple[Any, str]) -> None:
+        self._linear([(1.0, *part), (-1.0, *whole)], 0.0, equal=False)
+
+    def ranges(self) -> dict[str, tuple[int, int]]:
+        """For each suppressed cell, two values consistent with what is shown when there are
+        two (else its one value twice), values capped at 10,000."""
+        n = len(self.names)
+        if n == 0:
+            return {}
+        constraints = []
+        for rows, op in ((self.equal, "eq"), (self.at_most, "le")):
+            if not rows:
+                continue
+            matrix = np.zeros((len(rows), n))
+            rhs = np.zeros(len(rows))
+            for i, (row, value) in enumerate(rows):
+                for name, coefficient in row.items():
+                    matrix[i, self.index[str(name)]] += coefficient
+                rhs[i] = value
+            if op == "eq":
+                constraints.append(LinearConstraint(matrix, rhs - 1e-9, rhs + 1e-9))
+            else:
+                constraints.append(LinearConstraint(matrix, -np.inf, rhs + 1e-9))
+        bounds = Bounds(np.zeros(n), np.full(n, 10_000.0))
+        integral = np.ones(n)
+        # Each solution found shows one value of every cell: a cell seen at two values is
+        # not recovered, and needs no program of its own.
+        seen: list[set[int]] = [set() for _ in range(n)]
+        low: dict[int, int] = {}
+        high: dict[int, int] = {}
+        directions = np.random.default_rng(0).choice([-1.0, 1.0], size=(4, n))
+        for cost in directions:  # a few far corners first: they show most cells at two values
+            result = milp(cost, constraints=constraints, bounds=bounds, integrality=integral)
+            assert result.success, "the shown figures admit no solution"
+            for j, value in enumerate(result.x):
+                seen[j].add(round(value))
+        for i in range(n):
+            for sign, found in ((-1.0, high), (1.0, low)):
+                if len(seen[i]) > 1:
+                    break
+                cost = np.zeros(n)
+                cost[i] = sign
+                result = milp(cost, constraints=constraints, bounds=bounds, integrality=integral)
+                assert result.success, f"the shown figures admit no solution: {self.names[i]}"
+                values = [round(v) for v in result.x]
+                found[i] = values[i]
+                for j, value in enumerate(values):
+                    seen[j].add(value)
+        return {
+            name: (min(seen[i]), max(seen[i])) if len(seen[i]) > 1 else (low[i], high[i])
+            for i, name in enumerate(self.names)
+        }
+
+
+def _tables(report: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for section in report["sections"]:
+        for table in section["tables"]:
+            yield section["name"], table
+
+
+def relations(report: dict[str, Any]) -> Attack:
+    """Every relation a reader can write from the published report's own structure."""
+    attack = Attack()
+    tables = {f"{s}.{t['name']}": t for s, t in _tables(report)}
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        table = tables.get(name)
+        return table["rows"] if table else []
+
+    def one(name: str) -> dict[str, Any] | None:
+        found = rows(name)
+        return found[0] if len(found) == 1 else None
+
+    def cell(table: str, row: int, key: str) -> tuple[Any, str]:
+        return rows(table)[row].get(key), f"{table}[{row}].{key}"
+
+    summary = one("audits.summary")
+    s = "audits.summary"
+    if summary is not None:
+        audits, good, bad = (cell(s, 0, k) for k in ("audits", "good_or_better", "inadequate"))
+        attack.rate(summary.get("completion_pct"), cell(s, 0, "completed"), cell(s, 0, "sampled"))
+        attack.rate(summary.get("good_or_better_pct"), good, audits)
+        attack.at_most_of(cell(s, 0, "completed"), cell(s, 0, "sampled"))
+        attack.at_most_of(good, audits)
+        attack.at_most_of(bad, audits)
+        # The grades table: its rows add up to the audits; the first two are good or better.
+        grades = rows("audits.grades")
+        if grades:
+            by_grade = {
+                r["grade"]: (cell("audits.grades", i, "count")) for i, r in enumerate(grades)
+            }
+            attack.sum_is(audits, list(by_grade.values()))
+            attack.sum_is(good, [by_grade[g] for g in GOOD_OR_BETTER if g in by_grade])
+            if "Inadequate" in by_grade:
+                attack.same(bad, by_grade["Inadequate"])
+            for i, r in enumerate(grades):
+                attack.rate(r.get("pct"), cell("audits.grades", i, "count"), audits)
+        # Teams and categories each add up to the whole.
+        for name in ("audits.by_team", "audits.by_category"):
+            found = rows(name)
+            if not found:
+                continue
+            for key, total in (("audits", audits), ("good_or_better", good), ("inadequate", bad)):
+                attack.sum_is(total, [cell(name, i, key) for i in range(len(found))])
+            for i, r in enumerate(found):
+                attack.rate(
+                    r.get("good_or_better_pct"),
+                    cell(name, i, "good_or_better"),
+                    cell(name, i, "audits"),
+                )
+                attack.at_most_of(cell(name, i, "good_or_better"), cell(name, i, "audits"))
+                attack.at_most_of(cell(name, i, "inadequate"), cell(name, i, "audits"))
+        # The trend: the months of the period add up to it.
+        trend = rows("audits.trend")
+        months = _months(report["start"], report["end"])
+        in_period = [i for i, r in enumerate(trend) if r["month"] in months]
+        if months and len(in_period) == len(months):
+            attack.sum_is(audits, [cell("audits.trend", i, "audits") for i in in_period])
+            attack.sum_is(good, [cell("audits.trend", i, "good_or_better") for i in in_period])
+        for i, r in enumerate(trend):
+            attack.rate(
+                r.get("good_or_better_pct"),
+                cell("audits.trend", i, "good_or_better"),
+                cell("audits.trend", i, "audits"),
+            )
+            attack.at_most_of(
+                cell("audits.trend", i, "good_or_better"), cell("audits.trend", i, "audits")
+            )
+        # The same counts again: family feedback, the balance of grade bands.
+        for name in ("audits.family_feedback", "voice.family_views"):
+            row = one(name)
+            if row is not None:
+                attack.same(audits, cell(name, 0, "audits"))
+                attack.rate(
+                    row.get("pct"), cell(name, 0, "views_gathered"), cell(name, 0, "audits")
+                )
+                attack.at_most_of(cell(name, 0, "views_gathered"), cell(name, 0, "audits"))
+        balance = rows("balance.balance")
+        if balance:
+            bands = {r["band"]: cell("balance.balance", i, "audits") for i, r in enumerate(balance)}
+            attack.sum_is(audits, list(bands.values()))
+            if "Good or better" in bands:
+                attack.same(good, bands["Good or better"])
+            if "Inadequate" in bands:
+                attack.same(bad, bands["Inadequate"])
+            if "Requires improvement" in bands and grades:
+                ri = [i for i, r in enumerate(grades) if r["grade"].startswith("Requires")]
+                attack.same(bands["Requires improvement"], cell("audits.grades", ri[0], "count"))
+        # Moderation: the Inadequate after moderation are those graded so, less the regraded.
+        mod = one("audits.moderation")
+        if mod is not None:
+            m = "audits.moderation"
+            attack.sum_is(cell(m, 0, "inadequate"), [bad, cell(m, 0, "regraded")])
+            attack.rate(
+                mod.get("in_time_pct"), cell(m, 0, "moderated_in_time"), cell(m, 0, "moderated")
+            )
+            for key in ("moderated", "agreed", "regraded", "recorded_after_due"):
+                attack.at_most_of(cell(m, 0, key), cell(m, 0, "inadequate"))
+            attack.at_most_of(cell(m, 0, "moderated_in_time"), cell(m, 0, "moderated"))
+        # The sampling certificates' picks add up to the period's sample.
+        sampling = rows("audits.sampling")
+        if sampling and report.get("team") is None and "drawn" in sampling[0]:
+            attack.sum_is(
+                cell(s, 0, "sampled"),
+                [cell("audits.sampling", i, "drawn") for i in range(len(sampling))],
+            )
+        for i in range(len(rows("audits.themes"))):
+            attack.at_most_of(cell("audits.themes", i, "audits"), audits)
+    re_row = one("audits.reaudits")
+    if re_row is not None:
+        r_ = "audits.reaudits"
+        attack.rate(re_row.get("improved_pct"), cell(r_, 0, "improved"), cell(r_, 0, "done"))
+
+    # Complaints: quarters add up to the year; stages and teams to the received.
+    complaints = rows("complaints.complaints")
+    if complaints:
+        c = "complaints.complaints"
+        total_index = next(
+            (i for i, r in enumerate(complaints) if str(r["period"]).lower() == "total"),
+            len(complaints) - 1,
+        )
+        parts = [i for i in range(len(complaints)) if i != total_index]
+        for key in ("received", "answered", "answered_in_time", "extended", "escalated"):
+            if parts:
+                attack.sum_is(cell(c, total_index, key), [cell(c, i, key) for i in parts])
+        if parts:
+            for key in ("open_at_end", "letter_outstanding_at_end"):
+                attack.same(cell(c, total_index, key), cell(c, parts[-1], key))
+        for i, r in enumerate(complaints):
+            attack.rate(
+                r.get("in_time_pct"), cell(c, i, "answered_in_time"), cell(c, i, "answered")
+            )
+            attack.at_most_of(cell(c, i, "letter_outstanding_at_end"), cell(c, i, "open_at_end"))
+        by_label = {r["period"]: i for i, r in enumerate(complaints)}
+        for r in rows("complaints.complaints_in_time"):
+            j = by_label.get(r["period"], total_index if len(complaints) == 1 else None)
+            if j is not None:
+                attack.rate(
+                    r.get("in_time_pct"), cell(c, j, "answered_in_time"), cell(c, j, "answered")
+                )
+        received = cell(c, total_index, "received")
+        for name in ("complaints.complaint_stages", "complaints.complaint_teams"):
+            found = rows(name)
+            if found:
+                attack.sum_is(received, [cell(name, i, "received") for i in range(len(found))])
+        for i, _ in enumerate(rows("complaints.complaint_themes")):
+            attack.at_most_of(cell("complaints.complaint_themes", i, "received"), received)
+
+    for i, r in enumerate(rows("voice.bright_spots")):
+        b = "voice.bright_spots"
+        attack.rate(r.get("response_rate_pct"), cell(b, i, "responses"), cell(b, i, "invited"))
+    adv = one("voice.advocacy")
+    if adv is not None:
+        a = "voice.advocacy"
+        attack.sum_is(cell(a, 0, "conferences"), [cell(a, 0, "told"), cell(a, 0, "not_told")])
+        attack.rate(adv.get("told_pct"), cell(a, 0, "told"), cell(a, 0, "conferences"))
+        attack.rate(adv.get("met_pct"), cell(a, 0, "met"), cell(a, 0, "requests"))
+
+    # Any other table with a row called Total: its other rows add up to it, column by column.
+    for name, table in tables.items():
+        if name in KNOWN:
+            continue
+        label = next((col["key"] for col in table["columns"] if col["kind"] == "label"), None)
+        counts = [col["key"] for col in table["columns"] if col["kind"] == "count"]
+        total = [
+            i for i, r in enumerate(table["rows"]) if label and str(r.get(label)).lower() == "total"
+        ]
+        for t in total:
+            for key in counts:
+                attack.sum_is(
+                    cell(name, t, key),
+                    [cell(name, i, key) for i in range(len(table["rows"])) if i not in total],
+                )
+    # Every count is at least 0: the bounds of the program.
+    return attack
+
+
+KNOWN = frozenset(
+    {
+        "audits.summary",
+        "audits.grades",
+        "audits.trend",
+        "audits.by_team",
+        "audits.by_category",
+        "audits.moderation",
+        "audits.reaudits",
+        "audits.themes",
+        "audits.family_feedback",
+        "audits.sampling",
+        "balance.balance",
+        "complaints.complaints",
+        "complaints.complaints_in_time",
+        "complaints.complaint_stages",
+        "complaints.complaint_themes",
+        "complaints.complaint_teams",
+        "voice.bright_spots",
+        "voice.advocacy",
+        "voice.family_views",
+        "scrutiny.scrutiny_status",
+    }
+)
+
+
+def _months(start: str, end: str) -> list[str]:
+    """The months making up [start, end] when it is whole months; else none."""
+    from datetime import date, timedelta
+
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    if first.day != 1 or (last + timedelta(days=1)).day != 1:
+        return []
+    out = []
+    day = first
+    while day <= last:
+        out.append(f"{day.year:04d}-{day.month:02d}")
+        day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
+def recovered(report: dict[str, Any]) -> dict[str, int]:
+    """The suppressed cells whose value the attacker pins down, with that value."""
+    return {name: low for name, (low, high) in relations(report).ranges().items() if low == high}
+
+
+def medians_of_few(report: dict[str, Any]) -> list[str]:
+    """Medians or means shown for fewer than 6 items (or for a suppressed number of items)."""
+    out = []
+    for section, table in _tables(report):
+        for i, row in enumerate(table["rows"]):
+            value = row.get("median_working_days")
+            if value in (None, C):
+                continue
+            answered = row.get("answered")
+            if not isinstance(answered, int) or answered < 6:
+                out.append(f"{section}.{table['name']}[{i}]")
+    return out
+
+
+def free_text(report: dict[str, Any], names: list[str]) -> list[str]:
+    """Anything in the published report that is free text, a case ref or a person's name."""
+    out = []
+    for section in report["sections"]:
+        if any(section["lists"].values()):
+            out.append(f"{section['name']}: a free-text list")
+        for table in section["tables"]:
+            for column in table["columns"]:
+                if column["kind"] == "text":
+                    out.append(f"{table['name']}.{column['key']}: a text column")
+            for row in table["rows"]:
+                for key, value in row.items():
+                    if not isinstance(value, str):
+                        continue
+                    if CASE_REF.search(value):
+                        out.append(f"{table['name']}.{key}: a case ref in {value!r}")
+                    for name in names:
+                        if name in value:
+                            out.append(f"{table['name']}.{key}: the name {name!r}")
+    return out
