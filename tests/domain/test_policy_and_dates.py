@@ -82,3 +82,9 @@ def test_file_dates_are_day_first(text: str, expected: str) -> None:
 def test_file_dates_that_do_not_exist_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_file_date(text)
+
+
+def test_suppress_zero_is_a_true_or_false_policy_value() -> None:
+    assert policy_from_mapping({"reports": {"suppress_zero": True}}).reports.suppress_zero
+    with pytest.raises(PolicyError, match=r"'reports\.suppress_zero' must be true or false"):
+        policy_from_mapping({"reports": {"suppress_zero": 1}})

@@ -254,3 +254,25 @@ def test_every_relation_the_publisher_uses_is_true(demo_db: Path, period: str) -
     for relation in links.relations:
         assert all(key in links.values for key in relation), relation
         assert sum(c * links.values[key] for key, c in relation.items()) == 0, relation
+
+
+def test_zeros_suppressed_where_policy_says_so_give_nothing_away(demo_db: Path) -> None:
+    from qaudit.reports.publish import publish
+
+    store = Store(f"sqlite:///{demo_db}")
+    try:
+        report = build_report(
+            store=store,
+            ctx=make_context(DEMO_TODAY.isoformat()),
+            kind="board",
+            period=parse_period("2026/27-Q3", DEMO_TODAY),
+        )
+    finally:
+        store.dispose()
+    published = json.loads(to_json(publish(report, zero=True)))
+    stages = next(
+        t for s in published["sections"] for t in s["tables"] if t["name"] == "complaint_stages"
+    )
+    assert stages["rows"][2] == {"stage": "Stage 3", "received": "c"}  # a 0 unpublished
+    assert any(n.startswith("Counts of 0 to 5 are shown as c") for n in published["notes"])
+    assert recovered(published) == {}

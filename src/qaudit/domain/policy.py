@@ -66,6 +66,9 @@ class VoicePolicy:
 @dataclass(frozen=True)
 class ReportPolicy:
     suppression_threshold: int = 5
+    # A published report shows 0 as "c" too where a council's rules say so (some do: a 0 beside
+    # a small total says something about each child in it). Off by default, as the DfE does.
+    suppress_zero: bool = False
     # Permissions of report files written with --out: the owner only unless widened on
     # purpose (TOML ``file_mode = 0o640``); --mode wins for one run.
     file_mode: int = 0o600
@@ -127,6 +130,10 @@ def _build(cls: type[Any], values: Mapping[str, Any], prefix: str) -> Any:
 
 
 def _check_value(key: str, hint: Any, raw: Any) -> Any:
+    if hint is bool:
+        if not isinstance(raw, bool):
+            raise PolicyError(f"policy key '{key}' must be true or false, not {raw!r}")
+        return raw
     if hint is int:
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
             raise PolicyError(f"policy key '{key}' must be a whole number ≥ 0, not {raw!r}")

@@ -3,7 +3,8 @@ free text, no names.
 
 A pure function over the report model (reports/model.py); renderers lay the result out unchanged.
 
-- **Primary suppression**: a count of 1 to the threshold (DfE: 5) is shown as "c".
+- **Primary suppression**: a count of 1 to the threshold (DfE: 5) is shown as "c", and 0 too
+  where the policy says so (``reports.suppress_zero``).
 - **Secondary suppression across the whole report**: reports/links.py names each count by what
   it counts (so the same figure in two tables is one) and writes every linear relation the
   report's structure implies (totals, margins, a period and its months, good or better and the
@@ -34,11 +35,13 @@ SMALL_SUFFIX = "_small"
 OF_SUFFIX = "_of"
 
 
-def publish(report: Report, threshold: int = 5) -> Report:
-    """A new report with small counts, and every figure that would give one away, shown as
-    "c", and free text withheld (see the module's docstring)."""
+def publish(report: Report, threshold: int = 5, *, zero: bool = False) -> Report:
+    """A new report with small counts (1 to ``threshold``, and 0 too with ``zero``), and every
+    figure that would give one away, shown as "c", and free text withheld (see the module's
+    docstring)."""
     links = link(report)
-    hidden = _suppressed(links, threshold)
+    small = _Small(threshold, zero)
+    hidden = _suppressed(links, small)
     text_dropped = False
     sections: list[Section] = []
     for s, section in enumerate(report.sections):
@@ -49,7 +52,7 @@ def publish(report: Report, threshold: int = 5) -> Report:
                 continue
             if any(column.kind == "text" for column in table.columns):
                 text_dropped = True
-            tables.append(_publish_table(s, t, table, links, hidden, threshold))
+            tables.append(_publish_table(s, t, table, links, hidden, small))
         if any(section.lists.values()):
             text_dropped = True
         # Names stay with empty lists, so a reader sees what was withheld rather than nothing.
@@ -58,8 +61,8 @@ def publish(report: Report, threshold: int = 5) -> Report:
 
     notes = list(report.notes)
     suppression_note = (
-        f"Counts of 1 to {threshold} are shown as c, and so is any figure from which one "
-        "could be worked out."
+        f"Counts of {0 if zero else 1} to {threshold} are shown as c, and so is any figure "
+        "from which one could be worked out."
     )
     if suppression_note not in notes:
         notes.append(suppression_note)
@@ -68,20 +71,27 @@ def publish(report: Report, threshold: int = 5) -> Report:
     return replace(report, published=True, sections=sections, notes=notes)
 
 
-def suppressed_keys(report: Report, threshold: int = 5) -> set[Key]:
+def suppressed_keys(report: Report, threshold: int = 5, *, zero: bool = False) -> set[Key]:
     """The keys (see reports/links.py) that ``publish`` shows as "c"."""
-    return _suppressed(link(report), threshold)
+    return _suppressed(link(report), _Small(threshold, zero))
 
 
-def _small(value: int | None, threshold: int) -> bool:
-    return value is not None and 1 <= value <= threshold
+class _Small:
+    """Whether a count is small enough to hide on its own (primary suppression)."""
+
+    def __init__(self, threshold: int, zero: bool) -> None:
+        self.lowest = 0 if zero else 1
+        self.threshold = threshold
+
+    def __call__(self, value: int | None) -> bool:
+        return value is not None and self.lowest <= value <= self.threshold
 
 
-def _suppressed(links: Links, threshold: int) -> set[Key]:
+def _suppressed(links: Links, small: _Small) -> set[Key]:
     shown = links.shown
-    suppressed = {key for key in shown if _small(links.values.get(key), threshold)}
+    suppressed = {key for key in shown if small(links.values.get(key))}
     while True:
-        known = _known(links, shown, suppressed, threshold)
+        known = _known(links, shown, suppressed, small)
         exposed = sorted(k for k in _determined(links.relations, known) if k in suppressed)
         if not exposed:
             return suppressed
@@ -93,28 +103,28 @@ def _suppressed(links: Links, threshold: int) -> set[Key]:
         chosen = candidates[0]
         for candidate in candidates:
             trial = suppressed | {candidate}
-            if target not in _determined(links.relations, _known(links, shown, trial, threshold)):
+            if target not in _determined(links.relations, _known(links, shown, trial, small)):
                 chosen = candidate
                 break
         suppressed.add(chosen)
 
 
-def _known(links: Links, shown: set[Key], suppressed: set[Key], threshold: int) -> set[Key]:
+def _known(links: Links, shown: set[Key], suppressed: set[Key], small: _Small) -> set[Key]:
     """What a reader knows: the counts shown, and any count a shown rate gives away."""
     known = shown - suppressed
     for part, whole in links.rates.values():
-        if _rate_shown(links, part, whole, shown, suppressed, threshold):
+        if _rate_shown(links, part, whole, shown, suppressed, small):
             known |= {part, whole}
     return known
 
 
 def _rate_shown(
-    links: Links, part: Key, whole: Key, shown: set[Key], suppressed: set[Key], threshold: int
+    links: Links, part: Key, whole: Key, shown: set[Key], suppressed: set[Key], small: _Small
 ) -> bool:
     for key in (part, whole):
         if key in suppressed:
             return False
-        if key not in shown and _small(links.values.get(key), threshold):
+        if key not in shown and small(links.values.get(key)):
             return False  # a small count that is in no table: the rate would give it away
     return True
 
@@ -197,7 +207,7 @@ def _candidates(links: Links, target: Key, known: set[Key], suppressed: set[Key]
 
 
 def _publish_table(
-    s: int, t: int, table: Table, links: Links, hidden: set[Key], threshold: int
+    s: int, t: int, table: Table, links: Links, hidden: set[Key], small: _Small
 ) -> Table:
     shown = links.shown
     columns = [column for column in table.columns if column.kind != "text"]
@@ -213,7 +223,7 @@ def _publish_table(
                 part, whole = links.rates[cell]
                 if out[column.key] is None:
                     continue
-                if not _rate_shown(links, part, whole, shown, hidden, threshold):
+                if not _rate_shown(links, part, whole, shown, hidden, small):
                     out[column.key] = SUPPRESSED
             elif cell in links.derived:
                 derived = links.derived[cell]

@@ -291,5 +291,9 @@ def _build(
     if publish:
         from qaudit.reports.publish import publish as suppress
 
-        report = suppress(report, threshold=ctx.policy.reports.suppression_threshold)
+        report = suppress(
+            report,
+            threshold=ctx.policy.reports.suppression_threshold,
+            zero=ctx.policy.reports.suppress_zero,
+        )
     return report
