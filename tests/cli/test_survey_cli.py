@@ -518,6 +518,11 @@ def test_overdue_at_24_hours_and_one_minute(waiting: Cli) -> None:
     # Due on Wednesday 2 December: Thursday and Friday are two working days overdue.
     later = {i.ref: i.days_overdue for i in _overdue(waiting.url, "2026-12-04T10:00")}
     assert later["S1"] == 2
+    # The child's flagged concern comes first, before responses far longer overdue.
+    from qaudit.services.worklists import overdue_order
+
+    order = [i.ref for i in sorted(_overdue(waiting.url, "2026-12-04T10:00"), key=overdue_order)]
+    assert order[0] == "S2" and later["S3"] > later["S2"]
     # S3 was due on Sunday 25 October: every working day to 4 December counts.
     assert later["S3"] == 30
 

@@ -53,17 +53,17 @@ def test_overdue_lists_unreviewed_responses_and_unmet_advocacy(cli: Cli, tmp_pat
     ).json()
     assert isinstance(items, list)
     assert [(i["kind"], i["ref"]) for i in items] == [
+        ("survey", "R2"),  # a child's flagged concern: first, whatever else is more overdue
         ("advocacy", "1"),  # one working day over, conference 1 December
-        ("survey", "R2"),  # flagged: first among the survey reviews due on the 2nd
         ("survey", "R1"),
     ]
-    advocacy = items[0]
+    advocacy = items[1]
     assert (advocacy["case_ref"], advocacy["escalate_to"], advocacy["days_overdue"]) == (
         "A1",
         "Hal Head",
         1,
     )
-    assert items[1]["escalate_to"] == "Quinn Lead" and items[1]["case_ref"] == ""
+    assert items[0]["escalate_to"] == "Quinn Lead" and items[0]["case_ref"] == ""
     reviewed = cli(
         "survey",
         "review",

@@ -51,7 +51,7 @@ class OverdueItem:
     owner: str | None
     escalate_to: str | None
     detail: str
-    urgent: bool = False  # listed first among equals (a survey response flagging concern)
+    urgent: bool = False  # listed before everything else (a survey response flagging concern)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -88,8 +88,14 @@ def list_overdue(
         items += overdue_surveys(rows, ctx.now, cal, ctx.policy.voice.review_hours, qa_lead)
     if "advocacy" in kinds:
         items += overdue_advocacy(rows, today, cal)
-    items.sort(key=lambda i: (-i.days_overdue, not i.urgent, _day(i.due), i.kind, i.case_ref))
+    items.sort(key=overdue_order)
     return items
+
+
+def overdue_order(item: OverdueItem) -> tuple[bool, int, date, str, str]:
+    """A child's flagged survey concern first, however few days overdue; then the most
+    overdue first, the earliest due, by kind and case."""
+    return (not item.urgent, -item.days_overdue, _day(item.due), item.kind, item.case_ref)
 
 
 def _day(due: date) -> date:
