@@ -181,8 +181,8 @@ BAD = [
         "an advocate is provided only when the child asked for one",
     ),
     (
-        ["advocacy", "record", "A2", "--conference-date", "2026-12-02", "--offered", "--requested"],
-        "the conference date 2026-12-02 is after today (2026-12-01)",
+        ["advocacy", "record", "A2", "--conference-date", "2027-12-03", "--offered", "--requested"],
+        "the conference date 2027-12-03 is more than a year ahead: is it a typo?",
     ),
     (
         [
@@ -331,12 +331,17 @@ def test_overdue_requests_and_who_answers_for_them(desk: Cli, db_url: str) -> No
     c1 = rec("C1", "2026-11-27", "--not-offered", "--requested", user="Val Voice")
     rec("A1", "2026-11-20", "--offered", "--requested", "--provided-date", "2026-11-23")  # late
     rec("A2", "2026-11-20", "--offered", "--not-requested")
-    rec("A3", "2026-12-01", "--offered", "--requested")  # the conference is today
+    a3 = rec("A3", "2026-12-01", "--offered", "--requested")  # the conference is today
+    # Asked for ahead of the conference: due 2 working days before it (Thu 3 Dec).
+    ahead = rec("A2", "2026-12-07", "--offered", "--requested")
     store = Store(db_url)
     try:
         with store.reading() as session:
             items = overdue_advocacy(
                 AlchemyRows(session.connection()), date(2026, 12, 1), WorkingCalendar()
+            )
+            later = overdue_advocacy(
+                AlchemyRows(session.connection()), date(2026, 12, 4), WorkingCalendar()
             )
     finally:
         store.dispose()
@@ -345,8 +350,8 @@ def test_overdue_requests_and_who_answers_for_them(desk: Cli, db_url: str) -> No
             "kind": "advocacy",
             "ref": str(b1),
             "case_ref": "B1",
-            "due": date(2026, 11, 20),
-            "days_overdue": 7,
+            "due": date(2026, 11, 18),  # two working days before Friday 20 November
+            "days_overdue": 9,
             "owner": "Vic Voice",
             "escalate_to": "Hana Head",
             "detail": "advocate requested for the conference on 2026-11-20, not provided",
@@ -355,13 +360,30 @@ def test_overdue_requests_and_who_answers_for_them(desk: Cli, db_url: str) -> No
             "kind": "advocacy",
             "ref": str(c1),
             "case_ref": "C1",
-            "due": date(2026, 11, 27),
-            "days_overdue": 2,  # Monday and Tuesday
+            "due": date(2026, 11, 25),
+            "days_overdue": 4,  # Thursday 26 November to Tuesday 1 December
             "owner": "Val Voice",
             "escalate_to": None,  # Team C has no head of service
             "detail": "advocate requested for the conference on 2026-11-27, not provided",
         },
+        {
+            "kind": "advocacy",
+            "ref": str(a3),
+            "case_ref": "A3",
+            "due": date(2026, 11, 27),
+            "days_overdue": 2,
+            "owner": "Vic Voice",
+            "escalate_to": "Hal Head",
+            "detail": "conference on 2026-12-01 still ahead, no advocate yet",
+        },
     ]
+    # On Friday 4 December the request for Monday's conference is a day overdue: still time.
+    [a2] = [i for i in later if i.ref == str(ahead)]
+    assert (a2.due, a2.days_overdue, a2.detail) == (
+        date(2026, 12, 3),
+        1,
+        "conference on 2026-12-07 still ahead, no advocate yet",
+    )
     assert not any(i.urgent for i in items)
 
 

@@ -54,14 +54,14 @@ def test_overdue_lists_unreviewed_responses_and_unmet_advocacy(cli: Cli, tmp_pat
     assert isinstance(items, list)
     assert [(i["kind"], i["ref"]) for i in items] == [
         ("survey", "R2"),  # a child's flagged concern: first, whatever else is more overdue
-        ("advocacy", "1"),  # one working day over, conference 1 December
+        ("advocacy", "1"),  # due Fri 27 Nov, 2 working days before the 1 December conference
         ("survey", "R1"),
     ]
     advocacy = items[1]
     assert (advocacy["case_ref"], advocacy["escalate_to"], advocacy["days_overdue"]) == (
         "A1",
         "Hal Head",
-        1,
+        3,
     )
     assert items[0]["escalate_to"] == "Quinn Lead" and items[0]["case_ref"] == ""
     reviewed = cli(

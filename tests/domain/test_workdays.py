@@ -221,3 +221,15 @@ def test_weeks_later_is_the_first_working_day_on_or_after(start: date, weeks: in
     plain = start + timedelta(weeks=weeks)
     assert CALENDAR.is_working_day(due)
     assert due == CALENDAR.next_working_day(plain)
+
+
+def test_working_days_before_a_meeting_skip_weekends_and_bank_holidays() -> None:
+    cal = WorkingCalendar()
+    # Monday 4 January 2027: Friday 1 January is New Year's Day, so two working days before
+    # are Thursday 31 and Wednesday 30 December.
+    assert cal.working_days_before(date(2027, 1, 4), 1) == date(2026, 12, 31)
+    assert cal.working_days_before(date(2027, 1, 4), 2) == date(2026, 12, 30)
+    assert cal.working_days_before(date(2026, 12, 7), 2) == date(2026, 12, 3)
+    assert cal.working_days_before(date(2026, 12, 7), 0) == date(2026, 12, 7)
+    with pytest.raises(ValueError):
+        cal.working_days_before(date(2026, 12, 7), -1)

@@ -86,7 +86,9 @@ def record(
     quiet: QuietOption = False,
 ) -> None:
     """Record a child protection conference: was the child told they may have an advocate,
-    did they ask, and when one was provided. A request must be met by the conference date.
+    did they ask, and when one was provided. Record a request when it is made, before the
+    conference: an advocate is due 2 working days before it (policy), and `qaudit overdue`
+    lists the request from then until one is provided.
 
     Example: `qaudit advocacy record C100002 --conference-date 2026-11-20 --offered
     --requested --provided-date 2026-11-18`

@@ -61,6 +61,9 @@ class ComplaintPolicy:
 class VoicePolicy:
     review_hours: int = 24
     response_rate_floor_pct: int = 30  # Bright Spots: below this, results are not meaningful
+    # An advocate asked for is due this many working days before the conference: from then
+    # an unmet request is overdue, while there is still time to meet it.
+    advocate_working_days_before: int = 2
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,17 @@ class WorkingCalendar:
             day = self.next_working_day(day + _ONE_DAY)
         return day
 
+    def working_days_before(self, day: date, n: int) -> date:
+        """The nth working day before ``day`` (``day`` itself for 0): when something needed
+        "n working days before" a meeting is due."""
+        if n < 0:
+            raise ValueError(f"working days must be 0 or more, not {n}")
+        for _ in range(n):
+            day -= _ONE_DAY
+            while not self.is_working_day(day):
+                day -= _ONE_DAY
+        return day
+
     def working_days_after(self, start: date, end: date) -> int:
         """Working days ``d`` with ``start < d <= end``: how many days overdue on ``end``
         something due on ``start`` is (0 when ``end`` is on or before ``start``)."""

@@ -4,7 +4,7 @@ provided by the conference; the period's figures, and the requests not met (over
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +24,8 @@ from qaudit.store.engine import Store
 from qaudit.store.models import Advocacy, Case, Team
 
 STATUSES: tuple[str, ...] = ("not-offered", "not-requested", "provided", "awaiting", "not-met")
+# Conferences are booked weeks ahead, not years: a date further off is refused as a typo.
+CONFERENCE_HORIZON = timedelta(days=366)
 
 
 def advocacy_status(
@@ -143,9 +145,14 @@ def record_conference(
     requested: bool,
     provided_on: date | None = None,
 ) -> AdvocacyView:
-    """Record a child protection conference's advocacy. An advocate is often provided before
-    the conference, so ``provided_on`` may precede it."""
-    refuse_future(ctx, conference_date, "conference date")
+    """Record a child protection conference's advocacy, before or after it: a request is
+    recorded when it is made, with the conference ahead, so that an unmet one shows in
+    ``overdue`` in time. An advocate is often provided before the conference, so
+    ``provided_on`` may precede it."""
+    if conference_date > ctx.today + CONFERENCE_HORIZON:
+        raise RuleError(
+            f"the conference date {conference_date} is more than a year ahead: is it a typo?"
+        )
     if provided_on is not None:
         refuse_future(ctx, provided_on, "provided date")
         if not requested:

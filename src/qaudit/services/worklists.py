@@ -87,7 +87,7 @@ def list_overdue(
     if "survey" in kinds:
         items += overdue_surveys(rows, ctx.now, cal, ctx.policy.voice.review_hours, qa_lead)
     if "advocacy" in kinds:
-        items += overdue_advocacy(rows, today, cal)
+        items += overdue_advocacy(rows, today, cal, ctx.policy.voice.advocate_working_days_before)
     items.sort(key=overdue_order)
     return items
 
@@ -253,21 +253,32 @@ def overdue_surveys(
     return out
 
 
-def overdue_advocacy(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
-    """Requests with no advocate provided once the conference day has ended."""
+def overdue_advocacy(
+    rows: Rows, today: date, cal: WorkingCalendar, days_before: int = 2
+) -> list[OverdueItem]:
+    """Requests with no advocate provided, due ``days_before`` working days before the
+    conference: overdue from the day after, while the conference may still be ahead."""
     found = rows.all(
         "SELECT v.id, c.case_ref, v.conference_date, v.recorded_by, "
         + head_of_service("c.team_id")
         + " FROM advocacy v JOIN cases c ON c.id = v.case_id"
-        " WHERE v.requested = :yes AND v.provided_on IS NULL AND v.conference_date < :today"
+        " WHERE v.requested = :yes AND v.provided_on IS NULL"
         " ORDER BY v.conference_date, v.id",
-        {"yes": True, "today": today},
+        {"yes": True},
     )
-    return [
-        _late("advocacy", str(row_id), ref, conference, today, cal, recorded_by, escalate,
-              f"advocate requested for the conference on {day(conference)}, not provided")
-        for row_id, ref, conference, recorded_by, escalate in found
-    ]  # fmt: skip
+    out = []
+    for row_id, ref, conference, recorded_by, escalate in found:
+        on = day(conference)
+        due = cal.working_days_before(on, days_before)
+        if due >= today:
+            continue  # a date is met until it ends
+        if on >= today:
+            state = f"conference on {on} still ahead, no advocate yet"
+        else:
+            state = f"advocate requested for the conference on {on}, not provided"
+        out.append(_late("advocacy", str(row_id), ref, due, today, cal, recorded_by, escalate,
+                         state))  # fmt: skip
+    return out
 
 
 # -- the audit work -------------------------------------------------------------------------
