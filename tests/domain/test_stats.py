@@ -175,9 +175,20 @@ def test_wilson_narrows_as_n_grows(c: tuple[int, int], k: int) -> None:
 
 # Newcombe 1998, "Interval estimation for the difference between independent proportions:
 # comparison of eleven methods", Statistics in Medicine 17:873-890, Table II, method 10 (the
-# hybrid score interval, no continuity correction): its eight examples (a)-(h). Each is
-# reproduced from the formula to 4 decimals; (a) and (b) are also pinned in the same way by
-# the R package propint's tests ("the results reported in Newcombe1998").
+# hybrid score interval, no continuity correction): its eight examples (a)-(h), to the table's
+# 4 decimals. The paper itself was not to hand; each value is checked against independent
+# sources that pin it:
+# - all eight: the Python package diff-binom-confint (DeepPSP/DBCI), whose test data
+#   test/test-data/newcombee.csv transcribes Table II (row "wilson", its name for method 10)
+#   and whose test_newcombee_data checks its implementation against it to 1e-4;
+# - (a) and (b): the R package propint (m-Py/propint), tests "ci.two.indep.props produces
+#   the results reported in Newcombe1998" (to 1e-4);
+# - (d): the R package ratesci (petelaud/ratesci), tests/testthat/test3.R, "Newcombe RD
+#   example (d)", moverci(type = "wilson") -> (-0.0381, 0.1926);
+# - (e)-(h) follow exactly from two Wilson upper limits (with a zero numerator the interval
+#   is (-u2, u1), and with p1 = 1, p2 = 0 the lower limit is 1 - hypot(u1', u2)): 0/10 ->
+#   0.2775328 (SciPy's test_morestats.py, test_ci_wilson_method, from R's prop.test) and
+#   0/20 -> 0.1611 (Newcombe's companion paper, pinned by ratesci and by the Wilson test above).
 @pytest.mark.parametrize(
     ("counts", "d", "low", "high"),
     [
@@ -197,6 +208,16 @@ def test_newcombe_paper_examples(
     diff = newcombe_difference(*counts)
     assert diff is not None
     assert (round(diff.difference, 4), round(diff.low, 4), round(diff.high, 4)) == (d, low, high)
+
+
+def test_newcombe_fagerland_example() -> None:
+    # Fagerland, Lydersen and Laake (2015), "Recommended confidence intervals for two
+    # independent binomial proportions", Stat Methods Med Res 24:224-254: 7/34 vs 1/34 (an RCT
+    # of high against standard dose epinephrine, Perondi et al. 2004), Newcombe hybrid score
+    # (0.019, 0.340); pinned so by statsmodels' test_proportion.py, test_confint_2indep.
+    diff = newcombe_difference(7, 34, 1, 34)
+    assert diff is not None
+    assert (round(diff.low, 3), round(diff.high, 3)) == (0.019, 0.340)
 
 
 def test_newcombe_worked_by_hand() -> None:
