@@ -4,7 +4,7 @@ and the balance of what is working well against areas for development."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -13,8 +13,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import FromClause
 
 from qaudit.domain.grades import Grade
-from qaudit.domain.periods import Period, month, month_of
+from qaudit.domain.periods import Period, month, month_of, previous
 from qaudit.reports.model import Column, Section, Table, rate
+from qaudit.services.change import Measure, change_table
 from qaudit.services.context import Context
 from qaudit.store.engine import Store
 from qaudit.store.models import (
@@ -34,6 +35,11 @@ GOOD_OR_BETTER = (Grade.OUTSTANDING.slug, Grade.GOOD.slug)
 BANDS = ("Good or better", "Requires improvement", "Inadequate")
 STRENGTHS = "What is working well"
 DEVELOPMENT = "Areas for development"
+# The headline rates compared with the previous period, as the change table names them.
+CHANGE_GOOD = "Audits graded good or better"
+CHANGE_COMPLETED = "Sampled audits completed"
+CHANGE_IN_TIME = "Inadequate audits moderated in time"
+CHANGE_VIEWS = "Audits that gathered the child's and family's views"
 
 _audit = Audit.__table__  # type: ignore[attr-defined]
 _case = Case.__table__  # type: ignore[attr-defined]
@@ -91,7 +97,13 @@ def _pct_col(key: str, title: str) -> Column:
     return Column(key, title, "pct")
 
 
-def _summary(conn: Connection, period: Period, team: str | None, grades: dict[str, int]) -> Table:
+def _good_of(grades: dict[str, int]) -> tuple[int, int]:
+    """(good or better, audits) of a period's grade counts."""
+    return sum(grades.get(g, 0) for g in GOOD_OR_BETTER), sum(grades.values())
+
+
+def _completion(conn: Connection, period: Period, team: str | None) -> tuple[int, int]:
+    """(sampled, completed): the sample items of the period's months, replaced ones left out."""
     # A range may cover parts of months: a sample counts when its month overlaps the period.
     months = [part.label for part in period.months()]
     sampled_query = (
@@ -107,8 +119,12 @@ def _summary(conn: Connection, period: Period, team: str | None, grades: dict[st
         .where(_sample.c.month.in_(months), _item.c.status != "replaced")
     )
     sampled, completed = (int(v) for v in conn.execute(_scoped(sampled_query, team)).one())
-    audits = sum(grades.values())
-    good = sum(grades.get(g, 0) for g in GOOD_OR_BETTER)
+    return sampled, completed
+
+
+def _summary(conn: Connection, period: Period, team: str | None, grades: dict[str, int]) -> Table:
+    sampled, completed = _completion(conn, period, team)
+    good, audits = _good_of(grades)
     row = {
         "sampled": sampled,
         "completed": completed,
@@ -280,7 +296,12 @@ def _by_category(conn: Connection, period: Period, team: str | None) -> Table:
     )
 
 
-def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
+def _moderation_counts(
+    conn: Connection, period: Period, team: str | None
+) -> tuple[int, int, int, int, int, int]:
+    """(inadequate, moderated, in time, recorded after due, agreed, regraded) of the audits
+    dated in the period that the auditor graded Inadequate."""
+
     def counted(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -300,6 +321,13 @@ def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
     )
     inadequate, moderated, in_time, recorded_late, agreed, regraded = (
         int(v) for v in conn.execute(_scoped(query, team)).one()
+    )
+    return inadequate, moderated, in_time, recorded_late, agreed, regraded
+
+
+def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
+    inadequate, moderated, in_time, recorded_late, agreed, regraded = _moderation_counts(
+        conn, period, team
     )
     return Table(
         name="moderation",
@@ -418,7 +446,8 @@ def _themes(conn: Connection, period: Period, team: str | None) -> Table:
     )
 
 
-def _family_feedback(conn: Connection, period: Period, team: str | None) -> Table:
+def _views(conn: Connection, period: Period, team: str | None) -> tuple[int, int]:
+    """(audits, views gathered) of the audits dated in the period."""
     query = (
         select(
             func.count(),
@@ -428,6 +457,11 @@ def _family_feedback(conn: Connection, period: Period, team: str | None) -> Tabl
         .where(_dated(period.start, period.end))
     )
     audits, views = (int(v) for v in conn.execute(_scoped(query, team)).one())
+    return audits, views
+
+
+def _family_feedback(conn: Connection, period: Period, team: str | None) -> Table:
+    audits, views = _views(conn, period, team)
     return Table(
         name="family_feedback",
         title="The child's and family's views",
@@ -440,6 +474,42 @@ def _family_feedback(conn: Connection, period: Period, team: str | None) -> Tabl
     )
 
 
+def _change(conn: Connection, period: Period, team: str | None, grades: dict[str, int]) -> Table:
+    """The audits' headline rates against the previous period of the same length."""
+    before = previous(period)
+
+    def both(counts: Callable[[Period], tuple[int, int]]) -> tuple[int, int, int, int]:
+        now = counts(period)
+        then = counts(before) if before is not None else (0, 0)
+        return (*now, *then)
+
+    def good(p: Period) -> tuple[int, int]:
+        return _good_of(grades if p is period else _grade_counts(conn, p, team))
+
+    def completed(p: Period) -> tuple[int, int]:
+        sampled, done = _completion(conn, p, team)
+        return done, sampled
+
+    def in_time(p: Period) -> tuple[int, int]:
+        _, moderated, timely, *_ = _moderation_counts(conn, p, team)
+        return timely, moderated
+
+    def views(p: Period) -> tuple[int, int]:
+        audits, gathered = _views(conn, p, team)
+        return gathered, audits
+
+    measures = [
+        Measure(label, *both(counts))
+        for label, counts in (
+            (CHANGE_GOOD, good),
+            (CHANGE_COMPLETED, completed),
+            (CHANGE_IN_TIME, in_time),
+            (CHANGE_VIEWS, views),
+        )
+    ]
+    return change_table(measures, period, before)
+
+
 def audit_sections(
     *, store: Store, ctx: Context, period: Period, team: str | None = None
 ) -> list[Section]:
@@ -450,6 +520,7 @@ def audit_sections(
         grades = _grade_counts(conn, period, team)
         tables = [
             _summary(conn, period, team, grades),
+            _change(conn, period, team, grades),
             _grades(grades),
             _trend(conn, period, team),
             _by_team(conn, period, team),
