@@ -15,6 +15,7 @@ from sqlalchemy.sql.selectable import FromClause
 from qaudit.domain.grades import Grade
 from qaudit.domain.periods import Period, month, month_of, previous
 from qaudit.reports.model import Column, Section, Table, rate
+from qaudit.services import change
 from qaudit.services.change import Measure, change_table
 from qaudit.services.context import Context
 from qaudit.store.engine import Store
@@ -35,11 +36,6 @@ GOOD_OR_BETTER = (Grade.OUTSTANDING.slug, Grade.GOOD.slug)
 BANDS = ("Good or better", "Requires improvement", "Inadequate")
 STRENGTHS = "What is working well"
 DEVELOPMENT = "Areas for development"
-# The headline rates compared with the previous period, as the change table names them.
-CHANGE_GOOD = "Audits graded good or better"
-CHANGE_COMPLETED = "Sampled audits completed"
-CHANGE_IN_TIME = "Inadequate audits moderated in time"
-CHANGE_VIEWS = "Audits that gathered the child's and family's views"
 
 _audit = Audit.__table__  # type: ignore[attr-defined]
 _case = Case.__table__  # type: ignore[attr-defined]
@@ -501,10 +497,10 @@ def _change(conn: Connection, period: Period, team: str | None, grades: dict[str
     measures = [
         Measure(label, *both(counts))
         for label, counts in (
-            (CHANGE_GOOD, good),
-            (CHANGE_COMPLETED, completed),
-            (CHANGE_IN_TIME, in_time),
-            (CHANGE_VIEWS, views),
+            (change.GOOD_OR_BETTER, good),
+            (change.COMPLETED, completed),
+            (change.MODERATED_IN_TIME, in_time),
+            (change.VIEWS_GATHERED, views),
         )
     ]
     return change_table(measures, period, before)
