@@ -298,6 +298,20 @@ def test_p_chart_centre_and_limits_by_hand() -> None:
     assert chart.summary() == ["no special causes: the variation is what chance gives"]
 
 
+def test_p_chart_limits_for_months_of_different_n_by_hand() -> None:
+    # 30/50, 10/20 and 60/100: centre 100/170 = 0.588235, c(1 - c) = 0.242215. Limits
+    # c ± 3 * sqrt(0.242215 / n):
+    #   n = 50:  3 sigma 0.208803 -> (0.379432, 0.797038)
+    #   n = 20:  3 sigma 0.330146 -> (0.258089, 0.918382)
+    #   n = 100: 3 sigma 0.147646 -> (0.440589, 0.735881)
+    # the fewer audited, the wider the limits.
+    chart = p_chart(months([(30, 50), (10, 20), (60, 100)]))
+    assert chart.centre == pytest.approx(0.588235, abs=1e-6)
+    limits = [(round(p.lower, 6), round(p.upper, 6)) for p in chart.points]
+    assert limits == [(0.379432, 0.797038), (0.258089, 0.918382), (0.440589, 0.735881)]
+    assert all(not p.rules for p in chart.points)
+
+
 def test_p_chart_limits_clip_and_skip_empty_months() -> None:
     chart = p_chart([("2026-01", 9, 10), ("2026-02", 0, 0), ("2026-03", 10, 10)])
     assert [p.label for p in chart.points] == ["2026-01", "2026-03"]

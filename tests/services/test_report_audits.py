@@ -224,14 +224,27 @@ def _section(store: Store, period: str, team: str | None = None) -> dict[str, Ta
     return tables
 
 
-def _trend(found: dict[str, tuple[int, int, float | None]]) -> list[dict[str, Any]]:
-    """The 12 months of 2026, zero but for ``found``: month -> audits, good or better, %."""
+def _trend(
+    found: dict[str, tuple[int, int, float | None, float, float]], centre: float
+) -> list[dict[str, Any]]:
+    """The 12 months of 2026, zero but for ``found``: month -> audits, good or better, %, and
+    the p-chart's lower and upper limits (%); ``centre``: the p-chart's centre line (%). No
+    special cause in any month."""
     rows = []
     for n in range(1, 13):
         label = f"2026-{n:02d}"
-        audits, good, pct = found.get(label, (0, 0, None))
+        audits, good, pct, lower, upper = found.get(label, (0, 0, None, None, None))
         rows.append(
-            {"month": label, "audits": audits, "good_or_better": good, "good_or_better_pct": pct}
+            {
+                "month": label,
+                "audits": audits,
+                "good_or_better": good,
+                "good_or_better_pct": pct,
+                "centre_pct": centre,
+                "lower_pct": lower,
+                "upper_pct": upper,
+                "signal": None,
+            }
         )
     return rows
 
@@ -285,7 +298,8 @@ def test_column_kinds_and_charts(built: Store) -> None:
     }
     assert kinds["themes"] == {"theme": "label", "audits": "count"}
     assert kinds["family_feedback"] == {"audits": "count", "views_gathered": "count", "pct": "pct"}
-    assert (tables["grades"].chart, tables["trend"].chart) == ("bar", "line")
+    assert (tables["grades"].chart, tables["trend"].chart) == ("bar", "pchart")
+    assert [c.kind for c in tables["trend"].columns][4:] == ["pct", "pct", "pct", "label"]
 
 
 def test_a_month(built: Store) -> None:
@@ -309,9 +323,14 @@ def test_a_month(built: Store) -> None:
     assert t["sampling"].rows[0]["month"] == "2026-12"
     assert certificate.startswith("7 of ") and " eligible cases, drawn on " in certificate
     assert certificate.endswith("; verify with `qaudit sample --verify 2026-12`.")
+    # The p-chart: centre 8/13 = 0.615385, c(1 - c) = 0.236686; for n = 7, 3 sigma =
+    # 3 * sqrt(0.236686 / 7) = 0.551644: limits (0.063741, 1.167029) -> 6.4% and (clipped) 100%;
+    # for n = 4, 3 * sqrt(0.236686 / 4) = 0.729756 and for n = 1, 1.459513: both clipped to
+    # 0-100.
     assert t["trend"].rows == _trend(
-        {"2026-06": (1, 1, 100.0), "2026-10": (1, 1, 100.0), "2026-11": (4, 2, 50.0),
-         "2026-12": (7, 4, 57.1)}
+        {"2026-06": (1, 1, 100.0, 0.0, 100.0), "2026-10": (1, 1, 100.0, 0.0, 100.0),
+         "2026-11": (4, 2, 50.0, 0.0, 100.0), "2026-12": (7, 4, 57.1, 6.4, 100.0)},
+        centre=61.5,
     )  # fmt: skip
     assert t["by_team"].rows == [
         _row("team", "Team A", 2, 2, 100.0, 0),  # D1, D4
@@ -419,7 +438,10 @@ def test_a_team(built: Store) -> None:
     ]
     assert t["grades"].rows == _grades(0, 2, 1, 1)
     # X2 (2025-12) lies before the trend's first month.
-    assert t["trend"].rows == _trend({"2026-11": (1, 0, 0.0), "2026-12": (3, 2, 66.7)})
+    # Centre 2/4; for n = 3, 3 * sqrt(0.25 / 3) = 0.866025: limits clipped to 0-100.
+    assert t["trend"].rows == _trend(
+        {"2026-11": (1, 0, 0.0, 0.0, 100.0), "2026-12": (3, 2, 66.7, 0.0, 100.0)}, centre=50.0
+    )
     assert t["by_team"].rows == [_row("team", "Team B", 4, 2, 50.0, 1)]
     assert t["by_category"].rows == [
         _row("category", "CLA", 0, 0, None, 0),
