@@ -14,6 +14,7 @@ from qaudit.domain.periods import (
     financial_year_of,
     month,
     parse_period,
+    previous,
 )
 
 D = date.fromisoformat
@@ -335,3 +336,45 @@ def test_every_day_is_in_exactly_one_quarter_of_its_financial_year(day: date) ->
 def test_every_label_parses_back_to_its_period(day: date) -> None:
     for period in (financial_quarter_of(day), financial_year_of(day), month(day.year, day.month)):
         assert parse_period(period.label, TODAY) == period
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "start", "end"),
+    [
+        ("2026-12", "2026-11", date(2026, 11, 1), date(2026, 11, 30)),
+        ("2026-03", "2026-02", date(2026, 2, 1), date(2026, 2, 28)),
+        ("2027-01", "2026-12", date(2026, 12, 1), date(2026, 12, 31)),
+        ("2026/27-Q3", "2026/27-Q2", date(2026, 7, 1), date(2026, 9, 30)),
+        ("2026/27-Q1", "2025/26-Q4", date(2026, 1, 1), date(2026, 3, 31)),
+        ("2026/27", "2025/26", date(2025, 4, 1), date(2026, 3, 31)),
+        # A range: as many days, ending the day before it starts.
+        ("2026-12-10..2026-12-16", "2026-12-03..2026-12-09", date(2026, 12, 3), date(2026, 12, 9)),
+        ("2026-03-01..2026-03-01", "2026-02-28..2026-02-28", date(2026, 2, 28), date(2026, 2, 28)),
+    ],
+)
+def test_previous_period(text: str, label: str, start: date, end: date) -> None:
+    period = parse_period(text, date(2026, 12, 14))
+    before = previous(period)
+    assert before is not None
+    assert (before.label, before.start, before.end, before.kind) == (label, start, end, period.kind)
+
+
+def test_no_previous_period_before_the_calendar() -> None:
+    assert previous(parse_period("0001-01", date(2026, 1, 1))) is None
+    assert previous(parse_period("0001/02", date(2026, 1, 1))) is None
+    assert previous(parse_period("0001-01-01..0001-01-05", date(2026, 1, 1))) is None
+    first = previous(parse_period("0001-02", date(2026, 1, 1)))
+    assert first is not None and first.label == "0001-01"
+
+
+@given(st.dates(min_value=date(2, 1, 1)), st.integers(0, 400))
+def test_a_previous_range_is_as_long_and_just_before(start: date, days: int) -> None:
+    from datetime import timedelta
+
+    end = min(start + timedelta(days=days), date.max)
+    period = parse_period(f"{start.isoformat()}..{end.isoformat()}", date(2026, 1, 1))
+    before = previous(period)
+    if before is None:
+        return
+    assert before.end + timedelta(days=1) == period.start
+    assert before.end - before.start == period.end - period.start

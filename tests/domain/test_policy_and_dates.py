@@ -20,6 +20,7 @@ def test_defaults_are_those_of_domain_md() -> None:
             policy.complaints.statutory.stage3_days) == (10, 25, 30)  # fmt: skip
     assert policy.voice.review_hours == 24
     assert policy.reports.suppression_threshold == 5
+    assert policy.reports.run_length == 6
 
 
 def test_a_mapping_overrides_only_what_it_names() -> None:
@@ -37,6 +38,7 @@ def test_a_mapping_overrides_only_what_it_names() -> None:
         ({"audit": {"sample_size": True}}, "'audit.sample_size' must be a whole number"),
         ({"audit": {"sample_size": -1}}, "'audit.sample_size' must be a whole number"),
         ({"audit": 5}, "audit must be a table"),
+        ({"reports": {"run_length": 1}}, "'reports.run_length' must be at least 2"),
         ({"complaints": {"statutory": {"stage9_days": 1}}},
          "unknown policy key 'complaints.statutory.stage9_days'"),
     ],

@@ -175,9 +175,20 @@ def test_wilson_narrows_as_n_grows(c: tuple[int, int], k: int) -> None:
 
 # Newcombe 1998, "Interval estimation for the difference between independent proportions:
 # comparison of eleven methods", Statistics in Medicine 17:873-890, Table II, method 10 (the
-# hybrid score interval, no continuity correction): its eight examples (a)-(h). Each is
-# reproduced from the formula to 4 decimals; (a) and (b) are also pinned in the same way by
-# the R package propint's tests ("the results reported in Newcombe1998").
+# hybrid score interval, no continuity correction): its eight examples (a)-(h), to the table's
+# 4 decimals. The paper itself was not to hand; each value is checked against independent
+# sources that pin it:
+# - all eight: the Python package diff-binom-confint (DeepPSP/DBCI), whose test data
+#   test/test-data/newcombee.csv transcribes Table II (row "wilson", its name for method 10)
+#   and whose test_newcombee_data checks its implementation against it to 1e-4;
+# - (a) and (b): the R package propint (m-Py/propint), tests "ci.two.indep.props produces
+#   the results reported in Newcombe1998" (to 1e-4);
+# - (d): the R package ratesci (petelaud/ratesci), tests/testthat/test3.R, "Newcombe RD
+#   example (d)", moverci(type = "wilson") -> (-0.0381, 0.1926);
+# - (e)-(h) follow exactly from two Wilson upper limits (with a zero numerator the interval
+#   is (-u2, u1), and with p1 = 1, p2 = 0 the lower limit is 1 - hypot(u1', u2)): 0/10 ->
+#   0.2775328 (SciPy's test_morestats.py, test_ci_wilson_method, from R's prop.test) and
+#   0/20 -> 0.1611 (Newcombe's companion paper, pinned by ratesci and by the Wilson test above).
 @pytest.mark.parametrize(
     ("counts", "d", "low", "high"),
     [
@@ -197,6 +208,16 @@ def test_newcombe_paper_examples(
     diff = newcombe_difference(*counts)
     assert diff is not None
     assert (round(diff.difference, 4), round(diff.low, 4), round(diff.high, 4)) == (d, low, high)
+
+
+def test_newcombe_fagerland_example() -> None:
+    # Fagerland, Lydersen and Laake (2015), "Recommended confidence intervals for two
+    # independent binomial proportions", Stat Methods Med Res 24:224-254: 7/34 vs 1/34 (an RCT
+    # of high against standard dose epinephrine, Perondi et al. 2004), Newcombe hybrid score
+    # (0.019, 0.340); pinned so by statsmodels' test_proportion.py, test_confint_2indep.
+    diff = newcombe_difference(7, 34, 1, 34)
+    assert diff is not None
+    assert (round(diff.low, 3), round(diff.high, 3)) == (0.019, 0.340)
 
 
 def test_newcombe_worked_by_hand() -> None:
@@ -275,6 +296,20 @@ def test_p_chart_centre_and_limits_by_hand() -> None:
     assert first.lower == pytest.approx(0.392154, abs=1e-6)
     assert first.upper == pytest.approx(0.807846, abs=1e-6)
     assert chart.summary() == ["no special causes: the variation is what chance gives"]
+
+
+def test_p_chart_limits_for_months_of_different_n_by_hand() -> None:
+    # 30/50, 10/20 and 60/100: centre 100/170 = 0.588235, c(1 - c) = 0.242215. Limits
+    # c ± 3 * sqrt(0.242215 / n):
+    #   n = 50:  3 sigma 0.208803 -> (0.379432, 0.797038)
+    #   n = 20:  3 sigma 0.330146 -> (0.258089, 0.918382)
+    #   n = 100: 3 sigma 0.147646 -> (0.440589, 0.735881)
+    # the fewer audited, the wider the limits.
+    chart = p_chart(months([(30, 50), (10, 20), (60, 100)]))
+    assert chart.centre == pytest.approx(0.588235, abs=1e-6)
+    limits = [(round(p.lower, 6), round(p.upper, 6)) for p in chart.points]
+    assert limits == [(0.379432, 0.797038), (0.258089, 0.918382), (0.440589, 0.735881)]
+    assert all(not p.rules for p in chart.points)
 
 
 def test_p_chart_limits_clip_and_skip_empty_months() -> None:

@@ -182,6 +182,8 @@ def _intervals_checked(tables: dict[str, Table]) -> None:
         "moderation": [("in_time_pct", "moderated_in_time", "moderated")],
         "reaudits": [("improved_pct", "improved", "done")],
         "family_feedback": [("pct", "views_gathered", "audits")],
+        "change": [("pct", "part", "whole"),
+                   ("previous_pct", "previous_part", "previous_whole")],
     }  # fmt: skip
     for name, table in tables.items():
         for row in table.rows:
@@ -209,6 +211,7 @@ def _section(store: Store, period: str, team: str | None = None) -> dict[str, Ta
     _intervals_checked(tables)
     assert list(tables) == [
         "summary",
+        "change",
         "grades",
         "trend",
         "by_team",
@@ -222,14 +225,27 @@ def _section(store: Store, period: str, team: str | None = None) -> dict[str, Ta
     return tables
 
 
-def _trend(found: dict[str, tuple[int, int, float | None]]) -> list[dict[str, Any]]:
-    """The 12 months of 2026, zero but for ``found``: month -> audits, good or better, %."""
+def _trend(
+    found: dict[str, tuple[int, int, float | None, float, float]], centre: float
+) -> list[dict[str, Any]]:
+    """The 12 months of 2026, zero but for ``found``: month -> audits, good or better, %, and
+    the p-chart's lower and upper limits (%); ``centre``: the p-chart's centre line (%). No
+    special cause in any month."""
     rows = []
     for n in range(1, 13):
         label = f"2026-{n:02d}"
-        audits, good, pct = found.get(label, (0, 0, None))
+        audits, good, pct, lower, upper = found.get(label, (0, 0, None, None, None))
         rows.append(
-            {"month": label, "audits": audits, "good_or_better": good, "good_or_better_pct": pct}
+            {
+                "month": label,
+                "audits": audits,
+                "good_or_better": good,
+                "good_or_better_pct": pct,
+                "centre_pct": centre,
+                "lower_pct": lower,
+                "upper_pct": upper,
+                "signal": None,
+            }
         )
     return rows
 
@@ -283,7 +299,8 @@ def test_column_kinds_and_charts(built: Store) -> None:
     }
     assert kinds["themes"] == {"theme": "label", "audits": "count"}
     assert kinds["family_feedback"] == {"audits": "count", "views_gathered": "count", "pct": "pct"}
-    assert (tables["grades"].chart, tables["trend"].chart) == ("bar", "line")
+    assert (tables["grades"].chart, tables["trend"].chart) == ("bar", "pchart")
+    assert [c.kind for c in tables["trend"].columns][4:] == ["pct", "pct", "pct", "label"]
 
 
 def test_a_month(built: Store) -> None:
@@ -309,9 +326,14 @@ def test_a_month(built: Store) -> None:
     assert row["drawn"] == 7 and certificate.startswith(f"7 of {row['eligible']} eligible")
     assert certificate.startswith("7 of ") and " eligible cases, drawn on " in certificate
     assert certificate.endswith("; verify with `qaudit sample --verify 2026-12`.")
+    # The p-chart: centre 8/13 = 0.615385, c(1 - c) = 0.236686; for n = 7, 3 sigma =
+    # 3 * sqrt(0.236686 / 7) = 0.551644: limits (0.063741, 1.167029) -> 6.4% and (clipped) 100%;
+    # for n = 4, 3 * sqrt(0.236686 / 4) = 0.729756 and for n = 1, 1.459513: both clipped to
+    # 0-100.
     assert t["trend"].rows == _trend(
-        {"2026-06": (1, 1, 100.0), "2026-10": (1, 1, 100.0), "2026-11": (4, 2, 50.0),
-         "2026-12": (7, 4, 57.1)}
+        {"2026-06": (1, 1, 100.0, 0.0, 100.0), "2026-10": (1, 1, 100.0, 0.0, 100.0),
+         "2026-11": (4, 2, 50.0, 0.0, 100.0), "2026-12": (7, 4, 57.1, 6.4, 100.0)},
+        centre=61.5,
     )  # fmt: skip
     assert t["by_team"].rows == [
         _row("team", "Team A", 2, 2, 100.0, 0),  # D1, D4
@@ -419,7 +441,10 @@ def test_a_team(built: Store) -> None:
     ]
     assert t["grades"].rows == _grades(0, 2, 1, 1)
     # X2 (2025-12) lies before the trend's first month.
-    assert t["trend"].rows == _trend({"2026-11": (1, 0, 0.0), "2026-12": (3, 2, 66.7)})
+    # Centre 2/4; for n = 3, 3 * sqrt(0.25 / 3) = 0.866025: limits clipped to 0-100.
+    assert t["trend"].rows == _trend(
+        {"2026-11": (1, 0, 0.0, 0.0, 100.0), "2026-12": (3, 2, 66.7, 0.0, 100.0)}, centre=50.0
+    )
     assert t["by_team"].rows == [_row("team", "Team B", 4, 2, 50.0, 1)]
     assert t["by_category"].rows == [
         _row("category", "CLA", 0, 0, None, 0),
@@ -554,3 +579,72 @@ def test_moderation_in_time_is_the_conversation_by_the_due_date(january: Store) 
     # Team A's N1 and N4 (Team B's N2 and Team C's N3 left out): both in time, N1 recorded late.
     team = _section(january, "2027-01", team="Team A")["moderation"].rows[0]
     assert (team["moderated"], team["moderated_in_time"], team["recorded_after_due"]) == (2, 2, 1)
+
+
+def _change(part: int, whole: int, before: int, of: int) -> dict[str, Any]:
+    return {"part": part, "whole": whole, "previous_part": before, "previous_whole": of}
+
+
+def test_change_against_the_previous_month(built: Store) -> None:
+    t = _section(built, "2026-12")
+    change = t["change"]
+    assert change.title == "Change against the previous period (2026-12 against 2026-11)"
+    assert [c.kind for c in change.columns] == [
+        "label", "count", "count", "pct", "count", "count", "pct", "number", "number", "number",
+        "label",
+    ]  # fmt: skip
+    counts = [{k: row[k] for k in _change(0, 0, 0, 0)} for row in change.rows]
+    # December against November (counted above: the trend, the summary, moderation, views).
+    assert [row["measure"] for row in change.rows] == [
+        "Audits graded good or better",
+        "Sampled audits completed",
+        "Inadequate audits moderated in time",
+        "Audits that gathered the child's and family's views",
+    ]
+    assert counts == [
+        _change(4, 7, 2, 4),  # D1, D4, D6, N2 re-audit of 7; N1, N3 of N1-N4
+        _change(6, 7, 4, 5),  # D1-D6 of D1-D7; N1-N4 of N1-N5
+        _change(1, 2, 1, 1),  # D2 in time, D3 late; N2 in time
+        _change(2, 7, 2, 4),  # D1, D4; N1, N3
+    ]
+    # Good or better, by hand (z = 1.959964, z² = 3.841459):
+    #   Wilson 4/7: centre (0.571429 + 0.274390) / 1.548780 = 0.546119, half-width
+    #     1.959964 * sqrt(0.034985 + 0.019599) / 1.548780 = 0.295660 -> (0.250459, 0.841779);
+    #   Wilson 2/4: centre 0.5, half-width 1.959964 * sqrt(0.0625 + 0.060023) / 1.960365
+    #     = 0.349962 -> (0.150038, 0.849962);
+    #   d = 4/7 - 2/4 = 0.071429 -> 7.1 points;
+    #   L = d - sqrt(0.320970² + 0.349962²) = 0.071429 - 0.474863 = -0.403434 -> -40.3;
+    #   U = d + sqrt(0.270350² + 0.349962²) = 0.071429 + 0.442224 = 0.513653 -> 51.4.
+    good = change.rows[0]
+    assert (good["pct"], good["previous_pct"]) == (57.1, 50.0)
+    assert (good["difference"], good["difference_low"], good["difference_high"]) == (
+        7.1,
+        -40.3,
+        51.4,
+    )
+    assert good["verdict"] == "no clear change"
+    assert [row["difference"] for row in change.rows] == [7.1, 5.7, -50.0, -21.4]
+    assert all(row["verdict"] == "no clear change" for row in change.rows)
+
+
+def test_change_against_the_previous_quarter_and_a_team(built: Store) -> None:
+    # 2026/27-Q3 against Q2 (July to September): no sample, no audit (X1 was in June, Q1).
+    t = _section(built, "2026/27-Q3")
+    change = t["change"]
+    assert change.title.endswith("(2026/27-Q3 against 2026/27-Q2)")
+    good = change.rows[0]
+    assert {k: good[k] for k in _change(0, 0, 0, 0)} == _change(7, 12, 0, 0)
+    assert good["previous_pct"] is None and "previous_pct_ci95" not in good
+    assert (good["difference"], good["difference_low"], good["difference_high"]) == (
+        None,
+        None,
+        None,
+    )
+    assert [row["verdict"] for row in change.rows] == [
+        "no comparison: none to count in the previous period"
+    ] * 4
+    # Team C in 2026/27-Q2 against Q1: X1 (good) in June, nothing since.
+    q2 = _section(built, "2026/27-Q2", team="Team C")["change"]
+    assert {k: q2.rows[0][k] for k in _change(0, 0, 0, 0)} == _change(0, 0, 1, 1)
+    assert q2.rows[0]["verdict"] == "no comparison: none to count this period"
+    assert q2.rows[1]["verdict"] == "no comparison: none to count in either period"

@@ -132,6 +132,24 @@ def financial_quarter_of(day: date) -> Period:
     return _financial_quarter(_start_year(day), (day.month - 4) % 12 // 3 + 1)
 
 
+def previous(period: Period) -> Period | None:
+    """The period of the same length just before ``period``: the month, quarter or financial
+    year before; for a range, as many days ending the day before it starts. None when it
+    would begin before the calendar does (year 1)."""
+    try:
+        day_before = period.start - _ONE_DAY
+        if period.kind == "month":
+            return month_of(day_before)
+        if period.kind == "quarter":
+            return financial_quarter_of(day_before)
+        if period.kind == "year":
+            return financial_year_of(day_before)
+        start = period.start - (period.end - period.start) - _ONE_DAY
+    except (ValueError, OverflowError):
+        return None
+    return Period(start, day_before, f"{start.isoformat()}..{day_before.isoformat()}", "range")
+
+
 def parse_period(text: str, today: date) -> Period:
     """A period as typed on the command line (cli.md, "Input"), relative words from ``today``.
 

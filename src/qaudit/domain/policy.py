@@ -75,8 +75,16 @@ class ReportPolicy:
     # Permissions of report files written with --out: the owner only unless widened on
     # purpose (TOML ``file_mode = 0o640``); --mode wins for one run.
     file_mode: int = 0o600
+    # The p-chart's shift and trend: this many months in a row (domain.md: Making Data Count
+    # uses 7; some trusts use 6).
+    run_length: int = 6
 
     def __post_init__(self) -> None:
+        if self.run_length < 2:
+            raise PolicyError(
+                f"policy key 'reports.run_length' must be at least 2 (a run of months), "
+                f"not {self.run_length}"
+            )
         if self.file_mode > 0o777 or self.file_mode & 0o600 != 0o600:
             raise PolicyError(
                 f"policy key 'reports.file_mode' must be a file mode from 0o600 to 0o777 in "

@@ -37,7 +37,9 @@ class Table:
     columns: list[Column]
     rows: list[dict[str, Any]] = field(default_factory=list)
     note: str | None = None
-    chart: Literal["bar", "line"] | None = None  # for HTML: the first label against...
+    # For HTML: the first label against... (a "pchart" also reads the rows' centre_pct,
+    # lower_pct, upper_pct and signal: reports/pchart.py)
+    chart: Literal["bar", "line", "pchart"] | None = None
     chart_value: str | None = None  # ...this column (default: the first number)
     # False: the table is for the service only (names, free text) and a published report
     # leaves it out whole.

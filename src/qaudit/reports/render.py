@@ -675,6 +675,11 @@ def _html_table(table: Table) -> dict[str, Any]:
         chart = _bar_chart(table)
     elif table.chart == "line":
         chart = _line_chart(table)
+    elif table.chart == "pchart":  # drawn whole, with its words, by reports/pchart.py
+        from qaudit.reports.pchart import pchart_figure
+
+        figure = pchart_figure(table)
+        chart = None if figure is None else {"kind": "pchart", "figure": figure}
     return {
         "title": table.title,
         "notes": table_notes(table),
@@ -761,7 +766,8 @@ HTML_TEMPLATE = """<!DOCTYPE html>
 <h2>{{ s.title }}</h2>
 {% for t in s.tables %}
 <h3>{{ t.title }}</h3>
-{% if t.chart %}{% set c = t.chart %}
+{% if t.chart and t.chart.kind == "pchart" %}{{ t.chart.figure }}
+{% elif t.chart %}{% set c = t.chart %}
 <figure>
 <svg viewBox="0 0 {{ c.width }} {{ c.height }}" width="{{ c.width }}" height="{{ c.height }}"
  role="img" aria-label="{{ c.title }}"><title>{{ c.title }}</title>

@@ -4,7 +4,7 @@ and the balance of what is working well against areas for development."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -13,8 +13,23 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import FromClause
 
 from qaudit.domain.grades import Grade
-from qaudit.domain.periods import Period, month, month_of
+from qaudit.domain.periods import Period, month, month_of, previous
+from qaudit.domain.stats import (
+    FALLING,
+    OUTSIDE,
+    RISING,
+    RUN_ABOVE,
+    RUN_BELOW,
+    TWO_OF_THREE_ABOVE,
+    TWO_OF_THREE_BELOW,
+    PChartPoint,
+    p_chart,
+    percent,
+    round_half_up,
+)
 from qaudit.reports.model import Column, Section, Table, rate
+from qaudit.services import change
+from qaudit.services.change import Measure, change_table
 from qaudit.services.context import Context
 from qaudit.store.engine import Store
 from qaudit.store.models import (
@@ -91,7 +106,13 @@ def _pct_col(key: str, title: str) -> Column:
     return Column(key, title, "pct")
 
 
-def _summary(conn: Connection, period: Period, team: str | None, grades: dict[str, int]) -> Table:
+def _good_of(grades: dict[str, int]) -> tuple[int, int]:
+    """(good or better, audits) of a period's grade counts."""
+    return sum(grades.get(g, 0) for g in GOOD_OR_BETTER), sum(grades.values())
+
+
+def _completion(conn: Connection, period: Period, team: str | None) -> tuple[int, int]:
+    """(sampled, completed): the sample items of the period's months, replaced ones left out."""
     # A range may cover parts of months: a sample counts when its month overlaps the period.
     months = [part.label for part in period.months()]
     sampled_query = (
@@ -107,8 +128,12 @@ def _summary(conn: Connection, period: Period, team: str | None, grades: dict[st
         .where(_sample.c.month.in_(months), _item.c.status != "replaced")
     )
     sampled, completed = (int(v) for v in conn.execute(_scoped(sampled_query, team)).one())
-    audits = sum(grades.values())
-    good = sum(grades.get(g, 0) for g in GOOD_OR_BETTER)
+    return sampled, completed
+
+
+def _summary(conn: Connection, period: Period, team: str | None, grades: dict[str, int]) -> Table:
+    sampled, completed = _completion(conn, period, team)
+    good, audits = _good_of(grades)
     row = {
         "sampled": sampled,
         "completed": completed,
@@ -187,7 +212,37 @@ def _grades(grades: dict[str, int]) -> Table:
     )
 
 
-def _trend(conn: Connection, period: Period, team: str | None) -> Table:
+# What a p-chart's special causes mean, under the chart and as the trend table's note.
+TREND_NOTE = (
+    "A p-chart: the centre line is the share of the 12 months' audits graded good or better "
+    "(pooled); each month's limits are 3 sigma either side of it for that month's own number "
+    "of audits (wider when fewer were audited); a month with no audits has none. "
+    "A marked point is a special cause: something changed that month beyond what chance "
+    "explains (a point outside the limits; 2 of 3 months beyond 2 sigma on one side; a run of "
+    "{run} or more months on one side of the centre; {run} or more rising or falling). "
+    "Unmarked variation within the limits is common cause: noise."
+)
+
+
+def signal_words(point: PChartPoint, centre: float, run_length: int) -> str | None:
+    """The special causes a month is part of, in words; None when there are none."""
+    words = {
+        OUTSIDE: "above the upper limit" if point.value > centre else "below the lower limit",
+        TWO_OF_THREE_ABOVE: "2 of 3 beyond 2 sigma above",
+        TWO_OF_THREE_BELOW: "2 of 3 beyond 2 sigma below",
+        RUN_ABOVE: f"run of {run_length} or more above the centre",
+        RUN_BELOW: f"run of {run_length} or more below the centre",
+        RISING: f"{run_length} or more rising",
+        FALLING: f"{run_length} or more falling",
+    }
+    return "; ".join(words[rule] for rule in point.rules) or None
+
+
+def _pct_of(value: float) -> float:
+    return round_half_up(100 * value, 1)
+
+
+def _trend(conn: Connection, period: Period, team: str | None, run_length: int) -> Table:
     last = month_of(period.end)
     index = last.start.year * 12 + last.start.month - 1
     months = [
@@ -206,15 +261,31 @@ def _trend(conn: Connection, period: Period, team: str | None) -> Table:
         f"{int(y):04d}-{int(m):02d}": (int(n), int(good))
         for y, m, n, good in conn.execute(_scoped(query, team))
     }
-    rows = []
+    counts: list[tuple[str, int, int]] = []  # (month, good or better, audits)
     for part in months:
         audits, good = found.get(part.label, (0, 0))
+        counts.append((part.label, good, audits))
+    chart = p_chart(counts, run_length=run_length)
+    points = {point.label: point for point in chart.points}
+    total_good = sum(good for _, good, _ in counts)
+    total = sum(audits for _, _, audits in counts)
+    # The centre from the counts, exactly; the limits from the chart's (float) arithmetic.
+    centre = percent(total_good, total)
+    rows = []
+    for label, good, audits in counts:
+        point = points.get(label)
         rows.append(
             {
-                "month": part.label,
+                "month": label,
                 "audits": audits,
                 "good_or_better": good,
                 **rate("good_or_better_pct", good, audits),
+                "centre_pct": centre,
+                "lower_pct": _pct_of(point.lower) if point else None,
+                "upper_pct": _pct_of(point.upper) if point else None,
+                "signal": signal_words(point, chart.centre, run_length)
+                if point and chart.centre is not None
+                else None,
             }
         )
     return Table(
@@ -225,9 +296,14 @@ def _trend(conn: Connection, period: Period, team: str | None) -> Table:
             _count("audits", "Audits"),
             _count("good_or_better", "Good or better"),
             _pct_col("good_or_better_pct", "Good or better %"),
+            _pct_col("centre_pct", "Centre line %"),
+            _pct_col("lower_pct", "Lower limit %"),
+            _pct_col("upper_pct", "Upper limit %"),
+            Column("signal", "Special cause"),
         ],
         rows=rows,
-        chart="line",
+        note=TREND_NOTE.format(run=run_length),
+        chart="pchart",
         chart_value="good_or_better_pct",
     )
 
@@ -291,7 +367,12 @@ def _by_category(conn: Connection, period: Period, team: str | None) -> Table:
     )
 
 
-def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
+def _moderation_counts(
+    conn: Connection, period: Period, team: str | None
+) -> tuple[int, int, int, int, int, int]:
+    """(inadequate, moderated, in time, recorded after due, agreed, regraded) of the audits
+    dated in the period that the auditor graded Inadequate."""
+
     def counted(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -311,6 +392,13 @@ def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
     )
     inadequate, moderated, in_time, recorded_late, agreed, regraded = (
         int(v) for v in conn.execute(_scoped(query, team)).one()
+    )
+    return inadequate, moderated, in_time, recorded_late, agreed, regraded
+
+
+def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
+    inadequate, moderated, in_time, recorded_late, agreed, regraded = _moderation_counts(
+        conn, period, team
     )
     return Table(
         name="moderation",
@@ -429,7 +517,8 @@ def _themes(conn: Connection, period: Period, team: str | None) -> Table:
     )
 
 
-def _family_feedback(conn: Connection, period: Period, team: str | None) -> Table:
+def _views(conn: Connection, period: Period, team: str | None) -> tuple[int, int]:
+    """(audits, views gathered) of the audits dated in the period."""
     query = (
         select(
             func.count(),
@@ -439,6 +528,11 @@ def _family_feedback(conn: Connection, period: Period, team: str | None) -> Tabl
         .where(_dated(period.start, period.end))
     )
     audits, views = (int(v) for v in conn.execute(_scoped(query, team)).one())
+    return audits, views
+
+
+def _family_feedback(conn: Connection, period: Period, team: str | None) -> Table:
+    audits, views = _views(conn, period, team)
     return Table(
         name="family_feedback",
         title="The child's and family's views",
@@ -451,18 +545,55 @@ def _family_feedback(conn: Connection, period: Period, team: str | None) -> Tabl
     )
 
 
+def _change(conn: Connection, period: Period, team: str | None, grades: dict[str, int]) -> Table:
+    """The audits' headline rates against the previous period of the same length."""
+    before = previous(period)
+
+    def both(counts: Callable[[Period], tuple[int, int]]) -> tuple[int, int, int, int]:
+        now = counts(period)
+        then = counts(before) if before is not None else (0, 0)
+        return (*now, *then)
+
+    def good(p: Period) -> tuple[int, int]:
+        return _good_of(grades if p is period else _grade_counts(conn, p, team))
+
+    def completed(p: Period) -> tuple[int, int]:
+        sampled, done = _completion(conn, p, team)
+        return done, sampled
+
+    def in_time(p: Period) -> tuple[int, int]:
+        _, moderated, timely, *_ = _moderation_counts(conn, p, team)
+        return timely, moderated
+
+    def views(p: Period) -> tuple[int, int]:
+        audits, gathered = _views(conn, p, team)
+        return gathered, audits
+
+    measures = [
+        Measure(label, *both(counts))
+        for label, counts in (
+            (change.GOOD_OR_BETTER, good),
+            (change.COMPLETED, completed),
+            (change.MODERATED_IN_TIME, in_time),
+            (change.VIEWS_GATHERED, views),
+        )
+    ]
+    return change_table(measures, period, before)
+
+
 def audit_sections(
     *, store: Store, ctx: Context, period: Period, team: str | None = None
 ) -> list[Section]:
     """The "audits" section for the period; with ``team``, only that team's cases count."""
-    del ctx  # the figures rest on stored dates alone; kept for the reports' common signature
+    run_length = ctx.policy.reports.run_length
     with store.reading() as session:
         conn = session.connection()
         grades = _grade_counts(conn, period, team)
         tables = [
             _summary(conn, period, team, grades),
+            _change(conn, period, team, grades),
             _grades(grades),
-            _trend(conn, period, team),
+            _trend(conn, period, team, run_length),
             _by_team(conn, period, team),
             _by_category(conn, period, team),
             _moderation(conn, period, team),

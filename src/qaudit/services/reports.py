@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from qaudit.domain.periods import Period
+from qaudit.domain.periods import Period, previous
 from qaudit.errors import RuleError
 from qaudit.reports.model import Column, Report, Section, Table, rate
+from qaudit.services.change import (
+    ANSWERED_IN_TIME,
+    TOLD,
+    VIEWS_GATHERED,
+    Measure,
+    change_table,
+)
 from qaudit.services.context import Context
 from qaudit.store.changelog import head_hash
 from qaudit.store.engine import Store
@@ -97,7 +104,22 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
         columns=[Column("team", "Team"), Column("received", "Complaints", "count")],
         rows=[{"team": k, "received": v} for k, v in total.by_team.items()],
     )
-    return Section("complaints", "Complaints", [by_quarter, in_time, stages, themes, teams])
+    before = previous(period)
+    then = complaint_stats(store=store, ctx=ctx, period=before)[-1] if before else None
+    change = change_table(
+        [
+            Measure(
+                ANSWERED_IN_TIME,
+                total.answered_in_time,
+                total.answered,
+                then.answered_in_time if then else 0,
+                then.answered if then else 0,
+            )
+        ],
+        period,
+        before,
+    )
+    return Section("complaints", "Complaints", [by_quarter, change, in_time, stages, themes, teams])
 
 
 def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
@@ -191,7 +213,32 @@ def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
             }
         ],
     )
-    return Section("voice", "The voice of the child and family", [surveys, advocacy, family])
+    before = previous(period)
+    views_then = family_feedback_stats(store=store, period=before) if before else None
+    adv_then = advocacy_stats(store=store, ctx=ctx, period=before) if before else None
+    change = change_table(
+        [
+            Measure(
+                VIEWS_GATHERED,
+                views.views_gathered,
+                views.audits,
+                views_then.views_gathered if views_then else 0,
+                views_then.audits if views_then else 0,
+            ),
+            Measure(
+                TOLD,
+                adv.told,
+                adv.conferences,
+                adv_then.told if adv_then else 0,
+                adv_then.conferences if adv_then else 0,
+            ),
+        ],
+        period,
+        before,
+    )
+    return Section(
+        "voice", "The voice of the child and family", [surveys, advocacy, family, change]
+    )
 
 
 def scrutiny_section(*, store: Store, period: Period) -> Section:

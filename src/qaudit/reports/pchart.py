@@ -1,0 +1,208 @@
+"""The trend of audits graded good or better as a p-chart in SVG, for the HTML report: the
+points joined, the centre line, each month's limits as a stepped line, special causes marked."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from qaudit.reports.model import Table
+
+# The trend table's keys (services/report_audits.py) that the chart reads beside its figure.
+CENTRE = "centre_pct"
+LOWER = "lower_pct"
+UPPER = "upper_pct"
+SIGNAL = "signal"
+SMALL_SUFFIX = "_small"
+
+WIDTH = 480
+LEFT = 48
+RIGHT = 28
+TOP = 12
+PLOT_HEIGHT = 190
+TEXT_LINE = 17
+AXIS_LABELS = 6  # at most this many month labels under the axis
+TICKS = (0.0, 25.0, 50.0, 75.0, 100.0)
+
+BLUE = "#1d70b8"
+INK = "#0b0c0c"
+GREY = "#505a5f"
+LIGHT_GREY = "#b1b4b6"
+ORANGE = "#f47738"
+
+MEANING = (
+    "A marked point (an orange diamond) is a special cause: something changed that month "
+    "beyond what chance explains. Unmarked variation within the limits is common cause: noise."
+)
+
+
+def _number(value: Any) -> float | None:
+    """A cell's figure, or None when it has none (empty, or a suppressed "c")."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def _diamond(x: float, y: float, r: float) -> str:
+    return f"{x:.1f},{y - r:.1f} {x + r:.1f},{y:.1f} {x:.1f},{y + r:.1f} {x - r:.1f},{y:.1f}"
+
+
+def pchart_figure(table: Table) -> Any:
+    """The chart and the words under it as one ``<figure>`` (markupsafe.Markup), or None when
+    no month has a figure to plot. Reads the rows as the table has them: a month without a
+    figure (none, or suppressed) is a gap, one without limits has no step."""
+    from markupsafe import Markup, escape
+
+    label_key = next((c.key for c in table.columns if c.kind == "label"), None)
+    value_key = table.chart_value or "good_or_better_pct"
+    if label_key is None or not table.rows:
+        return None
+    rows: Sequence[Mapping[str, Any]] = table.rows
+    values = [_number(row.get(value_key)) for row in rows]
+    if all(v is None for v in values):
+        return None
+    labels = ["" if row.get(label_key) is None else str(row.get(label_key)) for row in rows]
+    centre = next((c for c in (_number(row.get(CENTRE)) for row in rows) if c is not None), None)
+
+    count = len(rows)
+    right = WIDTH - RIGHT
+    plot_w = right - LEFT
+    step = plot_w / (count - 1) if count > 1 else plot_w
+    bottom = TOP + PLOT_HEIGHT
+
+    def x_of(i: int) -> float:
+        return LEFT + i * step if count > 1 else LEFT + plot_w / 2
+
+    def y_of(value: float) -> float:
+        return TOP + (100.0 - min(max(value, 0.0), 100.0)) / 100.0 * PLOT_HEIGHT
+
+    parts: list[str] = []
+    for tick in TICKS:
+        y = y_of(tick)
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="{LIGHT_GREY}" '
+            f'stroke-width="1" stroke-dasharray="3 3"></line>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:.0f}%</text>'
+        )
+    parts.append(
+        f'<line x1="{LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{GREY}" '
+        f'stroke-width="1"></line>'
+    )
+
+    # The limits: a step a month wide at each month's own level, joined to the next month's.
+    for key in (UPPER, LOWER):
+        path: list[str] = []
+        previous: float | None = None
+        for i, row in enumerate(rows):
+            level = _number(row.get(key))
+            if level is None:
+                previous = None
+                continue
+            start = max(LEFT, x_of(i) - step / 2)
+            end = min(right, x_of(i) + step / 2)
+            y = y_of(level)
+            if previous is None:
+                path.append(f"M {start:.1f} {y:.1f} H {end:.1f}")
+            else:
+                path.append(f"V {y:.1f} H {end:.1f}")
+            previous = level
+        if path:
+            parts.append(
+                f'<path class="limit" d="{" ".join(path)}" fill="none" stroke="{GREY}" '
+                f'stroke-width="1.5" stroke-dasharray="6 4"></path>'
+            )
+    if centre is not None:
+        y = y_of(centre)
+        parts.append(
+            f'<line class="centre" x1="{LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" '
+            f'stroke="{INK}" stroke-width="2"></line>'
+        )
+
+    # The months' figures, joined; a gap where one is missing.
+    runs: list[list[str]] = [[]]
+    for i, value in enumerate(values):
+        if value is None:
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append(f"{x_of(i):.1f},{y_of(value):.1f}")
+    for run in runs:
+        if len(run) > 1:
+            parts.append(
+                f'<polyline points="{" ".join(run)}" fill="none" stroke="{BLUE}" '
+                f'stroke-width="2"></polyline>'
+            )
+
+    causes: list[str] = []
+    for i, (row, value) in enumerate(zip(rows, values, strict=True)):
+        if value is None:
+            continue
+        x, y = x_of(i), y_of(value)
+        signal = row.get(SIGNAL)
+        marked = isinstance(signal, str) and signal.strip() != ""
+        lower, upper = _number(row.get(LOWER)), _number(row.get(UPPER))
+        tip = f"{labels[i]}: {_pct(value)}"
+        if lower is not None and upper is not None:
+            tip += f" (limits {_pct(lower)} to {_pct(upper)})"
+        if marked:
+            tip += f"; special cause: {signal}"
+            causes.append(f"{labels[i]} ({signal})")
+            parts.append(
+                f'<polygon class="special" points="{_diamond(x, y, 7)}" fill="{ORANGE}" '
+                f'stroke="{INK}" stroke-width="1.5"><title>{escape(tip)}</title></polygon>'
+            )
+        else:
+            small = row.get(f"{value_key}{SMALL_SUFFIX}") is True
+            fill = "#fff" if small else BLUE
+            parts.append(
+                f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{fill}" '
+                f'stroke="{BLUE}" stroke-width="2"><title>{escape(tip)}</title></circle>'
+            )
+
+    every = max(1, math.ceil(count / AXIS_LABELS))
+    label_y = bottom + TEXT_LINE
+    for i in range(0, count, every):
+        parts.append(
+            f'<text x="{x_of(i):.1f}" y="{label_y}" text-anchor="middle">{escape(labels[i])}</text>'
+        )
+
+    # The key, so that nothing is told by colour alone.
+    key_y = label_y + TEXT_LINE + 10
+    centre_words = f"centre line ({_pct(centre)})" if centre is not None else "centre line"
+    parts.append(
+        f'<line x1="{LEFT}" y1="{key_y - 4}" x2="{LEFT + 24}" y2="{key_y - 4}" stroke="{INK}" '
+        f'stroke-width="2"></line><text x="{LEFT + 30}" y="{key_y}">{escape(centre_words)}</text>'
+        f'<line x1="{LEFT + 210}" y1="{key_y - 4}" x2="{LEFT + 234}" y2="{key_y - 4}" '
+        f'stroke="{GREY}" stroke-width="1.5" stroke-dasharray="6 4"></line>'
+        f'<text x="{LEFT + 240}" y="{key_y}">3-sigma limits</text>'
+    )
+    key_y += TEXT_LINE + 4
+    parts.append(
+        f'<circle cx="{LEFT + 12}" cy="{key_y - 5}" r="4" fill="{BLUE}" stroke="{BLUE}" '
+        f'stroke-width="2"></circle><text x="{LEFT + 30}" y="{key_y}">a month</text>'
+        f'<polygon points="{_diamond(LEFT + 222, key_y - 5, 7)}" fill="{ORANGE}" '
+        f'stroke="{INK}" stroke-width="1.5"></polygon>'
+        f'<text x="{LEFT + 240}" y="{key_y}">a special cause</text>'
+    )
+    height = key_y + 8
+
+    title = escape(table.title)
+    found = (
+        "Special causes: " + "; ".join(causes) + "."
+        if causes
+        else "No special causes: the months vary as chance would."
+    )
+    svg = (
+        f'<svg class="pchart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'role="img" aria-label="{title}: a p-chart"><title>{title}</title>'
+        + "".join(parts)
+        + "</svg>"
+    )
+    caption = f"<figcaption>{escape(MEANING)} {escape(found)}</figcaption>"
+    # Every value from the table is escaped above.
+    return Markup(f"<figure>{svg}{caption}</figure>")
