@@ -74,6 +74,14 @@ class Attack:
         self._linear([(100.0, *part), (-high, *whole)], 0.0, equal=False)
         self._linear([(1.0, *part), (-1.0, *whole)], 0.0, equal=False)
 
+    def ratio(
+        self, pct: float, parts: list[tuple[Any, str]], wholes: list[tuple[Any, str]]
+    ) -> None:
+        """A shown percentage of sums: (p - .05) sum(wholes) <= 100 sum(parts) <= (p + .05) ..."""
+        low, high = pct - HALF, pct + HALF
+        self._linear([(low, *w) for w in wholes] + [(-100.0, *p) for p in parts], 0.0, equal=False)
+        self._linear([(100.0, *p) for p in parts] + [(-high, *w) for w in wholes], 0.0, equal=False)
+
     def at_most_of(self, part: tuple[Any, str], whole: tuple[Any, str]) -> None:
         self._linear([(1.0, *part), (-1.0, *whole)], 0.0, equal=False)
 
@@ -242,6 +250,14 @@ def relations(report: dict[str, Any]) -> Attack:
             )
         for i in range(len(rows("audits.themes"))):
             attack.at_most_of(cell("audits.themes", i, "audits"), audits)
+        # The p-chart's centre line is the pooled rate of the twelve months.
+        centre = next((r.get("centre_pct") for r in trend if r.get("centre_pct") is not None), None)
+        if trend and isinstance(centre, int | float):
+            attack.ratio(
+                centre,
+                [cell("audits.trend", i, "good_or_better") for i in range(len(trend))],
+                [cell("audits.trend", i, "audits") for i in range(len(trend))],
+            )
     re_row = one("audits.reaudits")
     if re_row is not None:
         r_ = "audits.reaudits"
@@ -249,6 +265,7 @@ def relations(report: dict[str, Any]) -> Attack:
 
     # Complaints: quarters add up to the year; stages and teams to the received.
     complaints = rows("complaints.complaints")
+    total_index = 0
     if complaints:
         c = "complaints.complaints"
         total_index = next(
@@ -292,6 +309,63 @@ def relations(report: dict[str, Any]) -> Attack:
         attack.rate(adv.get("told_pct"), cell(a, 0, "told"), cell(a, 0, "conferences"))
         attack.rate(adv.get("met_pct"), cell(a, 0, "met"), cell(a, 0, "requests"))
 
+    # Change against the previous period: this period's counts are the summary's; the previous
+    # period's are the trend's months when it lists them.
+    previous = _previous_months(report)
+    trend = rows("audits.trend")
+    month_row = {r["month"]: i for i, r in enumerate(trend)}
+    sources: dict[str, tuple[tuple[Any, str], tuple[Any, str]] | None] = {}
+    if summary is not None:
+        sources["Audits graded good or better"] = (
+            cell(s, 0, "good_or_better"),
+            cell(s, 0, "audits"),
+        )
+        sources["Sampled audits completed"] = (cell(s, 0, "completed"), cell(s, 0, "sampled"))
+    if one("audits.moderation") is not None:
+        m = "audits.moderation"
+        sources["Inadequate audits moderated in time"] = (
+            cell(m, 0, "moderated_in_time"),
+            cell(m, 0, "moderated"),
+        )
+    if one("audits.family_feedback") is not None:
+        f = "audits.family_feedback"
+        sources["Audits that gathered the child's and family's views"] = (
+            cell(f, 0, "views_gathered"),
+            cell(f, 0, "audits"),
+        )
+    if complaints:
+        sources["Complaints answered in time"] = (
+            cell("complaints.complaints", total_index, "answered_in_time"),
+            cell("complaints.complaints", total_index, "answered"),
+        )
+    if adv is not None:
+        sources["Children told they may have an advocate"] = (
+            cell("voice.advocacy", 0, "told"),
+            cell("voice.advocacy", 0, "conferences"),
+        )
+    for section in ("audits", "complaints", "voice"):
+        name = f"{section}.change"
+        for i, r in enumerate(rows(name)):
+            part, whole = cell(name, i, "part"), cell(name, i, "whole")
+            before_part = cell(name, i, "previous_part")
+            before_whole = cell(name, i, "previous_whole")
+            attack.rate(r.get("pct"), part, whole)
+            attack.rate(r.get("previous_pct"), before_part, before_whole)
+            found = sources.get(r["measure"])
+            if found is not None:
+                attack.same(part, found[0])
+                attack.same(whole, found[1])
+            in_trend = [month_row[m] for m in previous if m in month_row]
+            if (
+                r["measure"] == "Audits graded good or better"
+                and previous
+                and len(in_trend) == len(previous)
+            ):
+                attack.sum_is(
+                    before_part, [cell("audits.trend", j, "good_or_better") for j in in_trend]
+                )
+                attack.sum_is(before_whole, [cell("audits.trend", j, "audits") for j in in_trend])
+
     # Any other table with a row called Total: its other rows add up to it, column by column.
     for name, table in tables.items():
         if name in KNOWN:
@@ -333,8 +407,28 @@ KNOWN = frozenset(
         "voice.advocacy",
         "voice.family_views",
         "scrutiny.scrutiny_status",
+        "audits.change",
+        "complaints.change",
+        "voice.change",
     }
 )
+
+
+def _previous_months(report: dict[str, Any]) -> list[str]:
+    """The months of the period before the report's, when the report is a month, quarter or
+    year (the same length just before it)."""
+    from datetime import date, timedelta
+
+    start, end = date.fromisoformat(report["start"]), date.fromisoformat(report["end"])
+    months = _months(report["start"], report["end"])
+    if not months:
+        return []
+    first = start
+    for _ in months:
+        first = (first - timedelta(days=1)).replace(day=1)
+    last = start - timedelta(days=1)
+    del end
+    return _months(first.isoformat(), last.isoformat())
 
 
 def _months(start: str, end: str) -> list[str]:
@@ -368,6 +462,26 @@ def medians_of_few(report: dict[str, Any]) -> list[str]:
             answered = row.get("answered")
             if not isinstance(answered, int) or answered < 6:
                 out.append(f"{section}.{table['name']}[{i}]")
+    return out
+
+
+def derived_leaks(report: dict[str, Any]) -> list[str]:
+    """Figures shown that rest on a hidden count: a p-chart limit or signal for a month whose
+    audits are hidden, a difference, interval or verdict over a hidden count."""
+    out = []
+    for section, table in _tables(report):
+        for i, row in enumerate(table["rows"]):
+            where = f"{section}.{table['name']}[{i}]"
+            if table["name"] == "trend" and C in (row.get("audits"), row.get("good_or_better")):
+                for key in ("lower_pct", "upper_pct", "signal"):
+                    if row.get(key) not in (None, C):
+                        out.append(f"{where}.{key}")
+            if table["name"] == "change":
+                counts = ("part", "whole", "previous_part", "previous_whole")
+                if any(row.get(k) == C for k in counts):
+                    for key in ("difference", "difference_low", "difference_high", "verdict"):
+                        if row.get(key) not in (None, C):
+                            out.append(f"{where}.{key}")
     return out
 
 

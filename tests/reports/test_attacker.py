@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import make_context
-from tests.reports.attacker import free_text, medians_of_few, recovered
+from tests.reports.attacker import derived_leaks, free_text, medians_of_few, recovered
 
 from qaudit.domain.periods import parse_period
 from qaudit.reports.links import link
@@ -73,6 +73,7 @@ def _attacked(path: Path, kind: str, period: str, team: str | None = None) -> No
     where = f"{kind} {period}{' ' + team if team else ''}"
     assert recovered(report) == {}, f"suppressed cells worked back in the {where} report"
     assert medians_of_few(report) == [], where
+    assert derived_leaks(report) == [], where
     assert free_text(report, _names(path)) == [], where
 
 

@@ -29,10 +29,12 @@ def test_a_clear_rise_worked_by_hand() -> None:
         "whole": 50,
         "pct": 80.0,
         "pct_ci95": [67.0, 88.8],
+        "pct_of": (40, 50),
         "previous_part": 30,
         "previous_whole": 50,
         "previous_pct": 60.0,
         "previous_pct_ci95": [46.2, 72.4],
+        "previous_pct_of": (30, 50),
         "difference": 20.0,
         "difference_low": 2.0,
         "difference_high": 36.4,
@@ -79,6 +81,7 @@ def test_the_table_names_both_periods() -> None:
     assert table.note and "Newcombe" in table.note
     keys = [c.key for c in table.columns]
     extras = {"pct_ci95", "previous_pct_ci95", "pct_small", "previous_pct_small"}
+    extras |= {"pct_of", "previous_pct_of"}
     assert set(table.rows[0]) - extras == set(keys)
     none = change_table([Measure("x", 1, 2, 0, 0)], period, None)
     assert none.title.endswith("(2026/27-Q3 against no earlier period)")

@@ -45,6 +45,7 @@ GOOD_OR_BETTER = "good-or-better"
 # Counts at a moment (the end of a period), not flows over it.
 STOCKS = frozenset({"open_at_end", "letter_outstanding_at_end"})
 MEDIAN_MIN = 6  # a median or mean of fewer items is not shown
+TREND_OWN = frozenset({"month", "audits", "good_or_better", "good_or_better_pct", "centre_pct"})
 
 
 @dataclass(frozen=True, order=True)
@@ -102,6 +103,8 @@ class _Builder:
         self.sub_periods: dict[str, list[list[str]]] = defaultdict(list)
         self.period_ends: dict[str, str] = {report.period_label: report.end.isoformat()}
         self.explicit: list[dict[Key, int]] = []
+        self.trend_months: list[str] = []
+        self.previous: tuple[str, date, date] | None = None
 
     # -- recording --------------------------------------------------------------------------
 
@@ -134,6 +137,8 @@ class _Builder:
                 handler = getattr(self, f"_t_{table.name}", None)
                 if handler is None or not handler(s, t, table):
                     self._generic(s, t, table)
+        if self.previous is not None:
+            self._partition(*self.previous)
         self._relations()
         return self.links
 
@@ -175,7 +180,22 @@ class _Builder:
 
     def _t_trend(self, s: int, t: int, table: Table) -> bool:
         months = []
+        # The p-chart's centre line is the rate pooled over all the months shown: a rate whose
+        # part and whole are the sums of the month columns.
+        pooled = Key("audits", f"trend to {table.rows[-1].get('month') if table.rows else ''}")
+        pooled_good = pooled.with_(band=GOOD_OR_BETTER)
+        sums = [
+            sum(row["audits"] for row in table.rows if _number(row.get("audits"))),
+            sum(row["good_or_better"] for row in table.rows if _number(row.get("good_or_better"))),
+        ]
+        self.value(pooled, sums[0])
+        self.value(pooled_good, sums[1])
+        labels = [str(row.get("month")) for row in table.rows]
+        for key in (pooled, pooled_good):
+            self.explicit.append({key: 1, **{key.at(label): -1 for label in labels}})
         for r, row in enumerate(table.rows):
+            if "centre_pct" in row:
+                self.links.rates[(s, t, r, "centre_pct")] = (pooled_good, pooled)
             label = str(row.get("month"))
             months.append(label)
             base = Key("audits", label)
@@ -184,7 +204,7 @@ class _Builder:
             self.count((s, t, r, "good_or_better"), row, good)
             self.rate((s, t, r, "good_or_better_pct"), row, good, base)
             for column in table.columns:
-                if column.key in ("month", "audits", "good_or_better", "good_or_better_pct"):
+                if column.key in TREND_OWN:
                     continue
                 if column.kind in ("pct", "number"):
                     # A p-chart's limits rest on the month's own count.
@@ -195,8 +215,12 @@ class _Builder:
         return True
 
     def _month_partition(self, labels: list[str]) -> None:
-        """The report's period is the sum of its months when it is whole months, all listed."""
-        start, end = self.report.start, self.report.end
+        """The report's period (and the previous one, which a change table compares with) is
+        the sum of its months when it is whole months, all listed in the trend."""
+        self.trend_months = labels
+        self._partition(self.period, self.report.start, self.report.end)
+
+    def _partition(self, label: str, start: date, end: date) -> None:
         if start.day != 1 or (end + timedelta(days=1)).day != 1:
             return
         wanted: list[str] = []
@@ -204,8 +228,8 @@ class _Builder:
         while day <= end:
             wanted.append(f"{day.year:04d}-{day.month:02d}")
             day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-        if wanted != [self.period] and all(label in labels for label in wanted):
-            self.sub_periods[self.period].append(wanted)
+        if wanted != [label] and all(m in self.trend_months for m in wanted):
+            self.sub_periods[label].append(wanted)
 
     def _breakdown(self, s: int, t: int, table: Table, dim: str) -> bool:
         for r, row in enumerate(table.rows):
@@ -392,19 +416,48 @@ class _Builder:
         return True
 
     def _t_change(self, s: int, t: int, table: Table) -> bool:
-        """Change against the previous period: each row's four counts, and the figures on them."""
+        """Change against the previous period: each headline rate's four counts are the same
+        figures as elsewhere in the report (or in the previous period); the difference, its
+        interval and the verdict rest on all four."""
+        from qaudit.domain import headlines as change
+        from qaudit.domain.periods import parse_period, previous
+
+        try:
+            before = previous(parse_period(self.period, self.report.generated_on))
+        except Exception:
+            before = None
+        then = before.label if before is not None else f"before {self.period}"
+        if before is not None:
+            self.previous = (before.label, before.start, before.end)
+        measures = {
+            change.GOOD_OR_BETTER: (
+                Key("audits", "").with_(band=GOOD_OR_BETTER),
+                Key("audits", ""),
+            ),
+            change.COMPLETED: (Key("completed", ""), Key("sampled", "")),
+            change.MODERATED_IN_TIME: (Key("moderated_in_time", ""), Key("moderated", "")),
+            change.VIEWS_GATHERED: (Key("views_gathered", ""), Key("audits", "")),
+            change.ANSWERED_IN_TIME: (Key("answered_in_time", ""), Key("answered", "")),
+            change.TOLD: (Key("advocacy_told", ""), Key("advocacy_conferences", "")),
+        }
         for r, row in enumerate(table.rows):
-            keys = []
+            found = measures.get(str(row.get("measure")))
+            if found is None:
+                return False
+            part, whole = (k.at(self.period) for k in found)
+            before_part, before_whole = (k.at(then) for k in found)
+            self.count((s, t, r, "part"), row, part)
+            self.count((s, t, r, "whole"), row, whole)
+            self.count((s, t, r, "previous_part"), row, before_part)
+            self.count((s, t, r, "previous_whole"), row, before_whole)
+            self.rate((s, t, r, "pct"), row, part, whole)
+            self.rate((s, t, r, "previous_pct"), row, before_part, before_whole)
+            keys = (part, whole, before_part, before_whole)
             for column in table.columns:
-                if column.kind == "count":
-                    key = Key("change", self.period, (("cell", f"{r}:{column.key}"),))
-                    self.count((s, t, r, column.key), row, key)
-                    keys.append(key)
-            for column in table.columns:
-                if column.kind in ("pct", "number"):
-                    self.links.derived[(s, t, r, column.key)] = Derived(tuple(keys))
-                elif column.kind == "label" and column != table.columns[0]:
-                    self.links.labels[(s, t, r, column.key)] = tuple(keys)
+                if column.kind == "number":
+                    self.links.derived[(s, t, r, column.key)] = Derived(keys)
+                elif column.kind == "label" and column.key != "measure":
+                    self.links.labels[(s, t, r, column.key)] = keys
         return True
 
     # -- any other table ---------------------------------------------------------------------

@@ -29,6 +29,7 @@ from qaudit.reports.links import Cell, Key, Links, link
 from qaudit.reports.model import Report, Section, Table
 
 SUPPRESSED = "c"
+TRIALS = 40  # candidates tried, best first, for one that frees a determined count
 TEXT_WITHHELD_NOTE = "Free text, names and case references are withheld."
 CI_SUFFIX = "_ci95"
 SMALL_SUFFIX = "_small"
@@ -92,18 +93,21 @@ def _suppressed(links: Links, small: _Small) -> set[Key]:
     suppressed = {key for key in shown if small(links.values.get(key))}
     while True:
         known = _known(links, shown, suppressed, small)
-        exposed = sorted(k for k in _determined(links.relations, known) if k in suppressed)
+        exposed = sorted(
+            k for k in _determined(links.relations, known, links.values) if k in suppressed
+        )
         if not exposed:
             return suppressed
         target = exposed[0]
         candidates = _candidates(links, target, known, suppressed)
         if not candidates:  # cannot happen while the target is determined; stop, not loop
             return suppressed
-        # The smallest count whose suppression frees the target, else the smallest of all.
+        # The first candidate whose suppression frees the target, else the first of all.
         chosen = candidates[0]
-        for candidate in candidates:
+        for candidate in candidates[:TRIALS]:
             trial = suppressed | {candidate}
-            if target not in _determined(links.relations, _known(links, shown, trial, small)):
+            trial_known = _known(links, shown, trial, small)
+            if target not in _determined(links.relations, trial_known, links.values):
                 chosen = candidate
                 break
         suppressed.add(chosen)
@@ -129,12 +133,16 @@ def _rate_shown(
     return True
 
 
-def _determined(relations: list[dict[Key, int]], known: set[Key]) -> set[Key]:
+def _determined(
+    relations: list[dict[Key, int]], known: set[Key], values: dict[Key, int]
+) -> set[Key]:
     """The unknown keys whose value the relations fix, given the known ones.
 
     Each relation is a linear equation over keys; the known terms are constants. Reduce the
     equations over the unknowns to reduced row echelon form (exact fractions): an unknown is
-    fixed exactly when some reduced row has it as its only term."""
+    fixed when some reduced row has it as its only term. Counts are never negative, so a
+    row whose terms all have the same sign and add up to 0 fixes each of them at 0 too (the
+    months either side of a quarter's, say, when the quarter is all in one of them)."""
     rows: list[dict[Key, Fraction]] = []
     for relation in relations:
         row = {k: Fraction(v) for k, v in relation.items() if k not in known}
@@ -168,13 +176,22 @@ def _determined(relations: list[dict[Key, int]], known: set[Key]) -> set[Key]:
                         other.pop(k, None)
                 pivots[i] = (other_pivot, other)
         pivots.append((pivot, row))
-    return {pivot for pivot, row in pivots if len(row) == 1}
+    fixed = {pivot for pivot, row in pivots if len(row) == 1}
+    for _, row in pivots:
+        signs = {v > 0 for v in row.values()}
+        if len(signs) == 1 and sum(v * values.get(k, 0) for k, v in row.items()) == 0:
+            fixed |= set(row)
+    return fixed
 
 
 def _candidates(links: Links, target: Key, known: set[Key], suppressed: set[Key]) -> list[Key]:
-    """The shown counts that could be suppressed so that ``target`` is no longer determined:
-    those in a relation with it, or, failing that, with an unknown linked to it; smallest
-    first, 0 last."""
+    """What could be withheld so that ``target`` is no longer determined, best first.
+
+    Every known figure linked to the target through the relations (directly, or through
+    other unknowns), in this order: a figure that is in no table but given away by a shown
+    rate (withholding it withholds only that rate: the p-chart's centre line, say); then the
+    shown counts nearest the target, smallest first; zeros last (a 0 is often pinned anyway,
+    by a whole of 0 beside it)."""
     shown = links.shown
     by_key: dict[Key, list[int]] = defaultdict(list)
     for index, relation in enumerate(links.relations):
@@ -182,8 +199,9 @@ def _candidates(links: Links, target: Key, known: set[Key], suppressed: set[Key]
             by_key[key].append(index)
     seen: set[Key] = {target}
     frontier = [target]
+    found: list[tuple[bool, bool, int, int, Key]] = []
+    layer = 0
     while frontier:
-        candidates: set[Key] = set()
         next_frontier: list[Key] = []
         for key in frontier:
             for index in by_key[key]:
@@ -191,19 +209,14 @@ def _candidates(links: Links, target: Key, known: set[Key], suppressed: set[Key]
                     if other in seen:
                         continue
                     seen.add(other)
-                    if other in shown and other not in suppressed:
-                        candidates.add(other)
+                    if other in known and other not in suppressed:
+                        value = links.values.get(other, 0)
+                        found.append((other in shown, value == 0, layer, value, other))
                     elif other not in known:
                         next_frontier.append(other)
-        if candidates:
-
-            def order(key: Key) -> tuple[bool, int, Key]:
-                value = links.values.get(key, 0)
-                return (value == 0, value, key)
-
-            return sorted(candidates, key=order)
         frontier = next_frontier
-    return []
+        layer += 1
+    return [key for *_, key in sorted(found)]
 
 
 def _publish_table(
