@@ -1,0 +1,67 @@
+"""The report as one self-contained HTML page: inline CSS and SVG, no scripts or links. The page
+is templates/report.html.j2 in this package (Jinja2, autoescaped)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+from qaudit.display import visible
+from qaudit.reports.model import Report, Section, Table
+from qaudit.reports.render.charts import bar_chart, line_chart
+from qaudit.reports.render.common import NUMERIC_KINDS, cell_text, empty_list, table_notes
+
+if TYPE_CHECKING:
+    import jinja2
+
+TEMPLATE = "report.html.j2"
+
+
+def _html_table(table: Table) -> dict[str, Any]:
+    chart = None
+    if table.chart == "bar":
+        chart = bar_chart(table)
+    elif table.chart == "line":
+        chart = line_chart(table)
+    return {
+        "title": table.title,
+        "notes": table_notes(table),
+        "columns": [{"title": c.title, "numeric": c.kind in NUMERIC_KINDS} for c in table.columns],
+        "rows": [[cell_text(row, c) for c in table.columns] for row in table.rows],
+        "chart": chart,
+    }
+
+
+def _html_section(section: Section) -> dict[str, Any]:
+    return {
+        "title": section.title,
+        "tables": [_html_table(table) for table in section.tables],
+        "lists": list(section.lists.items()),
+    }
+
+
+@cache
+def _template() -> jinja2.Template:
+    import jinja2
+    import markupsafe
+
+    def shown(value: Any) -> Any:
+        # Text from the store with its control characters escaped (a page may be printed to a
+        # terminal); markup qaudit built itself, the charts, is left as it is.
+        if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+            return visible(value)
+        return value
+
+    source = files("qaudit.reports").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=shown)
+    return env.from_string(source)
+
+
+def to_html(report: Report) -> str:
+    """The report as one self-contained HTML page: inline CSS and SVG, no scripts or links."""
+    return _template().render(
+        r=report,
+        sections=[_html_section(s) for s in report.sections],
+        empty_list=empty_list(report),
+    )
