@@ -88,6 +88,21 @@ def test_the_board_report_has_every_section_and_balance(demo: Path) -> None:
     assert any(s.endswith(" audits)") for s in strengths)  # ...with how many recorded it
 
 
+def test_the_board_report_names_surveys_and_themes_by_their_titles(demo: Path) -> None:
+    """A board reads "Your Life, Your Care" and "Delay or timeliness", not their ids."""
+    data = json.loads(_run(demo, "report", "board", "--period", "2026/27-Q3", "-f", "json").stdout)
+    tables = {t["name"]: t for s in data["sections"] for t in s["tables"]}
+    surveys = {r["survey"] for r in tables["bright_spots"]["rows"]}
+    assert surveys == {"Your Life, Your Care", "Your Life Beyond Care"}
+    audit_themes = [r["theme"] for r in tables["themes"]["rows"]]
+    assert audit_themes == ["Planning", "Voice of the child"]
+    complaint_themes = [r["theme"] for r in tables["complaint_themes"]["rows"]]
+    assert complaint_themes[0] == "Communication with families"
+    assert "Delay or timeliness" in complaint_themes
+    shown = " ".join(audit_themes + complaint_themes)
+    assert "-" not in shown.replace("Decision-making", ""), shown  # no id left as a label
+
+
 def test_report_figures_agree_with_the_complaints_command(demo: Path) -> None:
     board = json.loads(
         _run(demo, "report", "complaints", "--period", "2026/27", "-f", "json").stdout

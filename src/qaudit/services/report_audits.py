@@ -4,7 +4,7 @@ and the balance of what is working well against areas for development."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -398,7 +398,7 @@ def _reaudits(conn: Connection, period: Period, team: str | None) -> Table:
     )
 
 
-def _themes(conn: Connection, period: Period, team: str | None) -> Table:
+def _themes(conn: Connection, period: Period, team: str | None, titles: Mapping[str, str]) -> Table:
     # Themes are a JSON list, which SQLite and PostgreSQL unnest differently: count in Python.
     query = (
         select(_audit.c.themes)
@@ -409,7 +409,11 @@ def _themes(conn: Connection, period: Period, team: str | None) -> Table:
     for (themes,) in conn.execute(_scoped(query, team)):
         # A theme repeated within one audit still counts that audit once.
         counts.update(set(themes or ()))
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    # By title (a theme no longer in the vocabulary by its id): a board reads names, not ids.
+    named: Counter[str] = Counter()
+    for theme, n in counts.items():
+        named[titles.get(theme, theme)] += n
+    ordered = sorted(named.items(), key=lambda kv: (-kv[1], kv[0]))
     return Table(
         name="themes",
         title="Themes",
@@ -444,7 +448,9 @@ def audit_sections(
     *, store: Store, ctx: Context, period: Period, team: str | None = None
 ) -> list[Section]:
     """The "audits" section for the period; with ``team``, only that team's cases count."""
-    del ctx  # the figures rest on stored dates alone; kept for the reports' common signature
+    from qaudit.services.vocabulary import theme_titles
+
+    titles = theme_titles(ctx)  # the figures rest on stored dates alone; themes shown by title
     with store.reading() as session:
         conn = session.connection()
         grades = _grade_counts(conn, period, team)
@@ -456,7 +462,7 @@ def audit_sections(
             _by_category(conn, period, team),
             _moderation(conn, period, team),
             _reaudits(conn, period, team),
-            _themes(conn, period, team),
+            _themes(conn, period, team, titles),
             _family_feedback(conn, period, team),
             _sampling(conn, period),
         ]

@@ -24,6 +24,7 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
     Each row counts the period it is labelled with: a month's or a range's one row is that
     month or range, not the quarter it falls in."""
     from qaudit.services.complaint_stats import complaint_stats
+    from qaudit.services.vocabulary import complaint_theme_titles
 
     by = "quarter" if period.kind == "year" else None
     figures = complaint_stats(store=store, ctx=ctx, period=period, by=by)
@@ -87,7 +88,7 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
         name="complaint_themes",
         title="Themes",
         columns=[Column("theme", "Theme"), Column("received", "Complaints", "count")],
-        rows=[{"theme": k, "received": v} for k, v in total.by_theme.items()],
+        rows=_by_title(total.by_theme, complaint_theme_titles(ctx)),
     )
     teams = Table(
         name="complaint_teams",
@@ -98,8 +99,20 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
     return Section("complaints", "Complaints", [by_quarter, in_time, stages, themes, teams])
 
 
+def _by_title(counts: dict[str, int], titles: dict[str, str]) -> list[dict[str, object]]:
+    """Complaint theme rows by title, most first (a theme no longer in the vocabulary by its
+    id): a board reads names, not ids."""
+    named: dict[str, int] = {}
+    for theme, n in counts.items():
+        title = titles.get(theme, theme)
+        named[title] = named.get(title, 0) + n
+    ordered = sorted(named.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"theme": title, "received": n} for title, n in ordered]
+
+
 def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
     """Bright Spots response rates and review timeliness, advocacy, family feedback."""
+    from qaudit.importers.survey_csv import SURVEY_LABELS
     from qaudit.services.advocacy import advocacy_stats
     from qaudit.services.family_feedback import family_feedback_stats
     from qaudit.services.survey import survey_stats
@@ -121,7 +134,7 @@ def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
         ],
         rows=[
             {
-                "survey": s.survey,
+                "survey": SURVEY_LABELS.get(s.survey, s.survey),  # its name, not its id
                 "age_band": s.age_band,
                 "responses": s.responses,
                 "invited": s.invited,
