@@ -27,6 +27,7 @@ def _html_table(table: Table) -> dict[str, Any]:
     return {
         "title": table.title,
         "notes": table_notes(table),
+        "definitions": list(table.definitions),
         "columns": [{"title": c.title, "numeric": c.kind in NUMERIC_KINDS} for c in table.columns],
         "rows": [[cell_text(row, c) for c in table.columns] for row in table.rows],
         "chart": chart,

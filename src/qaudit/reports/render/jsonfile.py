@@ -40,6 +40,7 @@ def _json_table(table: Table) -> dict[str, Any]:
         "columns": [{"key": c.key, "title": c.title, "kind": c.kind} for c in table.columns],
         "rows": [_json_row(row, table) for row in table.rows],
         "note": table.note,
+        "definitions": list(table.definitions),
         "chart": table.chart,
     }
 

@@ -33,6 +33,9 @@ def _md_table(table: Table) -> list[str]:
         lines.append("| " + " | ".join(shown) + " |")
     if not table.rows:
         lines.append("| " + " | ".join("" for _ in table.columns) + " |")
+    if table.definitions:
+        lines.append("")
+        lines += [f"- {_md_line(line)}" for line in table.definitions]
     for note in table_notes(table):
         lines += ["", f"_{_md_line(note)}_"]
     lines.append("")

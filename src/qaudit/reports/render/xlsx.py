@@ -165,6 +165,9 @@ def _xlsx_table(out: _SheetWriter, table: Table, bold: Any, fill: Any) -> None:
                 pair = interval(row, column)
                 out.put(col, None if pair is None else pair[end], column.kind)
         out.row += 1
+    for line in table.definitions:
+        out.put(1, line, fit=False)
+        out.row += 1
     if table.note:  # the small-number mark is the HTML's and Markdown's: cells stay numbers
         out.put(1, table.note, fit=False)
         out.row += 1
