@@ -442,8 +442,9 @@ def test_long_labels_wrap_and_are_never_cut() -> None:
 def test_interval_in_html_and_markdown_cells() -> None:
     report = _ci_report()
     page = to_html(report)
-    assert '<td class="num">60.0% (46.2–72.4)</td>' in page
-    assert '<td class="num">50.0% (18.8–81.2) †</td>' in page
+    # the interval in a span a phone shows below the figure
+    assert '<td class="num">60.0% <span class="ci">(46.2–72.4)</span></td>' in page
+    assert '<td class="num">50.0% <span class="ci">(18.8–81.2) †</span></td>' in page
     assert '<td class="num">71.4%</td>' in page  # no interval: as before
     assert f'<p class="note">{SMALL_NOTE}</p>' in page
     text = to_markdown(report)

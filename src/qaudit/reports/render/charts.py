@@ -20,7 +20,9 @@ from qaudit.reports.render.common import (
     plain,
 )
 
-CHART_WIDTH = 480
+# About a phone's width (420 px less the page's margins), so that on a phone a chart's text is
+# shown near its own 14px; a wider screen shows it up to 1.2 times as large (the page's CSS).
+CHART_WIDTH = 400
 TEXT_LINE = 17  # a line of 14px chart text
 BAR_THICK = 16
 BAR_GAP = 12
@@ -29,7 +31,7 @@ BAR_RIGHT = 76  # room for the figure after the longest bar
 LINE_HEIGHT = 240
 LINE_LEFT = 48
 LINE_RIGHT = 28
-LABEL_CHARS = 56  # a bar's label is written above it, wrapped at this many characters
+LABEL_CHARS = 48  # a bar's label is written above it, wrapped at this many characters
 AXIS_LABELS = 6  # a line chart labels at most this many of its points
 
 
@@ -214,7 +216,8 @@ def line_chart(table: Table) -> dict[str, Any] | None:
         "left": left,
         "right": right,
         "axis_y": height - bottom,
-        "label_y": height - bottom + TEXT_LINE,
+        # 4px lower than a line's height: clear of the lowest gridline's label ("0%")
+        "label_y": height - bottom + TEXT_LINE + 4,
         "grid": [{"y": y_of(v), "label": _tick_text(v, figure.kind)} for v in ticks],
         "polylines": polylines,
         "whiskers": whiskers,

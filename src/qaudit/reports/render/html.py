@@ -3,14 +3,22 @@ is templates/report.html.j2 in this package (Jinja2, autoescaped)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from qaudit.display import visible
-from qaudit.reports.model import Report, Section, Table
+from qaudit.reports.model import Column, Report, Section, Table
 from qaudit.reports.render.charts import bar_chart, line_chart
-from qaudit.reports.render.common import NUMERIC_KINDS, cell_text, empty_list, table_notes
+from qaudit.reports.render.common import (
+    NUMERIC_KINDS,
+    cell_text,
+    display,
+    empty_list,
+    interval,
+    table_notes,
+)
 
 if TYPE_CHECKING:
     import jinja2
@@ -28,10 +36,31 @@ def _html_table(table: Table) -> dict[str, Any]:
         "title": table.title,
         "notes": table_notes(table),
         "definitions": list(table.definitions),
-        "columns": [{"title": c.title, "numeric": c.kind in NUMERIC_KINDS} for c in table.columns],
-        "rows": [[cell_text(row, c) for c in table.columns] for row in table.rows],
+        "columns": [
+            {
+                "title": c.title,
+                "numeric": c.kind in NUMERIC_KINDS,
+                # one word each (2026-01, 11-18, CLA): kept on one line on a phone
+                "nowrap": all(" " not in cell_text(row, c).strip() for row in table.rows),
+            }
+            for c in table.columns
+        ],
+        "rows": [[_cell(row, c) for c in table.columns] for row in table.rows],
         "chart": chart,
     }
+
+
+def _cell(row: Mapping[str, Any], column: Column) -> str:
+    """A cell's text; a rate's interval (and small-number mark) in a span of class "ci", which a
+    phone shows on a line of its own below the figure."""
+    pair = interval(row, column)
+    if pair is None:
+        return cell_text(row, column)
+    import markupsafe
+
+    figure = display(row.get(column.key), column.kind)
+    rest = cell_text(row, column, shown="").strip()  # "(46.2–72.4)", "(18.8–81.2) †"
+    return markupsafe.Markup('{} <span class="ci">{}</span>').format(figure, rest)
 
 
 def _html_section(section: Section) -> dict[str, Any]:
