@@ -175,11 +175,25 @@ def line_chart(table: Table) -> dict[str, Any] | None:
     ticks = _axis(*_extent(points), figure.kind)
     low, high = ticks[0], ticks[-1]
     left, right, top = LINE_LEFT, CHART_WIDTH - LINE_RIGHT, 12
-    plot_w = right - left
-    step = plot_w / max(len(points) - 1, 1)
     every = max(1, math.ceil(len(points) / AXIS_LABELS))
-    chars = max(6, int(step * every / 7))  # about 7px a character at 14px
-    wrapped = [_wrap(p.label, chars) for p in points]
+
+    def layout(left: float, right: float) -> tuple[float, list[list[str]]]:
+        step = (right - left) / max(len(points) - 1, 1)
+        chars = max(6, int(step * every / 7))  # about 7px a character at 14px
+        return step, [_wrap(p.label, chars) for p in points]
+
+    step, wrapped = layout(left, right)
+    # Room at the ends for the first and the last label: half its widest line (8px a character
+    # at most), then wrapped again to the narrower steps.
+    half = [max(len(line) for line in lines) * 4 for lines in wrapped]
+    last = (len(points) - 1) // every * every
+    if len(points) > 1 and (
+        half[0] > left or (last == len(points) - 1 and half[last] > CHART_WIDTH - right)
+    ):
+        left = max(left, half[0])
+        right = min(right, CHART_WIDTH - half[last]) if last == len(points) - 1 else right
+        step, wrapped = layout(left, right)
+    plot_w = right - left
     label_lines = max(len(lines) for i, lines in enumerate(wrapped) if i % every == 0)
     height = LINE_HEIGHT + (label_lines - 1) * TEXT_LINE
     bottom = 12 + label_lines * TEXT_LINE
@@ -193,7 +207,10 @@ def line_chart(table: Table) -> dict[str, Any] | None:
     for i, p in enumerate(points):
         x = left + (i * step if len(points) > 1 else plot_w / 2)
         if i % every == 0:
-            ticks_x.append({"x": x, "lines": wrapped[i], "full": p.label})
+            # centred under its point; kept inside the chart whatever the estimate above
+            edge = max(len(line) for line in wrapped[i]) * 4
+            label_x = min(max(x, edge), CHART_WIDTH - edge)
+            ticks_x.append({"x": label_x, "lines": wrapped[i], "full": p.label})
         if p.value is None:
             if segments[-1]:
                 segments.append([])  # a gap where the figure is missing or suppressed
