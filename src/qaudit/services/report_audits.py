@@ -280,7 +280,7 @@ def _by_category(conn: Connection, period: Period, team: str | None) -> Table:
     )
 
 
-def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
+def _moderation(conn: Connection, period: Period, team: str | None, days: int = 5) -> Table:
     def counted(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -326,7 +326,8 @@ def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
         ],
         note="Audits dated in the period that the auditor graded Inadequate; moderated means "
         "the outcome and the reflective conversation are both recorded; in time means the "
-        "reflective conversation took place by the due date (5 working days after the audit), "
+        f"reflective conversation took place by the due date ({days} working days after the "
+        "audit), "
         "however late it was recorded; in time % is of those moderated; recorded after due: "
         "moderations whose record was completed after the due date; agreed and regraded count "
         "the outcomes recorded, with or without the conversation.",
@@ -460,7 +461,7 @@ def audit_sections(
             _trend(conn, period, team),
             _by_team(conn, period, team),
             _by_category(conn, period, team),
-            _moderation(conn, period, team),
+            _moderation(conn, period, team, ctx.policy.audit.moderation_working_days),
             _reaudits(conn, period, team),
             _themes(conn, period, team, titles),
             _family_feedback(conn, period, team),
