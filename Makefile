@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements.lock
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: install lock demo test lint format bench docs clean
+.PHONY: install lock demo test test-browser lint format bench docs clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "qaudit needs Python 3.11 or newer")'
@@ -33,6 +33,14 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -n auto --dist worksteal
 
+# The HTML report in headless Chromium at 420 and 1280 px (installs nothing: apt-get install
+# chromium first); the screenshots are left in .browser-screenshots/ to look at.
+test-browser: install
+	@command -v chromium >/dev/null || test -x /usr/bin/chromium || \
+		{ echo "make test-browser needs Chromium: apt-get install chromium" >&2; exit 1; }
+	QAUDIT_SCREENSHOTS=$(CURDIR)/.browser-screenshots $(BIN)/python -m pytest -m browser -p no:cacheprovider \
+		tests/browser
+
 lint: install
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/ruff format --check src tests scripts bench
@@ -49,7 +57,8 @@ docs: install
 	$(BIN)/python scripts/cli_reference.py --write README.md
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis .bench
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis .bench \
+		.browser-screenshots
 	rm -f qaudit-demo.db qaudit-demo.db-wal qaudit-demo.db-shm qaudit-demo.db-journal \
 		qaudit-demo-board-*.html qaudit-demo-board-*.xlsx qaudit-demo.fault-*.txt \
 		qaudit-demo.db.before-schema-*.backup qaudit-demo.db.before-restore-* \

@@ -136,6 +136,9 @@ def test_demo_and_a_complaint_run_from_the_installed_wheel(installed: Installed)
     assert demo.returncode == 0, demo.stderr
     assert "Built the demo store qaudit-demo.db" in demo.stderr
     assert "240 cases" in demo.stderr
+    # the HTML report's template is package data in the wheel
+    board = (installed.work / "qaudit-demo-board-2026-27-Q3.html").read_text(encoding="utf-8")
+    assert board.startswith("<!DOCTYPE html>") and "<svg" in board
     logged = installed.run(
         "--db", "qaudit-demo.db", "complaints", "log", "--theme", "delay", "--summary", "x"
     )

@@ -88,6 +88,47 @@ def test_the_board_report_has_every_section_and_balance(demo: Path) -> None:
     assert any(s.endswith(" audits)") for s in strengths)  # ...with how many recorded it
 
 
+def test_the_board_report_names_surveys_and_themes_by_their_titles(demo: Path) -> None:
+    """A board reads "Your Life, Your Care" and "Delay or timeliness", not their ids."""
+    data = json.loads(_run(demo, "report", "board", "--period", "2026/27-Q3", "-f", "json").stdout)
+    tables = {t["name"]: t for s in data["sections"] for t in s["tables"]}
+    surveys = {r["survey"] for r in tables["bright_spots"]["rows"]}
+    assert surveys == {"Your Life, Your Care", "Your Life Beyond Care"}
+    audit_themes = [r["theme"] for r in tables["themes"]["rows"]]
+    assert audit_themes == ["Planning", "Voice of the child"]
+    complaint_themes = [r["theme"] for r in tables["complaint_themes"]["rows"]]
+    assert complaint_themes[0] == "Communication with families"
+    assert "Delay or timeliness" in complaint_themes
+    shown = " ".join(audit_themes + complaint_themes)
+    assert "-" not in shown.replace("Decision-making", ""), shown  # no id left as a label
+
+
+def test_tables_a_board_member_queries_say_what_their_figures_mean(demo: Path) -> None:
+    data = json.loads(_run(demo, "report", "board", "--period", "2026/27-Q3", "-f", "json").stdout)
+    tables = {t["name"]: t for s in data["sections"] for t in s["tables"]}
+    for name in ("complaints", "complaints_in_time", "bright_spots", "advocacy"):
+        lines = tables[name]["definitions"]
+        defined = {line.split(":")[0] for line in lines}
+        for column in tables[name]["columns"]:
+            title = column["title"]
+            if title in ("Period", "Quarter", "Survey", "Age band"):
+                continue
+            # its own line ("Received: ..."), or within its count's ("... told % is of ...")
+            assert title in defined or title.lower() in " ".join(lines).lower(), (name, title)
+    complaints = " ".join(tables["complaints"]["definitions"])
+    assert "final response letter" in complaints and "10 at stage 1, 25 at stage 2" in complaints
+    assert "within 24 clock hours" in " ".join(tables["bright_spots"]["definitions"])
+    for name in ("moderation", "reaudits"):  # theirs are the tables' notes
+        assert tables[name]["note"], name
+    shown = _run(demo, "report", "board", "--period", "2026/27-Q3").stdout
+    assert "Open at end: stages received by the period's end" in shown
+    published = json.loads(
+        _run(demo, "report", "board", "--period", "2026/27-Q3", "--publish", "-f", "json").stdout
+    )
+    kept = {t["name"]: t for s in published["sections"] for t in s["tables"]}
+    assert kept["complaints"]["definitions"] == tables["complaints"]["definitions"]
+
+
 def test_report_figures_agree_with_the_complaints_command(demo: Path) -> None:
     board = json.loads(
         _run(demo, "report", "complaints", "--period", "2026/27", "-f", "json").stdout

@@ -450,8 +450,9 @@ def test_long_labels_wrap_and_are_never_cut() -> None:
 def test_interval_in_html_and_markdown_cells() -> None:
     report = _ci_report()
     page = to_html(report)
-    assert '<td class="num">60.0% (46.2–72.4)</td>' in page
-    assert '<td class="num">50.0% (18.8–81.2) †</td>' in page
+    # the interval in a span a phone shows below the figure
+    assert '<td class="num">60.0% <span class="ci">(46.2–72.4)</span></td>' in page
+    assert '<td class="num">50.0% <span class="ci">(18.8–81.2) †</span></td>' in page
     assert '<td class="num">71.4%</td>' in page  # no interval: as before
     assert f'<p class="note">{SMALL_NOTE}</p>' in page
     text = to_markdown(report)
@@ -535,6 +536,35 @@ def test_interval_ignored_when_the_figure_is_suppressed() -> None:
     page = to_html(report)
     assert '<td class="num">c</td>' in page
     assert page.count('class="whisker"') == 3
+
+
+def _defined_report() -> Report:
+    report = _report()
+    grades = report.sections[0].tables[0]
+    grades.definitions = ["Audits: audits dated in the period.", "Share: of all the audits."]
+    return report
+
+
+def test_definitions_under_the_table_in_every_format_but_csv() -> None:
+    """A line a figure, under its table and before its note; CSV stays one line a cell."""
+    defs = ["Audits: audits dated in the period.", "Share: of all the audits."]
+    report = _defined_report()
+    lines = to_markdown(report).splitlines()
+    first = lines.index("- " + defs[0])
+    assert lines[first + 1] == "- " + defs[1]
+    assert lines[first - 2].startswith("| Inadequate")  # the table's last row, then a gap
+    assert lines.index("_Moderated grades._") > first
+    page = to_html(report)
+    assert f'<ul class="defs">\n<li>{defs[0]}</li>\n<li>{defs[1]}</li>\n</ul>' in page
+    assert page.index('<ul class="defs">') < page.index('<p class="note">Moderated grades.')
+    assert page.count('<ul class="defs">') == 1  # none for a table without definitions
+    tables = json.loads(to_json(report))["sections"][0]["tables"]
+    assert [t["definitions"] for t in tables] == [defs, []]
+    ws = openpyxl.load_workbook(io.BytesIO(to_xlsx(report)))["Case audits"]
+    row, _ = _find(ws, defs[0])
+    assert ws.cell(row + 1, 1).value == defs[1]
+    assert ws.cell(row + 2, 1).value == "Moderated grades."
+    assert defs[0] not in to_csv(report)
 
 
 # --- files ---------------------------------------------------------------------------------

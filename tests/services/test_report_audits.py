@@ -363,10 +363,10 @@ def test_a_month(built: Store) -> None:
         {"due": 1, "done": 1, "improved": 1, "improved_pct": 100.0, "cancelled": 1}
     ]
     assert t["themes"].rows == [
-        {"theme": "planning", "audits": 2},
-        {"theme": "voice-of-the-child", "audits": 2},
-        {"theme": "management-oversight", "audits": 1},
-        {"theme": "timeliness", "audits": 1},
+        {"theme": "Planning", "audits": 2},
+        {"theme": "Voice of the child", "audits": 2},
+        {"theme": "Management oversight", "audits": 1},
+        {"theme": "Timeliness", "audits": 1},
     ]
     assert t["family_feedback"].rows == [{"audits": 7, "views_gathered": 2, "pct": 28.6}]
 
@@ -415,11 +415,11 @@ def test_a_quarter(built: Store) -> None:
         {"due": 1, "done": 1, "improved": 1, "improved_pct": 100.0, "cancelled": 1}
     ]
     assert t["themes"].rows == [
-        {"theme": "planning", "audits": 4},
-        {"theme": "voice-of-the-child", "audits": 4},
-        {"theme": "management-oversight", "audits": 2},
-        {"theme": "family-feedback", "audits": 1},
-        {"theme": "timeliness", "audits": 1},
+        {"theme": "Planning", "audits": 4},
+        {"theme": "Voice of the child", "audits": 4},
+        {"theme": "Management oversight", "audits": 2},
+        {"theme": "Family feedback", "audits": 1},
+        {"theme": "Timeliness", "audits": 1},
     ]
     # X3, N1, N3, D1, D4.
     assert t["family_feedback"].rows == [{"audits": 12, "views_gathered": 5, "pct": 41.7}]
@@ -467,8 +467,8 @@ def test_a_team(built: Store) -> None:
         {"due": 1, "done": 1, "improved": 1, "improved_pct": 100.0, "cancelled": 1}
     ]
     assert t["themes"].rows == [
-        {"theme": "management-oversight", "audits": 2},
-        {"theme": "planning", "audits": 2},
+        {"theme": "Management oversight", "audits": 2},
+        {"theme": "Planning", "audits": 2},
     ]
     assert t["family_feedback"].rows == [{"audits": 4, "views_gathered": 0, "pct": 0.0}]
     other = _section(built, "2026/27-Q3", team="Team C")

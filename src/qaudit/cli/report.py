@@ -76,6 +76,8 @@ def _print_table(report: Report) -> None:
             for row in table.rows:
                 rich.add_row(*(Text(visible(_cell(row, c))) for c in table.columns))
             console.print(rich)
+            for line in table.definitions:
+                console.print(Text(visible(line), style="dim"))
             for note in table_notes(table):
                 console.print(Text(visible(note), style="dim"))
         for heading, items in section.lists.items():

@@ -37,6 +37,9 @@ class Table:
     columns: list[Column]
     rows: list[dict[str, Any]] = field(default_factory=list)
     note: str | None = None
+    # What each figure a board member would query means, a line each ("Received: ..."), shown
+    # under the table before its note (every format but CSV); true to the code computing it.
+    definitions: list[str] = field(default_factory=list)
     # For HTML: the first label against... (a "pchart" also reads the rows' centre_pct,
     # lower_pct, upper_pct and signal: reports/pchart.py)
     chart: Literal["bar", "line", "pchart"] | None = None

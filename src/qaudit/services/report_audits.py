@@ -4,7 +4,7 @@ and the balance of what is working well against areas for development."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -396,7 +396,7 @@ def _moderation_counts(
     return inadequate, moderated, in_time, recorded_late, agreed, regraded
 
 
-def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
+def _moderation(conn: Connection, period: Period, team: str | None, days: int = 5) -> Table:
     inadequate, moderated, in_time, recorded_late, agreed, regraded = _moderation_counts(
         conn, period, team
     )
@@ -425,7 +425,8 @@ def _moderation(conn: Connection, period: Period, team: str | None) -> Table:
         ],
         note="Audits dated in the period that the auditor graded Inadequate; moderated means "
         "the outcome and the reflective conversation are both recorded; in time means the "
-        "reflective conversation took place by the due date (5 working days after the audit), "
+        f"reflective conversation took place by the due date ({days} working days after the "
+        "audit), "
         "however late it was recorded; in time % is of those moderated; recorded after due: "
         "moderations whose record was completed after the due date; agreed and regraded count "
         "the outcomes recorded, with or without the conversation.",
@@ -497,7 +498,7 @@ def _reaudits(conn: Connection, period: Period, team: str | None) -> Table:
     )
 
 
-def _themes(conn: Connection, period: Period, team: str | None) -> Table:
+def _themes(conn: Connection, period: Period, team: str | None, titles: Mapping[str, str]) -> Table:
     # Themes are a JSON list, which SQLite and PostgreSQL unnest differently: count in Python.
     query = (
         select(_audit.c.themes)
@@ -508,7 +509,11 @@ def _themes(conn: Connection, period: Period, team: str | None) -> Table:
     for (themes,) in conn.execute(_scoped(query, team)):
         # A theme repeated within one audit still counts that audit once.
         counts.update(set(themes or ()))
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    # By title (a theme no longer in the vocabulary by its id): a board reads names, not ids.
+    named: Counter[str] = Counter()
+    for theme, n in counts.items():
+        named[titles.get(theme, theme)] += n
+    ordered = sorted(named.items(), key=lambda kv: (-kv[1], kv[0]))
     return Table(
         name="themes",
         title="Themes",
@@ -585,7 +590,10 @@ def audit_sections(
     *, store: Store, ctx: Context, period: Period, team: str | None = None
 ) -> list[Section]:
     """The "audits" section for the period; with ``team``, only that team's cases count."""
+    from qaudit.services.vocabulary import theme_titles
+
     run_length = ctx.policy.reports.run_length
+    titles = theme_titles(ctx)  # themes shown by their titles
     with store.reading() as session:
         conn = session.connection()
         grades = _grade_counts(conn, period, team)
@@ -596,9 +604,9 @@ def audit_sections(
             _trend(conn, period, team, run_length),
             _by_team(conn, period, team),
             _by_category(conn, period, team),
-            _moderation(conn, period, team),
+            _moderation(conn, period, team, ctx.policy.audit.moderation_working_days),
             _reaudits(conn, period, team),
-            _themes(conn, period, team),
+            _themes(conn, period, team, titles),
             _family_feedback(conn, period, team),
             _sampling(conn, period),
         ]

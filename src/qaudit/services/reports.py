@@ -33,6 +33,7 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
     Each row counts the period it is labelled with: a month's or a range's one row is that
     month or range, not the quarter it falls in."""
     from qaudit.services.complaint_stats import complaint_stats
+    from qaudit.services.vocabulary import complaint_theme_titles
 
     by = "quarter" if period.kind == "year" else None
     figures = complaint_stats(store=store, ctx=ctx, period=period, by=by)
@@ -72,6 +73,7 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
             Column("letter_outstanding_at_end", "Resolved, letter outstanding", "count"),
         ],
         rows=rows,
+        definitions=_complaint_definitions(ctx),
     )
     in_time = Table(
         name="complaints_in_time",
@@ -85,24 +87,40 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
             for f in (figures[:-1] or [total])
         ],
         chart="bar",
+        definitions=[
+            "Answered in time %: of the stages whose final response letter was sent in the "
+            "period, the share sent by the stage's due date."
+        ],
     )
     stages = Table(
         name="complaint_stages",
         title="Received by stage",
         columns=[Column("stage", "Stage"), Column("received", "Received", "count")],
         rows=[{"stage": f"Stage {n}", "received": total.received_by_stage[n]} for n in (1, 2, 3)],
+        definitions=[
+            "Received: complaints received at stage 1, and requests for stage 2 or 3, in the "
+            "period."
+        ],
     )
     themes = Table(
         name="complaint_themes",
         title="Themes",
         columns=[Column("theme", "Theme"), Column("received", "Complaints", "count")],
-        rows=[{"theme": k, "received": v} for k, v in total.by_theme.items()],
+        rows=_by_title(total.by_theme, complaint_theme_titles(ctx)),
+        definitions=[
+            "Complaints: stages received in the period with the theme; a complaint with "
+            "several themes counts under each."
+        ],
     )
     teams = Table(
         name="complaint_teams",
         title="By team",
         columns=[Column("team", "Team"), Column("received", "Complaints", "count")],
         rows=[{"team": k, "received": v} for k, v in total.by_team.items()],
+        definitions=[
+            "Complaints: stages received in the period, by the team of the complaint's case "
+            "((no case): a complaint not linked to a case)."
+        ],
     )
     before = previous(period)
     then = complaint_stats(store=store, ctx=ctx, period=before)[-1] if before else None
@@ -122,8 +140,45 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
     return Section("complaints", "Complaints", [by_quarter, change, in_time, stages, themes, teams])
 
 
+def _complaint_definitions(ctx: Context) -> list[str]:
+    """What the complaint table's figures mean, as services/complaint_stats.py counts them."""
+    st = ctx.policy.complaints.statutory
+    return [
+        "Each figure counts complaint stages: a complaint taken to stage 2 or 3 counts again "
+        "at that stage.",
+        "Received: stages received (a stage 2 or 3 when it was asked for) in the period.",
+        "Answered: stages whose final response letter was sent in the period, whenever they "
+        "were received.",
+        "In time: the final response letter sent by the stage's due date, its procedure's "
+        f"timescale in working days from receipt (statutory: {st.stage1_days} at stage 1, "
+        f"{st.stage2_days} at stage 2, {st.stage3_days} at stage 3), moved on by any "
+        "extension; in time % is of those answered.",
+        "Median working days: from receipt to the final response letter, of the stages "
+        "answered in the period.",
+        "Extended: stages received in the period whose deadline was extended.",
+        "Escalated: stages escalated in the period to the head of service of the case's team "
+        "(or the QA lead when none is known).",
+        "Open at end: stages received by the period's end with no final response letter by "
+        "then, the complaint not closed.",
+        "Resolved, letter outstanding: of those open at the end, the ones already resolved "
+        "(responded to in substance): what is missing is the letter.",
+    ]
+
+
+def _by_title(counts: dict[str, int], titles: dict[str, str]) -> list[dict[str, object]]:
+    """Complaint theme rows by title, most first (a theme no longer in the vocabulary by its
+    id): a board reads names, not ids."""
+    named: dict[str, int] = {}
+    for theme, n in counts.items():
+        title = titles.get(theme, theme)
+        named[title] = named.get(title, 0) + n
+    ordered = sorted(named.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"theme": title, "received": n} for title, n in ordered]
+
+
 def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
     """Bright Spots response rates and review timeliness, advocacy, family feedback."""
+    from qaudit.importers.survey_csv import SURVEY_LABELS
     from qaudit.services.advocacy import advocacy_stats
     from qaudit.services.family_feedback import family_feedback_stats
     from qaudit.services.survey import survey_stats
@@ -145,7 +200,7 @@ def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
         ],
         rows=[
             {
-                "survey": s.survey,
+                "survey": SURVEY_LABELS.get(s.survey, s.survey),  # its name, not its id
                 "age_band": s.age_band,
                 "responses": s.responses,
                 "invited": s.invited,
@@ -167,6 +222,18 @@ def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
                 **rate("reviewed_in_time_pct", s.reviewed_in_time, s.responses),
             }
             for s in survey_stats(store=store, ctx=ctx, period=period)
+        ],
+        definitions=[
+            "Responses: Bright Spots responses received in the period (Europe/London dates).",
+            "Invited: the children invited, as recorded for the period (or the sum of the "
+            "cohorts recorded within it); none recorded, no rate.",
+            "Response rate %: responses as a share of those invited.",
+            f"Below the floor: a response rate under {floor}%, below which Bright Spots treats "
+            "the results as not meaningful.",
+            "Concerns flagged: responses that carry a flag of concern.",
+            f"Reviewed in time %: responses reviewed within {ctx.policy.voice.review_hours} "
+            "clock hours of receipt, as a share of all the responses received in the period "
+            "(one not yet reviewed is not in time).",
         ],
     )
     adv = advocacy_stats(store=store, ctx=ctx, period=period)
@@ -194,6 +261,17 @@ def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
                 **rate("met_pct", adv.met, adv.requests),
                 "not_told": len(adv.exceptions),
             }
+        ],
+        definitions=[
+            "Conferences: child protection conferences held in the period.",
+            "Children told: conferences where the child was told they may have an advocate; "
+            "told % is of the conferences.",
+            "Requests: conferences where an advocate was asked for; uptake % is the share of "
+            "the children told who asked.",
+            "Met by the conference: requests where an advocate was provided on or before the "
+            "conference date; met % is of all the requests (one whose conference is today "
+            "is not yet met).",
+            "Not told (exceptions): conferences where the child was not told.",
         ],
     )
     views = family_feedback_stats(store=store, period=period)

@@ -23,3 +23,13 @@ def themes_in_force(ctx: Context) -> tuple[Theme, ...]:
 def complaint_themes_in_force(ctx: Context) -> tuple[Theme, ...]:
     configured = ctx.policy.complaints.themes
     return load_themes(Path(configured) if configured else data_dir() / "complaint_themes.toml")
+
+
+def theme_titles(ctx: Context) -> dict[str, str]:
+    """Each audit theme's title by its id, for reports: a board reads names, not ids."""
+    return {theme.id: theme.label for theme in themes_in_force(ctx)}
+
+
+def complaint_theme_titles(ctx: Context) -> dict[str, str]:
+    """Each complaint theme's title by its id, for reports."""
+    return {theme.id: theme.label for theme in complaint_themes_in_force(ctx)}
