@@ -37,13 +37,21 @@ class ReportFormat(StrEnum):
 
 
 def _cell(row: Mapping[str, Any], column: Column) -> str:
-    """A cell as written, with its interval and small-number mark when the row has them."""
+    """A cell as written, with its interval and small-number mark when the row has them; at a
+    terminal the interval goes on a line of its own, so a narrow column never splits a figure
+    ("52.0% †" over "33.5–70.0")."""
     from qaudit.reports.render import cell_text, interval, is_small
+    from qaudit.reports.render.common import SMALL_MARK, display
 
     value = row.get(column.key)
-    if interval(row, column) is None and not is_small(row, column):
+    pair = interval(row, column)
+    if pair is None and not is_small(row, column):
         return "" if value is None else str(value)
-    return cell_text(row, column)
+    if pair is None:
+        return cell_text(row, column)
+    figure = display(value, column.kind) + (" " + SMALL_MARK if is_small(row, column) else "")
+    low, high = pair
+    return f"{figure}\n{low:.1f}–{high:.1f}"
 
 
 def _print_table(report: Report) -> None:
