@@ -210,6 +210,7 @@ def pchart_figure(table: Table) -> Any:
         + "".join(parts)
         + "</svg>"
     )
-    caption = f"<figcaption>{escape(MEANING)} {escape(found)}</figcaption>"
+    # What the chart found first, the words a board member reads it for; then what it means.
+    caption = f"<figcaption>{escape(found)} {escape(MEANING)}</figcaption>"
     # Every value from the table is escaped above.
     return Markup(f"<figure>{svg}{caption}</figure>")
