@@ -125,10 +125,11 @@ def test_the_words_under_the_chart() -> None:
     text, _ = _svg(_trend())
     caption = re.search(r"<figcaption>(.*)</figcaption>", text, re.S)
     assert caption is not None
-    assert caption.group(1).startswith(MEANING.replace("'", "&#39;"))
-    assert "Special causes: 2026-06 (above the upper limit); 2026-12 (below the lower limit)." in (
-        caption.group(1)
+    # what the chart found first, then what a special cause means
+    assert caption.group(1).startswith(
+        "Special causes: 2026-06 (above the upper limit); 2026-12 (below the lower limit). "
     )
+    assert caption.group(1).endswith(MEANING.replace("'", "&#39;"))
     calm = _trend([(30, 50), (32, 50), (29, 50)])
     assert "No special causes: the months vary as chance would." in str(pchart_figure(calm))
 
@@ -164,6 +165,7 @@ def test_the_html_report_draws_the_p_chart_with_its_note() -> None:
     )
     html = to_html(report)
     assert html.count('<svg class="pchart"') == 1
-    assert '<polyline class="line"' not in html  # not the plain line chart
+    assert html.count("<svg") == 1  # the p-chart only, not the plain line chart as well
     assert "A marked point is a special cause" in html  # the table's note
-    assert "<figcaption>A marked point (an orange diamond) is a special cause" in html
+    assert "<figcaption>Special causes: 2026-06 (above the upper limit);" in html
+    assert "(below the lower limit). A marked point (an orange diamond) is a special cause" in html

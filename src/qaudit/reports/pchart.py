@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qaudit.reports.model import Table
+from qaudit.reports.render.charts import CHART_WIDTH, TEXT_LINE
+from qaudit.reports.render.common import SMALL_MARK
 
 # The trend table's keys (services/report_audits.py) that the chart reads beside its figure.
 CENTRE = "centre_pct"
@@ -16,19 +18,19 @@ UPPER = "upper_pct"
 SIGNAL = "signal"
 SMALL_SUFFIX = "_small"
 
-WIDTH = 480
+# As the other charts (render/charts.py): 400 wide in its own units, so that on a phone its
+# 14px text is shown near 1:1; the page's CSS shows it up to 1.2 times as large.
+WIDTH = CHART_WIDTH
 LEFT = 48
 RIGHT = 28
 TOP = 12
 PLOT_HEIGHT = 190
-TEXT_LINE = 17
 AXIS_LABELS = 6  # at most this many month labels under the axis
 TICKS = (0.0, 25.0, 50.0, 75.0, 100.0)
 
 BLUE = "#1d70b8"
 INK = "#0b0c0c"
 GREY = "#505a5f"
-LIGHT_GREY = "#b1b4b6"
 ORANGE = "#f47738"
 
 MEANING = (
@@ -85,14 +87,10 @@ def pchart_figure(table: Table) -> Any:
     for tick in TICKS:
         y = y_of(tick)
         parts.append(
-            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="{LIGHT_GREY}" '
-            f'stroke-width="1" stroke-dasharray="3 3"></line>'
+            f'<line class="grid" x1="{LEFT}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}"></line>'
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:.0f}%</text>'
         )
-    parts.append(
-        f'<line x1="{LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{GREY}" '
-        f'stroke-width="1"></line>'
-    )
+    parts.append(f'<line class="axis" x1="{LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}"></line>')
 
     # The limits: a step a month wide at each month's own level, joined to the next month's.
     for key in (UPPER, LOWER):
@@ -133,10 +131,7 @@ def pchart_figure(table: Table) -> Any:
         runs[-1].append(f"{x_of(i):.1f},{y_of(value):.1f}")
     for run in runs:
         if len(run) > 1:
-            parts.append(
-                f'<polyline points="{" ".join(run)}" fill="none" stroke="{BLUE}" '
-                f'stroke-width="2"></polyline>'
-            )
+            parts.append(f'<polyline class="line" points="{" ".join(run)}"></polyline>')
 
     causes: list[str] = []
     for i, (row, value) in enumerate(zip(rows, values, strict=True)):
@@ -165,10 +160,14 @@ def pchart_figure(table: Table) -> Any:
             )
 
     every = max(1, math.ceil(count / AXIS_LABELS))
-    label_y = bottom + TEXT_LINE
+    # 4px lower than a line's height: clear of the lowest gridline's label ("0%"), as the line
+    # chart's; each label centred under its month, kept inside the chart (8px a character at most).
+    label_y = bottom + TEXT_LINE + 4
     for i in range(0, count, every):
+        edge = len(labels[i]) * 4
+        label_x = min(max(x_of(i), edge), WIDTH - edge)
         parts.append(
-            f'<text x="{x_of(i):.1f}" y="{label_y}" text-anchor="middle">{escape(labels[i])}</text>'
+            f'<text x="{label_x:.1f}" y="{label_y}" text-anchor="middle">{escape(labels[i])}</text>'
         )
 
     # The key, so that nothing is told by colour alone.
@@ -189,6 +188,14 @@ def pchart_figure(table: Table) -> Any:
         f'stroke="{INK}" stroke-width="1.5"></polygon>'
         f'<text x="{LEFT + 240}" y="{key_y}">a special cause</text>'
     )
+    if any(row.get(f"{value_key}{SMALL_SUFFIX}") is True for row in rows):
+        # a hollow point: a month of fewer than 10 audits, marked as the table marks it
+        key_y += TEXT_LINE + 4
+        parts.append(
+            f'<circle cx="{LEFT + 12}" cy="{key_y - 5}" r="4" fill="#fff" stroke="{BLUE}" '
+            f'stroke-width="2"></circle>'
+            f'<text x="{LEFT + 30}" y="{key_y}">fewer than 10 audits ({SMALL_MARK})</text>'
+        )
     height = key_y + 8
 
     title = escape(table.title)
@@ -203,6 +210,7 @@ def pchart_figure(table: Table) -> Any:
         + "".join(parts)
         + "</svg>"
     )
-    caption = f"<figcaption>{escape(MEANING)} {escape(found)}</figcaption>"
+    # What the chart found first, the words a board member reads it for; then what it means.
+    caption = f"<figcaption>{escape(found)} {escape(MEANING)}</figcaption>"
     # Every value from the table is escaped above.
     return Markup(f"<figure>{svg}{caption}</figure>")

@@ -42,6 +42,7 @@ NONE_THIS = "no comparison: none to count this period"
 NONE_BEFORE = "no comparison: none to count in the previous period"
 NONE_EITHER = "no comparison: none to count in either period"
 
+# Short titles (the note says what the interval is): the eleven columns fit a desktop's page.
 COLUMNS = [
     Column("measure", "Measure"),
     Column("part", "This period", "count"),
@@ -51,8 +52,8 @@ COLUMNS = [
     Column("previous_whole", "Of (previous)", "count"),
     Column("previous_pct", "Previous period %", "pct"),
     Column("difference", "Difference (points)", "number"),
-    Column("difference_low", "95% interval from", "number"),
-    Column("difference_high", "95% interval to", "number"),
+    Column("difference_low", "95% from", "number"),
+    Column("difference_high", "95% to", "number"),
     Column("verdict", "Change"),
 ]
 
