@@ -467,12 +467,16 @@ def medians_of_few(report: dict[str, Any]) -> list[str]:
 
 def derived_leaks(report: dict[str, Any]) -> list[str]:
     """Figures shown that rest on a hidden count: a p-chart limit or signal for a month whose
-    audits are hidden, a difference, interval or verdict over a hidden count."""
+    audits are hidden (or any limit when the centre line is hidden: it lies half way between
+    them), a difference, interval or verdict over a hidden count."""
     out = []
     for section, table in _tables(report):
         for i, row in enumerate(table["rows"]):
             where = f"{section}.{table['name']}[{i}]"
-            if table["name"] == "trend" and C in (row.get("audits"), row.get("good_or_better")):
+            centre_hidden = any(r.get("centre_pct") == C for r in table["rows"])
+            if table["name"] == "trend" and (
+                centre_hidden or C in (row.get("audits"), row.get("good_or_better"))
+            ):
                 for key in ("lower_pct", "upper_pct", "signal"):
                     if row.get(key) not in (None, C):
                         out.append(f"{where}.{key}")

@@ -206,11 +206,13 @@ class _Builder:
             for column in table.columns:
                 if column.key in TREND_OWN:
                     continue
+                # A p-chart's limits and signals rest on the month's own counts and on the
+                # centre line (the limits give it back: it is half way between them).
+                rests_on = (base, good, pooled, pooled_good)
                 if column.kind in ("pct", "number"):
-                    # A p-chart's limits rest on the month's own count.
-                    self.links.derived[(s, t, r, column.key)] = Derived((base, good))
+                    self.links.derived[(s, t, r, column.key)] = Derived(rests_on)
                 elif column.kind == "label":
-                    self.links.labels[(s, t, r, column.key)] = (base, good)
+                    self.links.labels[(s, t, r, column.key)] = rests_on
         self._month_partition(months)
         return True
 

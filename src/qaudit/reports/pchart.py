@@ -199,11 +199,20 @@ def pchart_figure(table: Table) -> Any:
     height = key_y + 8
 
     title = escape(table.title)
+    withheld = [labels[i] for i, row in enumerate(rows) if row.get(value_key) == "c"]
+    centre_withheld = any(row.get(CENTRE) == "c" for row in rows)
     found = (
         "Special causes: " + "; ".join(causes) + "."
         if causes
-        else "No special causes: the months vary as chance would."
+        else (
+            "No special causes among the months shown."
+            if withheld or centre_withheld
+            else "No special causes: the months vary as chance would."
+        )
     )
+    hidden = withheld + (["the centre line and limits"] if centre_withheld else [])
+    if hidden:
+        found += f" Withheld so that no small number can be worked out: {', '.join(hidden)}."
     svg = (
         f'<svg class="pchart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'role="img" aria-label="{title}: a p-chart"><title>{title}</title>'
