@@ -362,3 +362,118 @@ def test_an_unallocated_case_asks_who_audited_it(office: Cli, tmp_path: Path) ->
     assert t.wait() == 0, t.text
     log = office("log", "--action", "audit.grade", "--format", "json", today=TODAY).json()
     assert log[0]["after"]["auditor"] == "Kiran Evans"  # type: ignore[index]
+
+
+def test_ctrl_d_keeps_a_draft_too(office: Cli, tmp_path: Path) -> None:
+    """The input ended (Ctrl-D) after an answer: exit 1, the answers in the draft."""
+    case, _ = _sampled(office)
+    t = _start(office, tmp_path, case)
+    t.reply(ANSWER, "2")
+    t.expect(ANSWER)
+    os.write(t.fd, b"\x04")
+    assert t.wait() == 1, t.text
+    assert "Error: the input ended before the audit was saved; the audit was not recorded." in (
+        t.text
+    )
+    [draft] = _drafts(tmp_path)
+    assert json.loads(draft.read_text(encoding="utf-8"))["answers"] == {"plan-on-file": "good"}
+
+
+def test_ctrl_c_before_any_answer_writes_nothing(office: Cli, tmp_path: Path) -> None:
+    case, _ = _sampled(office)
+    t = _start(office, tmp_path, case)
+    t.expect(ANSWER)
+    t.ctrl_c()
+    assert t.wait() == 130, t.text
+    assert "Error: interrupted; nothing was written" in t.text
+    assert _drafts(tmp_path) == []
+
+
+def test_the_shipped_framework_is_asked_area_by_area(cli: Cli, tmp_path: Path) -> None:
+    """The default framework (36 questions): the area headings, the grade labels, the answers
+    stored as slugs; the texts and a theme."""
+    assert cli("staff", "import", str(write_csv(tmp_path / "s.csv", STAFF))).exit_code == 0
+    assert cli("cases", "import", str(write_csv(tmp_path / "c.csv", CASES))).exit_code == 0
+    (tmp_path / "policy.toml").write_text("", encoding="utf-8")
+    t = _start(cli, tmp_path, "K1", "--auditor", "Ann Auditor", "--adhoc")
+    t.expect("Statutory documentation")
+    t.reply(ANSWER, "2")
+    t.reply(ANSWER, "n")
+    for _ in range(34):
+        t.reply(ANSWER, "")
+    t.reply("Overall grade", "3")
+    t.reply("What is working well", "Child seen alone")
+    t.reply("Areas for development: ", "Plan lacks dates")
+    t.reply("Themes", "planning")
+    t.reply("What the child and family said", "She felt heard")
+    t.reply("Save this audit? [Y/n]: ", "")
+    assert t.wait() == 0, t.text
+    assert "Requires improvement to be good" in t.text
+    log = cli("log", "--action", "audit.grade", "--format", "json", today=TODAY).json()
+    assert log[0]["after"]["themes"] == ["planning"]  # type: ignore[index]
+    if cli.url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(cli.url.removeprefix("sqlite:///")) as conn:
+            answers, strengths, feedback, views = conn.execute(
+                "SELECT answers, strengths, family_feedback, views_gathered FROM audits"
+            ).fetchone()
+        assert json.loads(answers) == {
+            "assessment-current": "good",
+            "plan-on-file": "not-applicable",
+        }
+        assert (strengths, feedback, views) == ("Child seen alone", "She felt heard", 1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "slug"),
+    [
+        ("1", "outstanding"),
+        ("2", "good"),
+        ("good", "good"),
+        ("Good", "good"),
+        (" GOOD ", "good"),
+        ("3", "requires-improvement"),
+        ("requires improvement", "requires-improvement"),
+        ("Requires improvement to be good", "requires-improvement"),
+        ("requires-improvement", "requires-improvement"),
+        ("4", "inadequate"),
+        ("Inadequate", "inadequate"),
+        ("n", "not-applicable"),
+        ("N", "not-applicable"),
+        ("n/a", "not-applicable"),
+        ("not applicable", "not-applicable"),
+        ("", None),
+    ],
+)
+def test_an_answer_is_its_number_slug_or_label(typed: str, slug: str | None) -> None:
+    from qaudit.cli.grade_prompts import parse_answer_reply
+
+    assert parse_answer_reply(typed) == slug
+
+
+@pytest.mark.parametrize("typed", ["5", "0", "excellent", "goood", "y"])
+def test_a_wrong_answer_says_what_is_allowed(typed: str) -> None:
+    from qaudit.cli.grade_prompts import parse_answer_reply
+
+    with pytest.raises(ValueError, match=r"is not an answer: type 1, 2, 3 or 4"):
+        parse_answer_reply(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "nearest"),
+    [
+        ("planing", "planning"),
+        ("voice of the chld", "voice-of-the-child"),
+        ("Timelyness", "timeliness"),
+        ("management oversite", "management-oversight"),
+        ("zzzz", None),
+    ],
+)
+def test_a_mistyped_theme_is_offered_the_nearest(typed: str, nearest: str | None) -> None:
+    from qaudit.cli.grade_prompts import nearest_theme
+    from qaudit.importers.framework import load_themes
+    from qaudit.paths import data_dir
+
+    found = nearest_theme(typed, load_themes(data_dir() / "themes.toml"))
+    assert (found.id if found else None) == nearest

@@ -89,7 +89,7 @@ def record_at_terminal(
 ) -> GradeResult | None:
     """The audit asked for, confirmed and recorded; None when the auditor chose not to save
     (the answers are in the draft)."""
-    from qaudit.drafts import places
+    from qaudit.drafts import Draft, places
     from qaudit.services.grading import audit_due
 
     with st.rows() as rows:
@@ -107,10 +107,11 @@ def record_at_terminal(
             "managers and the QA lead from another team (see qaudit staff list)"
         )
     keeper = _Keeper(places(store_path=st.store_path(), database_url=st.database_url))
-    draft = _resumed(keeper, due, given, framework)
-    draft.steps = len(framework.questions) + len(STEPS_AFTER_QUESTIONS)
     _say_what_is_due(due, given.audit_date)
+    draft = Draft(case_ref=due.case_ref, audit_date=given.audit_date)  # until one is taken up
     try:
+        draft = _resumed(keeper, due, given, framework)
+        draft.steps = len(framework.questions) + len(STEPS_AFTER_QUESTIONS)
         if draft.auditor is None or (draft.auditor not in due.may_audit and not given.auditor):
             draft.auditor = _auditor(st, due)
         else:
