@@ -477,3 +477,48 @@ def test_a_mistyped_theme_is_offered_the_nearest(typed: str, nearest: str | None
 
     found = nearest_theme(typed, load_themes(data_dir() / "themes.toml"))
     assert (found.id if found else None) == nearest
+
+
+def test_a_store_gone_at_the_save_keeps_the_draft(office: Cli, tmp_path: Path) -> None:
+    """The store cannot be reached when the auditor saves (here: its file moved away; on a
+    network drive, the share gone): exit 1 with the store's error, the answers in the draft."""
+    if not office.url.startswith("sqlite"):
+        pytest.skip("a SQLite store's file is moved away")
+    case, _ = _sampled(office)
+    store = Path(office.url.removeprefix("sqlite:///"))
+    t = _start(office, tmp_path, case)
+    _answer_all(t)
+    t.expect("Save this audit? [Y/n]: ")
+    store.rename(tmp_path / "moved.db")
+    t.send("y")
+    assert t.wait() == 1, t.text
+    assert "Error: " in t.text and "Traceback" not in t.text
+    assert "Not saved. Your answers are in the draft" in t.text
+    [draft] = _drafts(tmp_path)
+    assert json.loads(draft.read_text(encoding="utf-8"))["grade"] == "requires-improvement"
+
+
+def test_a_declined_draft_is_replaced_and_gone_once_saved(office: Cli, tmp_path: Path) -> None:
+    case, _ = _sampled(office)
+    t = _start(office, tmp_path, case)
+    t.reply(ANSWER, "1")
+    t.expect(ANSWER)
+    t.ctrl_c()
+    assert t.wait() == 130, t.text
+    assert len(_drafts(tmp_path)) == 1
+    again = _start(office, tmp_path, case)
+    again.reply("(1 of 8 answered)? [Y/n]: ", "n")
+    again.expect("Starting afresh")
+    again.expect("1. Is the plan on file?")  # asked again: the draft was not taken up
+    again.reply(ANSWER, "4")
+    again.reply(ANSWER, "")
+    again.reply(ANSWER, "")
+    again.reply("Overall grade", "2")
+    again.reply("What is working well", "")
+    again.reply("Areas for development", "")
+    again.reply("Themes", "")
+    again.reply("What the child and family said", "")
+    again.reply("Save this audit? [Y/n]: ", "yes")
+    assert again.wait() == 0, again.text
+    assert _audits(office) == [(case, "good")]
+    assert _drafts(tmp_path) == []

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from qaudit.cli import grade_prompts as ask
-from qaudit.cli.state import State, err_console, say, warn
+from qaudit.cli.state import State, err_console, warn
 from qaudit.display import day, one_line, visible
 from qaudit.errors import QauditError
 
@@ -115,11 +115,11 @@ def record_at_terminal(
         if draft.auditor is None or (draft.auditor not in due.may_audit and not given.auditor):
             draft.auditor = _auditor(st, due)
         else:
-            say(f"Auditor: {draft.auditor}.")
+            _tell(f"Auditor: {draft.auditor}.")
         _fill_in(draft, framework, themes, keeper)
         if not _review(draft, due, framework, themes, keeper):
             keeper.keep(draft)
-            say("Not saved. " + _where(keeper, due.case_ref) + " The audit is still due.")
+            _tell("Not saved. " + _where(keeper, due.case_ref) + " The audit is still due.")
             return None
         entry = _entry(draft, given)
         return _save(st, run, entry, keeper, due.case_ref)
@@ -134,9 +134,16 @@ def record_at_terminal(
         raise typer.Exit(1) from None
 
 
+def _tell(message: str) -> None:
+    """A line of the form's dialogue: shown with --quiet too, as the questions are."""
+    from rich.text import Text
+
+    err_console().print(Text(visible(message)))
+
+
 def _say_what_is_due(due: AuditDue, audit_date: date) -> None:
     when = f", due {day(due.due)}" if due.due else ""
-    say(f"Audit of case {due.case_ref} on {day(audit_date)}: it completes {due.completes}{when}.")
+    _tell(f"Audit of case {due.case_ref} on {day(audit_date)}: it completes {due.completes}{when}.")
 
 
 def _resumed(keeper: _Keeper, due: AuditDue, given: Given, framework: Framework) -> Draft:
@@ -170,7 +177,7 @@ def _resumed(keeper: _Keeper, due: AuditDue, given: Given, framework: Framework)
             draft.auditor = given.auditor
         return _with_given(draft, given)
     keeper.old = found
-    say("Starting afresh: the draft is deleted once this audit is saved.")
+    _tell("Starting afresh: the draft is deleted once this audit is saved.")
     return _with_given(fresh, given)
 
 
@@ -208,9 +215,9 @@ def _with_given(draft: Draft, given: Given) -> Draft:
 def _auditor(st: State, due: AuditDue) -> str:
     """The auditor the case is allocated to; else asked, from the staff who may audit it."""
     if due.allocated and due.allocated in due.may_audit:
-        say(f"Auditor: {due.allocated} (allocated; --auditor NAME for another).")
+        _tell(f"Auditor: {due.allocated} (allocated; --auditor NAME for another).")
         return due.allocated
-    say(f"Who audited case {due.case_ref}? Staff who may audit it:")
+    _tell(f"Who audited case {due.case_ref}? Staff who may audit it:")
     default = next((n for n in due.may_audit if n.casefold() == st.user.casefold()), None)
     return ask.ask_choice("Auditor (number or name)", due.may_audit, default)
 
@@ -303,7 +310,7 @@ def _review(
             reply = ask.ask_line("Change an answer? Its number, or Enter to keep the draft").strip()
             if not reply or reply in by_number:
                 break
-            say(f"'{reply}' is not a number in the summary (1 to {len(by_number)}).")
+            _tell(f"'{reply}' is not a number in the summary (1 to {len(by_number)}).")
         if not reply:
             return False
         step = by_number[reply]
@@ -393,7 +400,7 @@ def _save(
             result = record_grade_in(tx, run, entry)
     except Exception:
         if not st.saved():
-            say("Not saved. " + _where(keeper, case_ref))
+            _tell("Not saved. " + _where(keeper, case_ref))
         raise
     keeper.discard()
     return result
