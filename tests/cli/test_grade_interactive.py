@@ -522,3 +522,26 @@ def test_a_declined_draft_is_replaced_and_gone_once_saved(office: Cli, tmp_path:
     assert again.wait() == 0, again.text
     assert _audits(office) == [(case, "good")]
     assert _drafts(tmp_path) == []
+
+
+def test_a_draft_resumed_keeps_only_what_the_framework_still_holds() -> None:
+    """A council changed its framework or themes since the draft: what is gone is dropped and,
+    for the grade, asked again."""
+    from datetime import date
+
+    from qaudit.cli.grade_form import _fit
+    from qaudit.drafts import Draft
+    from qaudit.importers.framework import Area, Framework, Question, Theme
+
+    framework = Framework("F", "1", (Area("a", "A", (Question("kept", "a", "Kept?", None),)),))
+    draft = Draft(
+        case_ref="K1",
+        audit_date=date(2026, 12, 3),
+        answers={"kept": "good", "gone": "good"},
+        grade="excellent",
+        themes=["planning", "vibes"],
+        done=["q:kept", "q:gone", "grade", "themes"],
+    )
+    _fit(draft, framework, (Theme("planning", "Planning"),))
+    assert draft.answers == {"kept": "good"}
+    assert (draft.grade, draft.themes, draft.done) == (None, ["planning"], ["q:kept", "themes"])

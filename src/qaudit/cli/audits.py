@@ -381,7 +381,6 @@ def grade(
             case_ref=case,
             auditor=auditor,
             audit_date=audit_date,
-            date_given=on is not None,
             answers=given_answers,
             themes=chosen_themes,
             strengths=strength,

@@ -17,6 +17,7 @@ from qaudit.display import day, one_line, visible
 from qaudit.errors import QauditError
 
 if TYPE_CHECKING:
+    from qaudit.domain.grades import Grade
     from qaudit.drafts import Draft, Place
     from qaudit.importers.framework import Framework, Theme
     from qaudit.services.context import Context
@@ -38,7 +39,6 @@ class Given:
     case_ref: str
     auditor: str | None
     audit_date: date
-    date_given: bool
     answers: dict[str, str]
     themes: list[str]
     strengths: str | None
@@ -110,7 +110,7 @@ def record_at_terminal(
     _say_what_is_due(due, given.audit_date)
     draft = Draft(case_ref=due.case_ref, audit_date=given.audit_date)  # until one is taken up
     try:
-        draft = _resumed(keeper, due, given, framework)
+        draft = _resumed(keeper, due, given, framework, themes)
         draft.steps = len(framework.questions) + len(STEPS_AFTER_QUESTIONS)
         if draft.auditor is None or (draft.auditor not in due.may_audit and not given.auditor):
             draft.auditor = _auditor(st, due)
@@ -146,7 +146,9 @@ def _say_what_is_due(due: AuditDue, audit_date: date) -> None:
     _tell(f"Audit of case {due.case_ref} on {day(audit_date)}: it completes {due.completes}{when}.")
 
 
-def _resumed(keeper: _Keeper, due: AuditDue, given: Given, framework: Framework) -> Draft:
+def _resumed(
+    keeper: _Keeper, due: AuditDue, given: Given, framework: Framework, themes: tuple[Theme, ...]
+) -> Draft:
     """The draft of this case offered and taken up, with the command line's values over it; or
     a new one."""
     from qaudit.drafts import Draft, DraftError, read_draft
@@ -164,21 +166,38 @@ def _resumed(keeper: _Keeper, due: AuditDue, given: Given, framework: Framework)
         return _with_given(fresh, given)
     if draft.case_ref != due.case_ref:
         return _with_given(fresh, given)
-    questions = {q.id for q in framework.questions}
-    draft.answers = {k: v for k, v in draft.answers.items() if k in questions}
-    steps = {f"q:{q}" for q in questions} | set(STEPS_AFTER_QUESTIONS)
-    draft.done = [step for step in draft.done if step in steps]
+    _fit(draft, framework, themes)
     when = _when(draft)
     total = len(framework.questions) + len(STEPS_AFTER_QUESTIONS)
     if ask.ask_yes(f"Resume the draft of {when} ({len(draft.done)} of {total} answered)?"):
         keeper.path = path
-        draft.audit_date = given.audit_date if given.date_given else draft.audit_date
+        # Dated when it is recorded (or --date), as an audit typed in one go: a draft begun
+        # before the due date and finished after it is not recorded as on time.
+        draft.audit_date = given.audit_date
         if given.auditor:
             draft.auditor = given.auditor
         return _with_given(draft, given)
     keeper.old = found
     _tell("Starting afresh: the draft is deleted once this audit is saved.")
     return _with_given(fresh, given)
+
+
+def _fit(draft: Draft, framework: Framework, themes: tuple[Theme, ...]) -> None:
+    """Only what the framework and themes in force still hold is resumed (a council may have
+    changed them since); a step whose answer is gone is asked again."""
+    from qaudit.domain.grades import GRADE_SLUGS
+    from qaudit.importers.framework import ANSWER_VALUES
+
+    questions = {q.id for q in framework.questions}
+    draft.answers = {
+        k: v for k, v in draft.answers.items() if k in questions and v in ANSWER_VALUES
+    }
+    known = {t.id for t in themes}
+    draft.themes = [t for t in draft.themes if t in known]
+    if draft.grade not in GRADE_SLUGS:
+        draft.grade = None
+    steps = {f"q:{q}" for q in questions} | set(STEPS_AFTER_QUESTIONS)
+    draft.done = [step for step in draft.done if step in steps and (step != "grade" or draft.grade)]
 
 
 def _when(draft: Draft) -> str:
@@ -278,10 +297,7 @@ def _ask_step(draft: Draft, step: str, themes: tuple[Theme, ...]) -> None:
         setattr(draft, step, ask.ask_text(_TEXT_LABELS[step]))
 
 
-def _development_reason(grade: object) -> str:
-    from qaudit.domain.grades import Grade
-
-    assert isinstance(grade, Grade)
+def _development_reason(grade: Grade) -> str:
     return f"An audit graded {grade.label} needs its areas for development: say what must change."
 
 
