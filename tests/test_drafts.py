@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import Cli, write_csv
 from qaudit.drafts import (
     Draft,
     DraftError,
@@ -110,3 +111,25 @@ def test_a_file_that_is_not_a_draft_is_refused(tmp_path: Path, body: str) -> Non
     path.write_text(body, encoding="latin-1")
     with pytest.raises(DraftError, match="cannot be read"):
         read_draft(path)
+
+
+def test_erasing_a_case_removes_its_drafts(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A draft holds the auditor's free text about the child: `db erase` leaves none behind
+    (the other cases' drafts stay)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    cases = [
+        ["case_ref", "team", "worker", "category", "open_date", "close_date"],
+        ["K1", "Team A", "", "CIN", "2025-01-01", ""],
+    ]
+    assert cli("cases", "import", str(write_csv(tmp_path / "c.csv", cases))).exit_code == 0
+    file = cli.url.removeprefix("sqlite:///") if cli.url.startswith("sqlite") else None
+    place = places(store_path=Path(file) if file else None, database_url=cli.url)[0]
+    for ref in ("K1", "K2"):
+        write_draft(Draft(case_ref=ref, audit_date=date(2026, 12, 1)), place.path(ref, "2026-12"))
+    result = cli("db", "erase", "K1", "--reason", "SAR-2026-017", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "Removed 1 unsaved draft of an audit of K1." in result.stderr
+    assert place.drafts_of("K1") == []
+    assert len(place.drafts_of("K2")) == 1

@@ -240,3 +240,15 @@ def read_draft(path: Path) -> Draft:
 def remove_draft(path: Path) -> None:
     with contextlib.suppress(OSError):  # a draft left behind is offered again, never lost
         path.unlink(missing_ok=True)
+
+
+def remove_drafts_of(case_ref: str, *, store_path: Path | None, database_url: str | None) -> int:
+    """Remove this store's drafts of the case that this user can reach (an erasure leaves no
+    auditor's free text about the child behind); how many were removed."""
+    removed = 0
+    for place in places(store_path=store_path, database_url=database_url):
+        for path in place.drafts_of(case_ref):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+    return removed
