@@ -54,6 +54,7 @@ def test_every_command_module_with_an_app_is_registered() -> None:
         "app",
         "coercion",
         "faults",
+        "grade_form",
         "grade_prompts",
         "limits",
         "output",

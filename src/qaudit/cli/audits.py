@@ -375,29 +375,40 @@ def grade(
                 "--grade is required when not at a terminal (give --grade "
                 "outstanding|good|requires-improvement|inadequate)"
             )
-        from qaudit.cli import grade_prompts as ask
+        from qaudit.cli.grade_form import Given, record_at_terminal
 
-        given_answers = ask.ask_answers(framework, given_answers)
-        overall = ask.ask_grade()
-        strength = strength or ask.ask_text("What is working well")
-        development = development or ask.ask_text("Areas for development")
-        chosen_themes = chosen_themes or ask.ask_themes(themes)
-        family_feedback = family_feedback or ask.ask_text("What the child and family said")
-    entry = GradeInput(
-        case_ref=case,
-        grade=overall,
-        auditor=auditor or st.user,
-        audit_date=audit_date,
-        answers=given_answers,
-        themes=chosen_themes,
-        strengths=strength,
-        development=development,
-        family_feedback=family_feedback,
-        views_gathered=views_gathered,
-        adhoc=adhoc,
-    )
-    with st.writing(run) as tx:
-        result = record_grade_in(tx, run, entry)
+        given = Given(
+            case_ref=case,
+            auditor=auditor,
+            audit_date=audit_date,
+            answers=given_answers,
+            themes=chosen_themes,
+            strengths=strength,
+            development=development,
+            family_feedback=family_feedback,
+            views_gathered=views_gathered,
+            adhoc=adhoc,
+        )
+        asked = record_at_terminal(st, run, given, framework, themes)
+        if asked is None:
+            return  # not saved, at the auditor's word: the answers are in a draft
+        result = asked
+    else:
+        entry = GradeInput(
+            case_ref=case,
+            grade=overall,
+            auditor=auditor or st.user,
+            audit_date=audit_date,
+            answers=given_answers,
+            themes=chosen_themes,
+            strengths=strength,
+            development=development,
+            family_feedback=family_feedback,
+            views_gathered=views_gathered,
+            adhoc=adhoc,
+        )
+        with st.writing(run) as tx:
+            result = record_grade_in(tx, run, entry)
     if fmt is Format.json:
         emit_object(result.as_dict())
     elif fmt is Format.csv:

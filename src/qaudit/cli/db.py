@@ -175,6 +175,13 @@ def erase(
         f"{_count(done.complaint_stages, 'complaint stage')}); later case "
         "imports keep it erased."
     )
+    from qaudit.drafts import remove_drafts_of
+
+    drafts = remove_drafts_of(
+        done.case_ref, store_path=st.store_path(), database_url=st.database_url
+    )
+    if drafts:
+        say(f"Removed {_count(drafts, 'unsaved draft')} of an audit of {done.case_ref}.")
     if done.cleaned:
         say(f"From the files: {done.cleaned}.")
     if done.incomplete:

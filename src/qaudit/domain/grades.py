@@ -85,3 +85,10 @@ def grade_change(before: Grade, after: Grade) -> GradeChange:
     if after.rank > before.rank:
         return "worse"
     return "same"
+
+
+def needs_development(grade: Grade) -> bool:
+    """Whether an audit with this grade must say what needs to develop: an audit graded
+    Requires improvement or Inadequate that names no area for development gives the team
+    nothing to act on."""
+    return grade.rank >= Grade.REQUIRES_IMPROVEMENT.rank

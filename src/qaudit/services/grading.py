@@ -15,7 +15,7 @@ from qaudit.domain.grades import Grade, grade_change
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
 from qaudit.services.worklists import calendar
-from qaudit.store.lite import Event, Json, WriteTx, day
+from qaudit.store.lite import Event, Json, Rows, WriteTx, day
 
 GRADING_ROLES = ("auditor", "team_manager", "qa_lead")
 
@@ -66,62 +66,142 @@ class GradeResult:
         return out
 
 
-def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult:
-    """Record an audit in ``tx``; it completes the case's open sample item or pending
-    re-audit (or is an ad hoc audit); an Inadequate grade opens a moderation for the head of
-    service and a re-audit. One change-log event."""
-    if entry.audit_date > ctx.today:
-        raise RuleError(f"the audit date {entry.audit_date} is after today ({ctx.today})")
-    cal = calendar(ctx)
-    found = tx.all(
+@dataclass(frozen=True)
+class AuditDue:
+    """What an audit of a case would complete, checked before anyone answers a question."""
+
+    case_ref: str
+    kind: str  # "sample", "reaudit" or "adhoc"
+    month: str | None  # the sample's month, for a sample item
+    due: date | None  # the sample item's or re-audit's due date
+    allocated: str | None  # the auditor the sample item or re-audit is allocated to
+    may_audit: tuple[str, ...]  # staff who may record it, by name
+
+    @property
+    def completes(self) -> str:
+        if self.kind == "sample":
+            return f"the {self.month} sample"
+        return "the re-audit" if self.kind == "reaudit" else "an ad hoc audit"
+
+
+@dataclass(frozen=True)
+class _Case:
+    id: int
+    ref: str
+    team_id: int | None
+
+
+@dataclass(frozen=True)
+class _Work:
+    items: list[tuple[Any, ...]]  # the open sample item: id, month, due, auditor
+    reaudits: list[tuple[Any, ...]]  # the pending re-audit: id, audit, grade, regrade, due, auditor
+
+
+def _checked_date(ctx: Context, audit_date: date) -> None:
+    if audit_date > ctx.today:
+        raise RuleError(f"the audit date {audit_date} is after today ({ctx.today})")
+
+
+def _open_case(rows: Rows, case_ref: str, audit_date: date) -> _Case:
+    found = rows.all(
         "SELECT id, case_ref, team_id, open_date, close_date FROM cases WHERE case_ref = :ref",
-        {"ref": entry.case_ref},
+        {"ref": case_ref},
     )
     if not found:
-        raise NotFoundError(f"no case '{entry.case_ref}' in the store (see qaudit cases list)")
-    case_id, case_ref, team_id, opened, closed = found[0]
+        raise NotFoundError(f"no case '{case_ref}' in the store (see qaudit cases list)")
+    case_id, ref, team_id, opened, closed = found[0]
     opened, closed = day(opened), day(closed)
-    if (opened is not None and opened > entry.audit_date) or (
-        closed is not None and closed < entry.audit_date
-    ):
+    if (opened is not None and opened > audit_date) or (closed is not None and closed < audit_date):
         raise RuleError(
-            f"case {case_ref} is not open on {entry.audit_date} "
+            f"case {ref} is not open on {audit_date} "
             f"(open {opened or 'unknown'} to {closed or 'now'})"
         )
-    people = tx.all(
-        "SELECT id, name, role, team_id FROM staff WHERE name = :name", {"name": entry.auditor}
+    return _Case(case_id, ref, team_id)
+
+
+def _grader(rows: Rows, name: str, case: _Case) -> tuple[int, str]:
+    """The staff member who may record an audit of ``case``: id and name."""
+    people = rows.all(
+        "SELECT id, name, role, team_id FROM staff WHERE name = :name", {"name": name}
     )
     if not people:
-        raise NotFoundError(f"no staff member named '{entry.auditor}' (see qaudit staff list)")
+        raise NotFoundError(f"no staff member named '{name}' (see qaudit staff list)")
     auditor_id, auditor_name, role, auditor_team = people[0]
     if role not in GRADING_ROLES:
         raise RuleError(
             f"{auditor_name} is a {role.replace('_', ' ')}: audits are recorded by "
             "auditors, team managers and the QA lead"
         )
-    if auditor_team is not None and auditor_team == team_id:
+    if auditor_team is not None and auditor_team == case.team_id:
         raise RuleError(
             f"{auditor_name} is in the case's own team: an auditor never audits their own "
             "team's case (conflict of interest)"
         )
-    items = tx.all(
-        "SELECT i.id, s.month FROM sample_items i JOIN samples s ON s.id = i.sample_id"
+    return auditor_id, auditor_name
+
+
+def _work_due(rows: Rows, case: _Case, audit_date: date, adhoc: bool) -> _Work:
+    """The case's open sample item, else its pending re-audit; neither needs ``adhoc``."""
+    items = rows.all(
+        "SELECT i.id, s.month, i.due, st.name FROM sample_items i"
+        " JOIN samples s ON s.id = i.sample_id LEFT JOIN staff st ON st.id = i.auditor_id"
         " WHERE i.case_id = :case AND i.status = 'open' ORDER BY i.id LIMIT 1",
-        {"case": case_id},
+        {"case": case.id},
     )
-    reaudits = []
+    reaudits: list[tuple[Any, ...]] = []
     if not items:
         # A re-audit is a later audit: grading the case again the same day is not one.
-        reaudits = tx.all(
-            "SELECT r.id, r.audit_id, f.grade, m.regrade FROM reaudits r"
+        reaudits = rows.all(
+            "SELECT r.id, r.audit_id, f.grade, m.regrade, r.due, st.name FROM reaudits r"
             " JOIN audits f ON f.id = r.audit_id"
             " LEFT JOIN moderations m ON m.audit_id = f.id"
+            " LEFT JOIN staff st ON st.id = r.auditor_id"
             " WHERE r.case_id = :case AND r.status = 'pending' AND f.audit_date < :on"
             " ORDER BY r.id LIMIT 1",
-            {"case": case_id, "on": entry.audit_date},
+            {"case": case.id, "on": audit_date},
         )
-    if not items and not reaudits and not entry.adhoc:
-        raise RuleError(_nothing_due(tx, case_id, case_ref))
+    if not items and not reaudits and not adhoc:
+        raise RuleError(_nothing_due(rows, case.id, case.ref))
+    return _Work(items, reaudits)
+
+
+def audit_due(
+    rows: Rows, ctx: Context, *, case_ref: str, audit_date: date, auditor: str | None, adhoc: bool
+) -> AuditDue:
+    """The checks ``record_grade_in`` makes, made before the audit is asked for: the case is
+    open, an audit is due (or ``adhoc``), the auditor (when named) may record it. Also who the
+    audit is allocated to and who may record it."""
+    _checked_date(ctx, audit_date)
+    case = _open_case(rows, case_ref, audit_date)
+    if auditor is not None:
+        _grader(rows, auditor, case)
+    work = _work_due(rows, case, audit_date, adhoc)
+    staff = rows.all(
+        "SELECT name, team_id FROM staff WHERE role IN ("
+        + ", ".join(f"'{role}'" for role in GRADING_ROLES)
+        + ") ORDER BY name"
+    )
+    may = tuple(name for name, team in staff if team is None or team != case.team_id)
+    if work.items:
+        _, month, due, allocated = work.items[0]
+        return AuditDue(case.ref, "sample", month, day(due), allocated, may)
+    if work.reaudits:
+        due, allocated = work.reaudits[0][4], work.reaudits[0][5]
+        return AuditDue(case.ref, "reaudit", None, day(due), allocated, may)
+    return AuditDue(case.ref, "adhoc", None, None, None, may)
+
+
+def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult:
+    """Record an audit in ``tx``; it completes the case's open sample item or pending
+    re-audit (or is an ad hoc audit); an Inadequate grade opens a moderation for the head of
+    service and a re-audit. One change-log event."""
+    _checked_date(ctx, entry.audit_date)
+    cal = calendar(ctx)
+    case = _open_case(tx, entry.case_ref, entry.audit_date)
+    case_id, case_ref, team_id = case.id, case.ref, case.team_id
+    auditor_id, auditor_name = _grader(tx, entry.auditor, case)
+    work = _work_due(tx, case, entry.audit_date, entry.adhoc)
+    items, reaudits = work.items, work.reaudits
     kind = "sample" if items else "reaudit" if reaudits else "adhoc"
     views = entry.views_gathered
     if views is None:
@@ -146,11 +226,11 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
     completes = "ad hoc audit"
     change = None
     if items:
-        item_id, month = items[0]
+        item_id, month = items[0][:2]
         tx.update("sample_items", item_id, {"status": "done", "audit_id": audit_id})
         completes = f"sample {month}"
     elif reaudits:
-        reaudit_id, _, first_grade, first_regrade = reaudits[0]
+        reaudit_id, _, first_grade, first_regrade = reaudits[0][:4]
         tx.update("reaudits", reaudit_id, {"status": "done", "done_audit_id": audit_id})
         completes = "re-audit"
         # The first audit's grade after moderation: a regrade replaces the auditor's.
@@ -232,7 +312,7 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
     )
 
 
-def _nothing_due(tx: WriteTx, case_id: int, case_ref: str) -> str:
+def _nothing_due(tx: Rows, case_id: int, case_ref: str) -> str:
     done = tx.all(
         "SELECT i.audit_id, s.month, a.audit_date FROM sample_items i"
         " LEFT JOIN samples s ON s.id = i.sample_id LEFT JOIN audits a ON a.id = i.audit_id"
