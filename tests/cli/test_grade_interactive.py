@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import select
+import signal
 import stat
 import sys
 import time
@@ -67,6 +68,10 @@ class Terminal:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: qaudit, its terminal the pty (Ctrl-C reaches it)
             try:
+                # As a shell starts a command: Ctrl-C as the default. A test runner's worker
+                # may ignore SIGINT, and an ignored signal stays ignored across exec (Python
+                # then installs no KeyboardInterrupt): the child would never see Ctrl-C.
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
                 os.execve(argv[0], argv, env)
             finally:
                 os._exit(127)
@@ -100,13 +105,37 @@ class Terminal:
         self.send(line)
 
     def ctrl_c(self) -> None:
+        # Pressed once the form waits at its prompt, as a person would after reading it.
+        self._until_waiting()
         os.write(self.fd, b"\x03")
+
+    def _until_waiting(self) -> None:
+        """Until the child is blocked reading its terminal (Linux: /proc/PID/syscall starts
+        with read's number, 0 on x86-64, 63 on arm64), for at most a second."""
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                call = Path(f"/proc/{self.pid}/syscall").read_text().split(" ", 1)[0]
+            except OSError:
+                return
+            if call in ("0", "63"):
+                return
+            time.sleep(0.01)
 
     def wait(self) -> int:
         deadline = time.monotonic() + TIMEOUT_S
         while time.monotonic() < deadline and self._read(deadline):
             pass
-        _, status = os.waitpid(self.pid, 0)
+        while True:  # never wait for ever: a child still there at the deadline is a failure
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                os.close(self.fd)
+                raise AssertionError(f"qaudit never ended; the screen:\n{self.text[-3000:]}")
+            time.sleep(0.05)
         os.close(self.fd)
         self.code = os.waitstatus_to_exitcode(status)
         return self.code
