@@ -297,7 +297,12 @@ def grade(
     ] = None,
     auditor: Annotated[
         str | None,
-        typer.Option("--auditor", callback=checked_text, help="Who audited (default: --user)."),
+        typer.Option(
+            "--auditor",
+            callback=checked_text,
+            help="Who audited (default: --user; at a terminal, the auditor the case is "
+            "allocated to).",
+        ),
     ] = None,
     on: Annotated[
         str | None, typer.Option("--date", help="The audit date, YYYY-MM-DD (default today).")
