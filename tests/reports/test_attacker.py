@@ -61,6 +61,20 @@ def _published(path: Path, kind: str, period: str, team: str | None = None) -> d
     return loaded
 
 
+def _built(path: Path, period: str) -> Report:
+    """The demo-dated board report of ``path`` for ``period``, not published."""
+    store = Store(f"sqlite:///{path}")
+    try:
+        return build_report(
+            store=store,
+            ctx=make_context(DEMO_TODAY.isoformat()),
+            kind="board",
+            period=parse_period(period, DEMO_TODAY),
+        )
+    finally:
+        store.dispose()
+
+
 def _names(path: Path) -> list[str]:
     with sqlite3.connect(path) as conn:
         names = [row[0] for row in conn.execute(STAFF_NAMES_SQL)]
@@ -218,16 +232,7 @@ def test_the_attacker_works_back_cells_that_primary_suppression_alone_leaves(
 ) -> None:
     """The attack can fail: on the demo's board report with only small counts hidden, it
     recovers hidden cells (the Inadequate count from the total less the other grades, say)."""
-    store = Store(f"sqlite:///{demo_db}")
-    try:
-        report = build_report(
-            store=store,
-            ctx=make_context(DEMO_TODAY.isoformat()),
-            kind="board",
-            period=parse_period("2026/27-Q3", DEMO_TODAY),
-        )
-    finally:
-        store.dispose()
+    report = _built(demo_db, "2026/27-Q3")
     found = recovered(json.loads(to_json(_primary_only(report))))
     assert found["audits.grades[3].count"] == 4  # Inadequate: 30 audits - 18 good - 8 RI
     assert len(found) >= 5
@@ -237,16 +242,7 @@ def test_the_attacker_works_back_cells_that_primary_suppression_alone_leaves(
 def test_every_relation_the_publisher_uses_is_true(demo_db: Path, period: str) -> None:
     """The links are the report's own structure: each relation holds on the true figures, and
     the same key never stands for two different numbers."""
-    store = Store(f"sqlite:///{demo_db}")
-    try:
-        report = build_report(
-            store=store,
-            ctx=make_context(DEMO_TODAY.isoformat()),
-            kind="board",
-            period=parse_period(period, DEMO_TODAY),
-        )
-    finally:
-        store.dispose()
+    report = _built(demo_db, period)
     links = link(report)
     for cell, key in links.counts.items():
         s, t, r, column = cell
@@ -260,16 +256,7 @@ def test_every_relation_the_publisher_uses_is_true(demo_db: Path, period: str) -
 def test_zeros_suppressed_where_policy_says_so_give_nothing_away(demo_db: Path) -> None:
     from qaudit.reports.publish import publish
 
-    store = Store(f"sqlite:///{demo_db}")
-    try:
-        report = build_report(
-            store=store,
-            ctx=make_context(DEMO_TODAY.isoformat()),
-            kind="board",
-            period=parse_period("2026/27-Q3", DEMO_TODAY),
-        )
-    finally:
-        store.dispose()
+    report = _built(demo_db, "2026/27-Q3")
     published = json.loads(to_json(publish(report, zero=True)))
     stages = next(
         t for s in published["sections"] for t in s["tables"] if t["name"] == "complaint_stages"
