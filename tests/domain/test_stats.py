@@ -455,3 +455,22 @@ def test_p_chart_properties(values: list[tuple[int, int]]) -> None:
         else:
             assert point.lower - 1e-12 <= point.value <= point.upper + 1e-12
     assert chart.summary()
+
+
+def test_wilson_pinned_for_the_issue_s_cases() -> None:
+    """Worked by hand with z = 1.959964 (z² = 3.841459): centre (p + z²/2n) / (1 + z²/n),
+    half-width z / (1 + z²/n) · sqrt(p(1 - p)/n + z²/4n²)."""
+    # 0/0: no rate, no interval.
+    assert wilson(0, 0) is None and wilson_percent(0, 0) is None
+    # 0/50: centre 0.0384146 / 1.0768292 = 0.035674 = the half-width: (0, 0.071348).
+    low, high = wilson(0, 50)  # type: ignore[misc]
+    assert low == 0.0 and abs(high - 0.071348) < 1e-6
+    assert wilson_percent(0, 50) == (0.0, 7.1)
+    # 18/30: centre 0.664024 / 1.128049 = 0.588648; half 1.737481 · 0.095221 = 0.165445.
+    low, high = wilson(18, 30)  # type: ignore[misc]
+    assert abs(low - 0.423204) < 1e-6 and abs(high - 0.754094) < 1e-6
+    assert wilson_percent(18, 30) == (42.3, 75.4)
+    # 50/50: the mirror of 0/50.
+    low, high = wilson(50, 50)  # type: ignore[misc]
+    assert abs(low - 0.928652) < 1e-6 and high == 1.0
+    assert wilson_percent(50, 50) == (92.9, 100.0)
