@@ -149,6 +149,37 @@ class Terminal:
         return self.screen[self.mark :].decode(errors="replace").replace("\r\n", "\n")
 
 
+# Each test here runs qaudit as a process at a pseudo-terminal, a second or two apiece: they
+# run on SQLite, and these on PostgreSQL too (a draft's place for a store with no file, and
+# the save through the server). What a grade writes is tested on both stores elsewhere.
+ON_BOTH = frozenset(
+    {
+        "test_a_wrong_answer_is_asked_again_and_the_audit_saved",
+        "test_ctrl_c_keeps_a_draft_and_the_next_run_resumes_it",
+    }
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "new_db_url" in metafunc.fixturenames:
+        both = metafunc.function.__name__ in ON_BOTH
+        metafunc.parametrize(
+            "new_db_url",
+            ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+            if both
+            else ["sqlite"],
+            indirect=True,
+        )
+
+
+@pytest.fixture
+def new_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """As tests/conftest.py's, on the backends ``pytest_generate_tests`` chose."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
 def _qaudit_program() -> list[str]:
     installed = Path(sys.executable).parent / "qaudit"
     return [str(installed)] if installed.exists() else [sys.executable, "-m", "qaudit"]
