@@ -184,3 +184,17 @@ def test_a_published_rate_keeps_its_interval_unless_suppressed() -> None:
     assert rows[1]["in_time"] == "c"
     assert rows[1]["in_time_pct"] == "c"
     assert not any(key.endswith(("_ci95", "_small", "_of")) for key in rows[1])
+
+
+def test_a_count_column_no_reading_knows_is_still_suppressed() -> None:
+    """A count column added to a table the publisher knows by name (here the summary) is
+    still a count: a small one is hidden."""
+    table = Table(
+        "summary",
+        "Summary",
+        [Column("audits", "Audits", "count"), Column("new_measure", "Something new", "count")],
+        [{"audits": 40, "new_measure": 3}],
+    )
+    report = _report(table)
+    published = publish(report)
+    assert published.sections[0].tables[0].rows[0]["new_measure"] == "c"

@@ -139,6 +139,7 @@ class _Builder:
                     self._generic(s, t, table)
         if self.previous is not None:
             self._partition(*self.previous)
+        self._unlinked()
         self._relations()
         return self.links
 
@@ -518,6 +519,19 @@ class _Builder:
             every = [k for k in self.links.values if k.measure == "cell" and k.period == f"{s}.{t}"]
             if len(every) > 1:
                 self.explicit.append({every[0]: 1, **dict.fromkeys(every[1:], -1)})
+
+    def _unlinked(self) -> None:
+        """A count that no table's reading above named (a column added to a known table, say)
+        is still a count: its own key, so that a small one is hidden."""
+        for s, section in enumerate(self.report.sections):
+            for t, table in enumerate(section.tables):
+                for column in table.columns:
+                    if column.kind != "count":
+                        continue
+                    for r, row in enumerate(table.rows):
+                        if (s, t, r, column.key) not in self.links.counts:
+                            key = Key("cell", f"{s}.{t}", (("at", f"{r}:{column.key}"),))
+                            self.count((s, t, r, column.key), row, key)
 
     # -- relations ---------------------------------------------------------------------------
 
