@@ -25,7 +25,7 @@ column, so no table is published unlinked.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -142,9 +142,6 @@ class _Builder:
         self._unlinked()
         self._relations()
         return self.links
-
-    def _cells(self, s: int, t: int, table: Table) -> Iterable[tuple[int, dict[str, Any]]]:
-        return enumerate(table.rows)
 
     def _audit_row(self, cell_of: Any, row: dict[str, Any], base: Key) -> None:
         self.count(cell_of("audits"), row, base)
@@ -361,7 +358,7 @@ class _Builder:
 
         try:
             end: date = parse_period(label, self.report.generated_on).end
-        except Exception:
+        except ValueError:  # a label that is no period (a clipped range's, say): its own moment
             return f"end of {label}"
         self.period_ends[label] = end.isoformat()
         return end.isoformat()
@@ -427,7 +424,7 @@ class _Builder:
 
         try:
             before = previous(parse_period(self.period, self.report.generated_on))
-        except Exception:
+        except ValueError:  # a period label not read back: no previous period known
             before = None
         then = before.label if before is not None else f"before {self.period}"
         if before is not None:
