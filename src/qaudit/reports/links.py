@@ -419,7 +419,7 @@ class _Builder:
         """Change against the previous period: each headline rate's four counts are the same
         figures as elsewhere in the report (or in the previous period); the difference, its
         interval and the verdict rest on all four."""
-        from qaudit.domain import headlines as change
+        from qaudit.domain import headlines
         from qaudit.domain.periods import parse_period, previous
 
         try:
@@ -430,15 +430,15 @@ class _Builder:
         if before is not None:
             self.previous = (before.label, before.start, before.end)
         measures = {
-            change.GOOD_OR_BETTER: (
+            headlines.GOOD_OR_BETTER: (
                 Key("audits", "").with_(band=GOOD_OR_BETTER),
                 Key("audits", ""),
             ),
-            change.COMPLETED: (Key("completed", ""), Key("sampled", "")),
-            change.MODERATED_IN_TIME: (Key("moderated_in_time", ""), Key("moderated", "")),
-            change.VIEWS_GATHERED: (Key("views_gathered", ""), Key("audits", "")),
-            change.ANSWERED_IN_TIME: (Key("answered_in_time", ""), Key("answered", "")),
-            change.TOLD: (Key("advocacy_told", ""), Key("advocacy_conferences", "")),
+            headlines.COMPLETED: (Key("completed", ""), Key("sampled", "")),
+            headlines.MODERATED_IN_TIME: (Key("moderated_in_time", ""), Key("moderated", "")),
+            headlines.VIEWS_GATHERED: (Key("views_gathered", ""), Key("audits", "")),
+            headlines.ANSWERED_IN_TIME: (Key("answered_in_time", ""), Key("answered", "")),
+            headlines.TOLD: (Key("advocacy_told", ""), Key("advocacy_conferences", "")),
         }
         for r, row in enumerate(table.rows):
             found = measures.get(str(row.get("measure")))

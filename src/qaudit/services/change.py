@@ -8,27 +8,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-# The headline rates, as the change tables name them (publishing links them by these names).
-from qaudit.domain.headlines import (
-    ANSWERED_IN_TIME,
-    COMPLETED,
-    GOOD_OR_BETTER,
-    MODERATED_IN_TIME,
-    TOLD,
-    VIEWS_GATHERED,
-)
 from qaudit.domain.periods import Period
 from qaudit.domain.stats import change_words, newcombe_difference, round_half_up
 from qaudit.reports.model import Column, Table, rate
-
-__all__ = [
-    "ANSWERED_IN_TIME",
-    "COMPLETED",
-    "GOOD_OR_BETTER",
-    "MODERATED_IN_TIME",
-    "TOLD",
-    "VIEWS_GATHERED",
-]
 
 TABLE = "change"
 TITLE = "Change against the previous period"

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, extract, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import FromClause
 
+from qaudit.domain import headlines
 from qaudit.domain.grades import Grade
 from qaudit.domain.periods import Period, month, month_of, previous
 from qaudit.domain.stats import (
@@ -28,7 +29,6 @@ from qaudit.domain.stats import (
     round_half_up,
 )
 from qaudit.reports.model import Column, Section, Table, rate
-from qaudit.services import change
 from qaudit.services.change import Measure, change_table
 from qaudit.services.context import Context
 from qaudit.store.engine import Store
@@ -577,10 +577,10 @@ def _change(conn: Connection, period: Period, team: str | None, grades: dict[str
     measures = [
         Measure(label, *both(counts))
         for label, counts in (
-            (change.GOOD_OR_BETTER, good),
-            (change.COMPLETED, completed),
-            (change.MODERATED_IN_TIME, in_time),
-            (change.VIEWS_GATHERED, views),
+            (headlines.GOOD_OR_BETTER, good),
+            (headlines.COMPLETED, completed),
+            (headlines.MODERATED_IN_TIME, in_time),
+            (headlines.VIEWS_GATHERED, views),
         )
     ]
     return change_table(measures, period, before)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from qaudit.domain.headlines import ANSWERED_IN_TIME, TOLD, VIEWS_GATHERED
 from qaudit.domain.periods import Period, previous
 from qaudit.errors import RuleError
 from qaudit.reports.model import Column, Report, Section, Table, rate
 from qaudit.services.change import (
-    ANSWERED_IN_TIME,
-    TOLD,
-    VIEWS_GATHERED,
     Measure,
     change_table,
 )
