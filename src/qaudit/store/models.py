@@ -221,6 +221,49 @@ class Reaudit(SQLModel, table=True):
     note: str | None = None
 
 
+class Action(SQLModel, table=True):
+    """Something an audit (or its moderation) asks someone to do about a case: what, who owns
+    it, by when; open until marked done. Reassigning keeps the row and logs who had it before."""
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'done')", name="status"),
+        CheckConstraint("done_on IS NULL OR status = 'done'", name="done_on"),
+        Index("ix_actions_status_due", "status", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    audit_id: int = Field(foreign_key="audits.id", index=True)  # the audit it follows from
+    moderation_id: int | None = Field(default=None, foreign_key="moderations.id")  # set there
+    text: str
+    owner_id: int = Field(foreign_key="staff.id", index=True)
+    due: date
+    status: str = "open"
+    set_on: date  # the audit's (or moderation's) date
+    set_by: str
+    done_on: date | None = None
+    done_by: str | None = None
+    recorded_at: datetime
+
+
+class FormExport(SQLModel, table=True):
+    """One auditor's audit workbook as ``qaudit forms export`` wrote it: its reference (also in
+    the workbook's hidden sheet), the month, and each sheet's sample item or re-audit with the
+    checksum of its locked cells, so a returned workbook is matched to what was sent."""
+
+    __tablename__ = "form_exports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True)  # random, in the workbook
+    month: str = Field(index=True)
+    auditor_id: int = Field(foreign_key="staff.id")
+    # [{"sheet": ..., "case_ref": ..., "kind": "sample"|"reaudit", "item_id": ..., "checksum": ...}]
+    sheets: list[Any] = Field(sa_column=Column(JSON, nullable=False))
+    exported_at: datetime
+    exported_by: str
+
+
 class Complaint(SQLModel, table=True):
     """A complaint about children's social care; its stages carry the deadlines."""
 
@@ -272,6 +315,23 @@ class ComplaintStage(SQLModel, table=True):
     escalated_on: date | None = None
     escalated_to_id: int | None = Field(default=None, foreign_key="staff.id")
     late_reason: str | None = None
+
+
+class ComplaintExtension(SQLModel, table=True):
+    """One extension of a stage's timescale: how many working days, when it was recorded, and
+    whether it was agreed after the response was already due (late, with the reason)."""
+
+    __tablename__ = "complaint_extensions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    stage_id: int = Field(foreign_key="complaint_stages.id", index=True)
+    days: int
+    agreed_on: date
+    due_before: date  # the stage's due date when the extension was recorded
+    late: bool = False  # agreed after due_before
+    reason: str | None = None  # required when late
+    recorded_by: str
+    recorded_at: datetime
 
 
 class SurveyResponse(SQLModel, table=True):
