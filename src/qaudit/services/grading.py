@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from qaudit.domain.actions import ActionInput
 from qaudit.domain.grades import Grade, grade_change
 from qaudit.errors import NotFoundError, RuleError
+from qaudit.services.actions import ActionSet, check_actions, record_actions_in
 from qaudit.services.context import Context
 from qaudit.services.worklists import calendar
 from qaudit.store.lite import Event, Json, Rows, WriteTx, day
@@ -35,6 +37,7 @@ class GradeInput:
     family_feedback: str | None = None
     views_gathered: bool | None = None
     adhoc: bool = False
+    actions: list[ActionInput] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class GradeResult:
     moderation_owner: str | None = None
     reaudit_due: date | None = None
     change: str | None = None  # for a re-audit: improved / same / worse
+    actions: tuple[ActionSet, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -63,6 +67,8 @@ class GradeResult:
             out["reaudit_due"] = self.reaudit_due
         if self.change is not None:
             out["change"] = self.change
+        if self.actions:
+            out["actions"] = [action.as_dict() for action in self.actions]
         return out
 
 
@@ -203,6 +209,7 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
     work = _work_due(tx, case, entry.audit_date, entry.adhoc)
     items, reaudits = work.items, work.reaudits
     kind = "sample" if items else "reaudit" if reaudits else "adhoc"
+    check_actions(tx, entry.actions, entry.audit_date)
     views = entry.views_gathered
     if views is None:
         views = bool(entry.family_feedback)
@@ -275,6 +282,9 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
                 "note": None,
             },
         )
+    actions = record_actions_in(
+        tx, ctx, case_id=case_id, audit_id=audit_id, set_on=entry.audit_date, actions=entry.actions
+    )
     tx.log(
         Event(
             actor=ctx.user,
@@ -296,6 +306,7 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
                 "moderation_due": moderation_due,
                 "reaudit_due": reaudit_due,
                 "change": change,
+                **({"actions": [a.as_dict() for a in actions]} if actions else {}),
             },
         )
     )
@@ -309,6 +320,7 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
         moderation_owner=owner,
         reaudit_due=reaudit_due,
         change=change,
+        actions=tuple(actions),
     )
 
 
