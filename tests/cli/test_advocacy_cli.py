@@ -13,7 +13,7 @@ from conftest import Cli, plain, snapshot, write_csv
 from qaudit.domain.periods import parse_period
 from qaudit.domain.workdays import WorkingCalendar
 from qaudit.services.family_feedback import family_feedback_stats
-from qaudit.services.worklists import overdue_advocacy
+from qaudit.services.overdue import overdue_advocacy
 from qaudit.store.engine import Store
 from qaudit.store.lite import AlchemyRows
 

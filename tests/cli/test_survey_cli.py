@@ -11,7 +11,7 @@ import pytest
 from conftest import Cli, plain, snapshot, write_csv
 from qaudit.domain.dates import LONDON
 from qaudit.domain.workdays import WorkingCalendar
-from qaudit.services.worklists import OverdueItem, overdue_surveys
+from qaudit.services.overdue import OverdueItem, overdue_surveys
 from qaudit.store.engine import Store
 from qaudit.store.lite import AlchemyRows
 
@@ -519,7 +519,7 @@ def test_overdue_at_24_hours_and_one_minute(waiting: Cli) -> None:
     later = {i.ref: i.days_overdue for i in _overdue(waiting.url, "2026-12-04T10:00")}
     assert later["S1"] == 2
     # The child's flagged concern comes first, before responses far longer overdue.
-    from qaudit.services.worklists import overdue_order
+    from qaudit.services.overdue import overdue_order
 
     order = [i.ref for i in sorted(_overdue(waiting.url, "2026-12-04T10:00"), key=overdue_order)]
     assert order[0] == "S2" and later["S3"] > later["S2"]

@@ -62,7 +62,7 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "The case list: import it from CSV or Annex A, list cases.",
     ),
     "sample": LazyCommand(
-        "qaudit.cli.audits",
+        "qaudit.cli.sampling",
         "app",
         "sample",
         "Draw the month's audit sample from the cases open on its first day, and allocate it.",
@@ -89,7 +89,7 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "Re-audits after Inadequate audits: pending, done (improved / same / worse), cancelled.",
     ),
     "overdue": LazyCommand(
-        "qaudit.cli.audits",
+        "qaudit.cli.worklist",
         "app",
         "overdue",
         "What is past its due date: sampled audits not graded, moderations, re-audits, "
@@ -98,7 +98,7 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "owner, and who it escalates to.",
     ),
     "audits": LazyCommand(
-        "qaudit.cli.audits",
+        "qaudit.cli.worklist",
         "audits_app",
         None,
         "Audits recorded and still to do.",

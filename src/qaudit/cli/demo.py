@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from qaudit.cli.audits import AUDIT_COLUMNS, AUDIT_KEEP, OVERDUE_COLUMNS, OVERDUE_KEEP
 from qaudit.cli.output import emit_rows
 from qaudit.cli.params import QuietOption
 from qaudit.cli.state import Format, say, state
+from qaudit.cli.worklist import AUDIT_COLUMNS, AUDIT_KEEP, OVERDUE_COLUMNS, OVERDUE_KEEP
 
 app = typer.Typer()
 
@@ -35,7 +35,8 @@ def demo(
 
     from qaudit.domain.dates import LONDON
     from qaudit.services.demo import DEMO_MONTHS, DEMO_TODAY, build_demo
-    from qaudit.services.worklists import list_audits, list_overdue
+    from qaudit.services.overdue import list_overdue
+    from qaudit.services.worklists import list_audits
     from qaudit.store.lite import reading
 
     st = state(ctx)

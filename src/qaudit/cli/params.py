@@ -15,8 +15,10 @@ import typer
 
 from qaudit.domain.dates import LONDON, check_date_bounds, parse_date
 from qaudit.domain.text import check_text
+from qaudit.errors import RuleError
 
 if TYPE_CHECKING:
+    from qaudit.domain.grades import Grade
     from qaudit.domain.periods import Period
 
 
@@ -183,3 +185,14 @@ def _name(param: typer.CallbackParam) -> str:
     if getattr(param, "param_type_name", "") == "option":
         return str(max(param.opts, key=len))
     return str(getattr(param, "metavar", None) or (param.name or "value").upper())
+
+
+def grade_value(value: str) -> Grade:
+    """A grade as an option gives it: the slug, the label or its short form, any case."""
+    from qaudit.domain.grades import parse_grade
+
+    try:
+        return parse_grade(value)
+    except ValueError as exc:
+        # A grade off the scale is refused as bad input (exit 1), as issue 3 asks.
+        raise RuleError(str(exc)) from None

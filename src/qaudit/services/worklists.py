@@ -1,7 +1,7 @@
-"""The everyday lists: what is overdue, the audit work, the complaints.
+"""The everyday lists: the audit work, the complaints (what is overdue: ``services.overdue``).
 
 They are read with plain SQL through ``store.lite.Rows`` (no SQLAlchemy, no table models), so
-``qaudit overdue``, ``audits list`` and ``complaints list`` answer in about the time Python takes
+``audits list`` and ``complaints list`` answer in about the time Python takes
 to start; the same SQL runs on PostgreSQL through ``Store``. Each query reads the rows it lists
 in one statement, whatever the store's size.
 """
@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from qaudit.domain.dates import LONDON
 from qaudit.domain.grades import Grade
 from qaudit.domain.workdays import WorkingCalendar, month_bounds
 from qaudit.services.context import Context
-from qaudit.store.lite import Rows, day, listed, moment
-
-OVERDUE_KINDS = ("audit", "moderation", "reaudit", "complaint", "survey", "advocacy")
+from qaudit.store.lite import Rows, day, listed
 
 
 def calendar(ctx: Context) -> WorkingCalendar:
@@ -36,252 +33,6 @@ def head_of_service(team_id: str) -> str:
         "(SELECT hs.name FROM staff hs JOIN heads_of_service h ON h.staff_id = hs.id"
         f" WHERE h.team_id = {team_id})"
     )
-
-
-# -- overdue --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OverdueItem:
-    kind: str
-    ref: str
-    case_ref: str
-    due: date  # a datetime for deadlines in clock hours (survey reviews)
-    days_overdue: int
-    owner: str | None
-    escalate_to: str | None
-    detail: str
-    urgent: bool = False  # listed before everything else (a survey response flagging concern)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "ref": self.ref,
-            "case_ref": self.case_ref,
-            "due": self.due,
-            "days_overdue": self.days_overdue,
-            "owner": self.owner,
-            "escalate_to": self.escalate_to,
-            "detail": self.detail,
-        }
-
-
-def list_overdue(
-    rows: Rows, ctx: Context, kinds: Sequence[str] = OVERDUE_KINDS
-) -> list[OverdueItem]:
-    """What is past its due date (a date is met until that day ends), most overdue first,
-    from one read transaction."""
-    today = ctx.today
-    cal = calendar(ctx)
-    leads = rows.all("SELECT name FROM staff WHERE role = 'qa_lead' ORDER BY name LIMIT 1")
-    qa_lead = leads[0][0] if leads else None
-    items: list[OverdueItem] = []
-    if "audit" in kinds:
-        items += overdue_audits(rows, today, cal)
-    if "moderation" in kinds:
-        items += overdue_moderations(rows, today, cal, qa_lead)
-    if "reaudit" in kinds:
-        items += overdue_reaudits(rows, today, cal)
-    if "complaint" in kinds:
-        items += overdue_complaints(rows, today, cal, qa_lead)
-    if "survey" in kinds:
-        items += overdue_surveys(rows, ctx.now, cal, ctx.policy.voice.review_hours, qa_lead)
-    if "advocacy" in kinds:
-        items += overdue_advocacy(rows, today, cal, ctx.policy.voice.advocate_working_days_before)
-    items.sort(key=overdue_order)
-    return items
-
-
-def overdue_order(item: OverdueItem) -> tuple[bool, int, date, str, str]:
-    """A child's flagged survey concern first, however few days overdue; then the most
-    overdue first, the earliest due, by kind and case."""
-    return (not item.urgent, -item.days_overdue, _day(item.due), item.kind, item.case_ref)
-
-
-def _day(due: date) -> date:
-    # A datetime is a date too, but the two do not compare: sort by the day.
-    return due.date() if isinstance(due, datetime) else due
-
-
-def _late(
-    kind: str,
-    ref: str,
-    case_ref: str | None,
-    due: Any,
-    today: date,
-    cal: WorkingCalendar,
-    owner: str | None,
-    escalate_to: str | None,
-    detail: str,
-) -> OverdueItem:
-    """One overdue item due on a day (as stored), its days overdue in working days."""
-    on = day(due)
-    return OverdueItem(
-        kind=kind,
-        ref=ref,
-        case_ref=case_ref or "",
-        due=on,
-        days_overdue=cal.working_days_after(on, today),
-        owner=owner,
-        escalate_to=escalate_to,
-        detail=detail,
-    )
-
-
-def overdue_audits(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
-    """Sample items not graded by their due date."""
-    found = rows.all(
-        "SELECT s.month, c.case_ref, i.due, a.name, "
-        + head_of_service("c.team_id")
-        + " FROM sample_items i JOIN samples s ON s.id = i.sample_id"
-        " JOIN cases c ON c.id = i.case_id LEFT JOIN staff a ON a.id = i.auditor_id"
-        " WHERE i.status = 'open' AND i.due < :today",
-        {"today": today},
-    )
-    return [
-        _late("audit", month, ref, due, today, cal, owner, escalate,
-              f"sampled in {month}, not graded" + ("" if owner else "; no auditor allocated"))
-        for month, ref, due, owner, escalate in found
-    ]  # fmt: skip
-
-
-def overdue_moderations(
-    rows: Rows, today: date, cal: WorkingCalendar, qa_lead: str | None
-) -> list[OverdueItem]:
-    """Moderations of Inadequate audits not completed by their due date."""
-    found = rows.all(
-        "SELECT m.audit_id, c.case_ref, m.due, o.name, m.outcome, m.conversation_date"
-        " FROM moderations m JOIN audits a ON a.id = m.audit_id"
-        " JOIN cases c ON c.id = a.case_id LEFT JOIN staff o ON o.id = m.owner_id"
-        " WHERE m.completed_on IS NULL AND m.due < :today",
-        {"today": today},
-    )
-    out = []
-    for audit_id, ref, due, owner_name, outcome, conversation in found:
-        missing = [
-            what
-            for what, value in (("outcome", outcome), ("reflective conversation", conversation))
-            if value is None
-        ]
-        detail = f"Inadequate audit {audit_id}: no {' or '.join(missing)} recorded"
-        out.append(_late("moderation", str(audit_id), ref, due, today, cal, owner_name, qa_lead,
-                         detail))  # fmt: skip
-    return out
-
-
-def overdue_reaudits(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
-    """Re-audits after an Inadequate audit still pending after their due date."""
-    found = rows.all(
-        "SELECT r.audit_id, c.case_ref, r.due, a.name, "
-        + head_of_service("c.team_id")
-        + " FROM reaudits r JOIN cases c ON c.id = r.case_id"
-        " LEFT JOIN staff a ON a.id = r.auditor_id"
-        " WHERE r.status = 'pending' AND r.due < :today",
-        {"today": today},
-    )
-    return [
-        _late("reaudit", str(audit_id), ref, due, today, cal, owner, escalate,
-              f"re-audit after Inadequate audit {audit_id}")
-        for audit_id, ref, due, owner, escalate in found
-    ]  # fmt: skip
-
-
-def overdue_complaints(
-    rows: Rows, today: date, cal: WorkingCalendar, qa_lead: str | None
-) -> list[OverdueItem]:
-    """Complaints whose final response letter is not sent by the due date."""
-    found = rows.all(
-        "SELECT k.ref, c.case_ref, s.due, s.stage, s.responded_on, s.escalated_on, "
-        + head_of_service("c.team_id")
-        + ", k.logged_by FROM complaints k"
-        " JOIN complaint_stages s ON s.complaint_id = k.id AND s.stage = k.stage"
-        " LEFT JOIN cases c ON c.id = k.case_id"
-        " WHERE k.closed_on IS NULL AND s.letter_on IS NULL AND s.due < :today",
-        {"today": today},
-    )
-    out = []
-    for ref, case_ref, due, number, responded, escalated, head_name, logged_by in found:
-        state = (
-            f"resolved, letter outstanding (responded {day(responded)})"
-            if responded
-            else "no response"
-        )
-        detail = f"stage {number}: {state}" + (f"; escalated {day(escalated)}" if escalated else "")
-        # The owner is the complaints officer who logged it.
-        out.append(_late("complaint", ref, case_ref, due, today, cal, logged_by,
-                         head_name or qa_lead, detail))  # fmt: skip
-    return out
-
-
-def overdue_surveys(
-    rows: Rows,
-    now: datetime,
-    cal: WorkingCalendar,
-    review_hours: int,
-    qa_lead: str | None,
-) -> list[OverdueItem]:
-    """Responses not reviewed within ``review_hours`` clock hours of receipt; a flagged
-    concern first among equals. ``due`` is the deadline, on the London clock."""
-    from qaudit.importers.survey_csv import SURVEY_LABELS
-
-    hours = timedelta(hours=review_hours)
-    # Elapsed hours are UTC arithmetic: a night the clocks change is still 24 hours.
-    found = rows.all(
-        "SELECT response_id, survey, age_band, received_at, concern FROM survey_responses"
-        " WHERE reviewed_at IS NULL AND received_at < :cutoff"
-        " ORDER BY received_at, response_id",
-        {"cutoff": now.astimezone(UTC) - hours},
-    )
-    today = now.astimezone(LONDON).date()
-    out = []
-    for response_id, survey, band, received_at, concern in found:
-        due = (moment(received_at) + hours).astimezone(LONDON)
-        state = "flagged concern, not reviewed" if concern else "not reviewed"
-        out.append(
-            OverdueItem(
-                kind="survey",
-                ref=response_id,
-                case_ref="",  # responses are anonymous
-                due=due,
-                days_overdue=cal.working_days_after(due.date(), today),
-                owner=None,
-                escalate_to=qa_lead,
-                detail=f"{SURVEY_LABELS.get(survey, survey)} {band}: {state}",
-                urgent=bool(concern),
-            )
-        )
-    return out
-
-
-def overdue_advocacy(
-    rows: Rows, today: date, cal: WorkingCalendar, days_before: int = 2
-) -> list[OverdueItem]:
-    """Requests with no advocate provided, due ``days_before`` working days before the
-    conference: overdue from the day after, while the conference may still be ahead."""
-    found = rows.all(
-        "SELECT v.id, c.case_ref, v.conference_date, v.recorded_by, "
-        + head_of_service("c.team_id")
-        + " FROM advocacy v JOIN cases c ON c.id = v.case_id"
-        " WHERE v.requested = :yes AND v.provided_on IS NULL"
-        " ORDER BY v.conference_date, v.id",
-        {"yes": True},
-    )
-    out = []
-    for row_id, ref, conference, recorded_by, escalate in found:
-        on = day(conference)
-        due = cal.working_days_before(on, days_before)
-        if due >= today:
-            continue  # a date is met until it ends
-        if on >= today:
-            state = f"conference on {on} still ahead, no advocate yet"
-        else:
-            state = f"advocate requested for the conference on {on}, not provided"
-        out.append(_late("advocacy", str(row_id), ref, due, today, cal, recorded_by, escalate,
-                         state))  # fmt: skip
-    return out
-
-
-# -- the audit work -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
