@@ -7,11 +7,16 @@ from __future__ import annotations
 
 
 class QauditError(Exception):
-    """A refusal: bad input, an unknown record, a broken rule. Nothing has been written."""
+    """A refusal: bad input, an unknown record, a broken rule. Nothing has been written.
 
-    def __init__(self, message: str) -> None:
+    The message speaks of the domain, not of command-line options; ``remedy`` names the other
+    way open, when there is one ("adhoc": record an ad hoc audit), and the command line adds
+    the option that takes it (cli/app.py ``REMEDIES``)."""
+
+    def __init__(self, message: str, *, remedy: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.remedy = remedy
 
     def __str__(self) -> str:
         return self.message

@@ -353,8 +353,16 @@ def _never_fail_to_encode() -> None:
                 reconfigure(errors="backslashreplace")
 
 
+# What the command line gives for each remedy a refusal names (errors.QauditError).
+REMEDIES = {
+    "adhoc": "give --adhoc to record it as one",
+    "development": "give --development",
+}
+
+
 def _refuse(exc: QauditError) -> None:
-    typer.echo(f"Error: {one_line(exc.message)}", err=True)
+    hint = REMEDIES.get(exc.remedy or "")
+    typer.echo(f"Error: {one_line(exc.message)}" + (f" ({hint})" if hint else ""), err=True)
 
 
 def _shown_safely(exc: ClickException) -> None:

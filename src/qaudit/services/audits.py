@@ -9,6 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import select as orm_select
 
+from qaudit.domain.audit_cycle import (
+    ModerationState,
+    ModerationStep,
+    Person,
+    cancelled_reaudit_note,
+    check_moderation_step,
+)
+from qaudit.domain.audit_cycle import moderate as moderate_rule
 from qaudit.domain.grades import Grade, grade_change
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
@@ -16,6 +24,7 @@ from qaudit.services.grading import GradeInput, GradeResult, record_grade_in
 from qaudit.services.records import (
     staff_named,
 )
+from qaudit.services.rules import ruled
 from qaudit.services.transaction import write_transaction
 from qaudit.store.changelog import record_change
 from qaudit.store.engine import Store
@@ -71,13 +80,12 @@ def moderate(
     notes: str | None = None,
 ) -> ModerationResult:
     """A head of service agrees or regrades an Inadequate audit and records the reflective
-    conversation; either may come first. A regrade above Inadequate cancels the re-audit."""
-    if agree and regrade is not None:
-        raise RuleError("give either --agree or --regrade, not both")
-    if not agree and regrade is None and conversation_date is None and notes is None:
-        raise RuleError("nothing to record: give --agree or --regrade, and the --conversation-date")
-    if conversation_date is not None and conversation_date > ctx.today:
-        raise RuleError(f"the conversation date {conversation_date} is after today ({ctx.today})")
+    conversation; either may come first. A regrade above Inadequate cancels the re-audit.
+    The rules are ``domain.audit_cycle.moderate``'s."""
+    step = ModerationStep(
+        agree=agree, regrade=regrade, conversation_date=conversation_date, notes=notes
+    )
+    ruled(check_moderation_step, step, ctx.today)
     with write_transaction(store, ctx) as session:
         audit = session.get(Audit, audit_id)
         if audit is None:
@@ -93,59 +101,42 @@ def moderate(
                 "Inadequate are moderated"
             )
         person = staff_named(session, moderator)
-        if person.role != "head_of_service":
-            raise RuleError(
-                f"only a head of service may moderate an audit: {person.name} is a "
-                f"{person.role.replace('_', ' ')}"
-            )
-        if conversation_date is not None and conversation_date < audit.audit_date:
-            raise RuleError(
-                f"the conversation date {conversation_date} is before the audit "
-                f"({audit.audit_date})"
-            )
         before = {
             "outcome": moderation.outcome,
             "regrade": moderation.regrade,
             "conversation_date": moderation.conversation_date,
         }
-        outcome = None
-        if agree or regrade is not None:
-            outcome = "agreed" if agree or regrade is Grade.INADEQUATE else "regraded"
-            new_grade = None if outcome == "agreed" else regrade
-            if moderation.outcome is not None and (
-                moderation.outcome,
-                moderation.regrade,
-            ) != (outcome, new_grade.slug if new_grade else None):
-                raise RuleError(
-                    f"audit {audit_id} was already moderated ({moderation.outcome} on "
-                    f"{moderation.outcome_on}); a moderation outcome is not changed"
-                )
-            if moderation.outcome is None:
-                moderation.outcome = outcome
-                moderation.regrade = new_grade.slug if new_grade else None
-                moderation.outcome_on = ctx.today
+        now = ModerationState(
+            audit_id=audit_id,
+            audit_grade=Grade(audit.grade),
+            audit_date=audit.audit_date,
+            outcome=moderation.outcome,
+            regrade=Grade(moderation.regrade) if moderation.regrade else None,
+            outcome_on=moderation.outcome_on,
+            conversation_date=moderation.conversation_date,
+            completed_on=moderation.completed_on,
+        )
+        change = ruled(
+            moderate_rule, now, step, Person(person.name, person.role, person.team_id), ctx.today
+        )
+        moderation.outcome = change.outcome
+        moderation.regrade = change.regrade.slug if change.regrade else None
+        moderation.outcome_on = change.outcome_on
+        moderation.conversation_date = change.conversation_date
+        moderation.completed_on = change.completed_on
         moderation.moderator_id = person.id
-        if conversation_date is not None:
-            moderation.conversation_date = conversation_date
         if notes is not None:
             moderation.notes = notes
-        if (
-            moderation.completed_on is None
-            and moderation.outcome is not None
-            and moderation.conversation_date is not None
-        ):
-            moderation.completed_on = ctx.today
         session.add(moderation)
         cancelled = False
-        if moderation.regrade is not None and Grade(moderation.regrade) is not Grade.INADEQUATE:
+        if change.cancel_reaudit:
+            assert change.regrade is not None
             reaudit = session.exec(
                 orm_select(Reaudit).where(Reaudit.audit_id == audit_id, Reaudit.status == "pending")
             ).first()
             if reaudit is not None:
                 reaudit.status = "cancelled"
-                reaudit.note = (
-                    f"regraded {Grade(moderation.regrade).label} at moderation by {person.name}"
-                )
+                reaudit.note = cancelled_reaudit_note(change.regrade, person.name)
                 session.add(reaudit)
                 cancelled = True
                 record_change(

@@ -12,14 +12,30 @@ from datetime import date
 from typing import Any
 
 from qaudit.domain.actions import ActionInput
-from qaudit.domain.grades import Grade, grade_change
-from qaudit.errors import NotFoundError, RuleError
+from qaudit.domain.audit_cycle import (
+    GRADING_ROLES,
+    CaseRecord,
+    Completes,
+    GradedBefore,
+    OpenItem,
+    PendingReaudit,
+    Person,
+    check_audit_date,
+    check_case_open,
+    check_grader,
+    followup,
+    reaudit_change,
+    what_it_completes,
+)
+from qaudit.domain.grades import Grade
+from qaudit.errors import NotFoundError
 from qaudit.services.actions import ActionSet, check_actions, record_actions_in
 from qaudit.services.context import Context
+from qaudit.services.rules import ruled
 from qaudit.services.worklists import calendar
 from qaudit.store.lite import Event, Json, Rows, WriteTx, day
 
-GRADING_ROLES = ("auditor", "team_manager", "qa_lead")
+__all__ = ["GRADING_ROLES", "AuditDue", "GradeInput", "GradeResult", "audit_due", "record_grade_in"]
 
 
 @dataclass
@@ -93,19 +109,22 @@ class AuditDue:
 @dataclass(frozen=True)
 class _Case:
     id: int
-    ref: str
-    team_id: int | None
+    record: CaseRecord
+
+    @property
+    def ref(self) -> str:
+        return self.record.ref
+
+    @property
+    def team_id(self) -> int | None:
+        return self.record.team_id
 
 
 @dataclass(frozen=True)
 class _Work:
-    items: list[tuple[Any, ...]]  # the open sample item: id, month, due, auditor
-    reaudits: list[tuple[Any, ...]]  # the pending re-audit: id, audit, grade, regrade, due, auditor
-
-
-def _checked_date(ctx: Context, audit_date: date) -> None:
-    if audit_date > ctx.today:
-        raise RuleError(f"the audit date {audit_date} is after today ({ctx.today})")
+    completes: Completes
+    due: date | None = None  # the sample item's or re-audit's
+    allocated: str | None = None  # the auditor it is allocated to
 
 
 def _open_case(rows: Rows, case_ref: str, audit_date: date) -> _Case:
@@ -116,13 +135,9 @@ def _open_case(rows: Rows, case_ref: str, audit_date: date) -> _Case:
     if not found:
         raise NotFoundError(f"no case '{case_ref}' in the store (see qaudit cases list)")
     case_id, ref, team_id, opened, closed = found[0]
-    opened, closed = day(opened), day(closed)
-    if (opened is not None and opened > audit_date) or (closed is not None and closed < audit_date):
-        raise RuleError(
-            f"case {ref} is not open on {audit_date} "
-            f"(open {opened or 'unknown'} to {closed or 'now'})"
-        )
-    return _Case(case_id, ref, team_id)
+    case = _Case(case_id, CaseRecord(ref, team_id, day(opened), day(closed)))
+    ruled(check_case_open, case.record, audit_date)
+    return case
 
 
 def _grader(rows: Rows, name: str, case: _Case) -> tuple[int, str]:
@@ -132,43 +147,60 @@ def _grader(rows: Rows, name: str, case: _Case) -> tuple[int, str]:
     )
     if not people:
         raise NotFoundError(f"no staff member named '{name}' (see qaudit staff list)")
-    auditor_id, auditor_name, role, auditor_team = people[0]
-    if role not in GRADING_ROLES:
-        raise RuleError(
-            f"{auditor_name} is a {role.replace('_', ' ')}: audits are recorded by "
-            "auditors, team managers and the QA lead"
-        )
-    if auditor_team is not None and auditor_team == case.team_id:
-        raise RuleError(
-            f"{auditor_name} is in the case's own team: an auditor never audits their own "
-            "team's case (conflict of interest)"
-        )
-    return auditor_id, auditor_name
+    person_id, person_name, role, team_id = people[0]
+    ruled(check_grader, Person(person_name, role, team_id), case.record)
+    return person_id, person_name
 
 
 def _work_due(rows: Rows, case: _Case, audit_date: date, adhoc: bool) -> _Work:
-    """The case's open sample item, else its pending re-audit; neither needs ``adhoc``."""
+    """What an audit of the case on ``audit_date`` completes (domain.audit_cycle)."""
     items = rows.all(
         "SELECT i.id, s.month, i.due, st.name FROM sample_items i"
         " JOIN samples s ON s.id = i.sample_id LEFT JOIN staff st ON st.id = i.auditor_id"
         " WHERE i.case_id = :case AND i.status = 'open' ORDER BY i.id LIMIT 1",
         {"case": case.id},
     )
-    reaudits: list[tuple[Any, ...]] = []
-    if not items:
-        # A re-audit is a later audit: grading the case again the same day is not one.
-        reaudits = rows.all(
-            "SELECT r.id, r.audit_id, f.grade, m.regrade, r.due, st.name FROM reaudits r"
-            " JOIN audits f ON f.id = r.audit_id"
-            " LEFT JOIN moderations m ON m.audit_id = f.id"
-            " LEFT JOIN staff st ON st.id = r.auditor_id"
-            " WHERE r.case_id = :case AND r.status = 'pending' AND f.audit_date < :on"
-            " ORDER BY r.id LIMIT 1",
-            {"case": case.id, "on": audit_date},
+    # A re-audit is a later audit: grading the case again the same day is not one.
+    reaudits = rows.all(
+        "SELECT r.id, f.grade, m.regrade, f.audit_date, r.due, st.name FROM reaudits r"
+        " JOIN audits f ON f.id = r.audit_id"
+        " LEFT JOIN moderations m ON m.audit_id = f.id"
+        " LEFT JOIN staff st ON st.id = r.auditor_id"
+        " WHERE r.case_id = :case AND r.status = 'pending' AND f.audit_date < :on"
+        " ORDER BY r.id LIMIT 1",
+        {"case": case.id, "on": audit_date},
+    )
+    item = OpenItem(items[0][0], items[0][1]) if items else None
+    pending = None
+    if reaudits:
+        reaudit_id, first, regrade, first_date, _, _ = reaudits[0]
+        pending = PendingReaudit(
+            reaudit_id, Grade(first), Grade(regrade) if regrade else None, day(first_date)
         )
-    if not items and not reaudits and not adhoc:
-        raise RuleError(_nothing_due(rows, case.id, case.ref))
-    return _Work(items, reaudits)
+    before = None
+    if item is None and pending is None and not adhoc:
+        done = rows.all(
+            "SELECT i.audit_id, s.month, a.audit_date FROM sample_items i"
+            " LEFT JOIN samples s ON s.id = i.sample_id LEFT JOIN audits a ON a.id = i.audit_id"
+            " WHERE i.case_id = :case AND i.status = 'done' ORDER BY i.id DESC LIMIT 1",
+            {"case": case.id},
+        )
+        if done and done[0][0] is not None:
+            before = GradedBefore(done[0][0], done[0][1], day(done[0][2]))
+    completes = ruled(
+        what_it_completes,
+        case.ref,
+        audit_date,
+        item=item,
+        reaudit=pending,
+        adhoc=adhoc,
+        graded_before=before,
+    )
+    if completes.item is not None:
+        return _Work(completes, day(items[0][2]), items[0][3])
+    if completes.reaudit is not None:
+        return _Work(completes, day(reaudits[0][4]), reaudits[0][5])
+    return _Work(completes)
 
 
 def audit_due(
@@ -177,7 +209,7 @@ def audit_due(
     """The checks ``record_grade_in`` makes, made before the audit is asked for: the case is
     open, an audit is due (or ``adhoc``), the auditor (when named) may record it. Also who the
     audit is allocated to and who may record it."""
-    _checked_date(ctx, audit_date)
+    ruled(check_audit_date, audit_date, ctx.today)
     case = _open_case(rows, case_ref, audit_date)
     if auditor is not None:
         _grader(rows, auditor, case)
@@ -188,28 +220,29 @@ def audit_due(
         + ") ORDER BY name"
     )
     may = tuple(name for name, team in staff if team is None or team != case.team_id)
-    if work.items:
-        _, month, due, allocated = work.items[0]
-        return AuditDue(case.ref, "sample", month, day(due), allocated, may)
-    if work.reaudits:
-        due, allocated = work.reaudits[0][4], work.reaudits[0][5]
-        return AuditDue(case.ref, "reaudit", None, day(due), allocated, may)
-    return AuditDue(case.ref, "adhoc", None, None, None, may)
+    done = work.completes
+    month = done.item.month if done.item is not None else None
+    return AuditDue(case.ref, done.kind, month, work.due, work.allocated, may)
 
 
 def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult:
     """Record an audit in ``tx``; it completes the case's open sample item or pending
     re-audit (or is an ad hoc audit); an Inadequate grade opens a moderation for the head of
     service and a re-audit. One change-log event."""
-    _checked_date(ctx, entry.audit_date)
-    cal = calendar(ctx)
+    ruled(check_audit_date, entry.audit_date, ctx.today)
     case = _open_case(tx, entry.case_ref, entry.audit_date)
     case_id, case_ref, team_id = case.id, case.ref, case.team_id
     auditor_id, auditor_name = _grader(tx, entry.auditor, case)
-    work = _work_due(tx, case, entry.audit_date, entry.adhoc)
-    items, reaudits = work.items, work.reaudits
-    kind = "sample" if items else "reaudit" if reaudits else "adhoc"
+    work = _work_due(tx, case, entry.audit_date, entry.adhoc).completes
+    kind = work.kind
     check_actions(tx, entry.actions, entry.audit_date)
+    opens = followup(
+        entry.grade,
+        entry.audit_date,
+        calendar(ctx),
+        moderation_days=ctx.policy.audit.moderation_working_days,
+        reaudit_weeks=ctx.policy.audit.reaudit_weeks,
+    )
     views = entry.views_gathered
     if views is None:
         views = bool(entry.family_feedback)
@@ -230,31 +263,24 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
             "recorded_at": ctx.recorded_at,
         },
     )
-    completes = "ad hoc audit"
+    completes = work.words
     change = None
-    if items:
-        item_id, month = items[0][:2]
-        tx.update("sample_items", item_id, {"status": "done", "audit_id": audit_id})
-        completes = f"sample {month}"
-    elif reaudits:
-        reaudit_id, _, first_grade, first_regrade = reaudits[0][:4]
-        tx.update("reaudits", reaudit_id, {"status": "done", "done_audit_id": audit_id})
-        completes = "re-audit"
-        # The first audit's grade after moderation: a regrade replaces the auditor's.
-        change = grade_change(Grade(first_regrade or first_grade), entry.grade)
-    moderation_due = reaudit_due = None
+    if work.item is not None:
+        tx.update("sample_items", work.item.item_id, {"status": "done", "audit_id": audit_id})
+    elif work.reaudit is not None:
+        tx.update(
+            "reaudits", work.reaudit.reaudit_id, {"status": "done", "done_audit_id": audit_id}
+        )
+        change = reaudit_change(work.reaudit, entry.grade)
+    moderation_due, reaudit_due = opens.moderation_due, opens.reaudit_due
     owner = None
-    if entry.grade is Grade.INADEQUATE:
+    if moderation_due is not None:
         heads = tx.all(
             "SELECT s.id, s.name FROM heads_of_service h JOIN staff s ON s.id = h.staff_id"
             " WHERE h.team_id = :team",
             {"team": team_id},
         )
         head_id, owner = heads[0] if heads and team_id is not None else (None, None)
-        moderation_due = cal.add_working_days(
-            entry.audit_date, ctx.policy.audit.moderation_working_days
-        )
-        reaudit_due = cal.weeks_later(entry.audit_date, ctx.policy.audit.reaudit_weeks)
         tx.insert(
             "moderations",
             {
@@ -321,23 +347,4 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
         reaudit_due=reaudit_due,
         change=change,
         actions=tuple(actions),
-    )
-
-
-def _nothing_due(tx: Rows, case_id: int, case_ref: str) -> str:
-    done = tx.all(
-        "SELECT i.audit_id, s.month, a.audit_date FROM sample_items i"
-        " LEFT JOIN samples s ON s.id = i.sample_id LEFT JOIN audits a ON a.id = i.audit_id"
-        " WHERE i.case_id = :case AND i.status = 'done' ORDER BY i.id DESC LIMIT 1",
-        {"case": case_id},
-    )
-    if done and done[0][0] is not None:
-        audit_id, month, when = done[0]
-        return (
-            f"case {case_ref}'s sample item for {month or '?'} was already graded (audit "
-            f"{audit_id} on {day(when) or '?'}); use --adhoc to record another audit"
-        )
-    return (
-        f"case {case_ref} has no audit due: it is in no open sample item and has no "
-        "re-audit pending (use --adhoc to record an ad hoc audit)"
     )
