@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
 
-from qaudit.domain.grades import Grade, GradeChange, grade_change
+from qaudit.domain.grades import Grade, GradeChange, grade_change, needs_development
 
 GRADING_ROLES: tuple[str, ...] = ("auditor", "team_manager", "qa_lead")
 """Who records audits: never a social worker, and a head of service moderates instead."""
@@ -18,9 +18,6 @@ MODERATING_ROLE = "head_of_service"
 AUDIT_KINDS: tuple[str, ...] = ("sample", "reaudit", "adhoc")
 MODERATION_OUTCOMES: tuple[str, ...] = ("agreed", "regraded")
 REAUDIT_STATUSES: tuple[str, ...] = ("pending", "done", "cancelled")
-GRADES_NEEDING_DEVELOPMENT: frozenset[Grade] = frozenset(
-    {Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE}
-)
 
 AuditKind = Literal["sample", "reaudit", "adhoc"]
 
@@ -178,7 +175,7 @@ def _refuse_graded(case_ref: str, before: GradedBefore) -> Completes:
 
 def check_development(grade: Grade, development: str | None) -> None:
     """An audit graded Requires improvement or Inadequate says what is to be developed."""
-    if grade in GRADES_NEEDING_DEVELOPMENT and not (development or "").strip():
+    if needs_development(grade) and not (development or "").strip():
         raise RuleBroken(
             f"an audit graded {grade.label} needs its areas for development", remedy="development"
         )
