@@ -155,7 +155,7 @@ BAD = [
     ),
     (
         ["scrutiny", "action", "{rid}", "--status", "done"],
-        "say what was done about resolution {rid} (--note)",
+        "say what was done about resolution {rid}: the quarterly",
     ),
     (
         ["scrutiny", "action", "{rid}", "--status", "open", "--note", "  "],
@@ -163,7 +163,7 @@ BAD = [
     ),
     (
         ["scrutiny", "add", "--date", "2026-11-12", "--committee", "  "],
-        "a scrutiny session needs the committee's name (--committee)",
+        "a scrutiny session needs the committee's name (give --committee)",
     ),
     (
         ["scrutiny", "add", "--date", "2026-12-02", "--committee", COMMITTEE],

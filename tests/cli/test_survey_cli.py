@@ -208,7 +208,9 @@ def test_a_dry_run_writes_nothing_not_even_a_store(cli: Cli, tmp_path: Path) -> 
 
 def test_a_flagged_concern_needs_an_action(loaded: Cli) -> None:
     message = _refused(loaded, "survey", "review", "R1", "--by", "Val Voice")
-    assert message == "Error: response R1 flags a concern: record what was done with --action\n"
+    assert message == (
+        "Error: response R1 flags a concern: record what was done about it (give --action)\n"
+    )
     assert _refused(loaded, "survey", "review", "R1", "--by", "Val Voice", "--action", " ")
 
 
@@ -286,7 +288,7 @@ def test_the_reviewer_is_the_user_unless_named(loaded: Cli) -> None:
             ["R3", "--by", "Val Voice"],
             "2026-12-01T09:00",
             "response R3 was received at 2026-12-01 10:00, after the time of this review, "
-            "2026-12-01 09:00 (Europe/London; see --today)",
+            "2026-12-01 09:00 Europe/London (see --today)",
         ),
     ],
 )

@@ -355,8 +355,18 @@ def _never_fail_to_encode() -> None:
 
 # What the command line gives for each remedy a refusal names (errors.QauditError).
 REMEDIES = {
+    "action": "give --action",
     "adhoc": "give --adhoc to record it as one",
+    "committee": "give --committee",
     "development": "give --development",
+    "force": "give --force to replace it",
+    "fresh-seed": "leave --seed out for a fresh one",
+    "note": "give --note",
+    "reason": "give --reason",
+    "redraw": "use --redraw to replace its undone items",
+    "requested": "give --requested",
+    "team": "--team goes with those two",
+    "today": "see --today",
 }
 
 

@@ -158,7 +158,8 @@ def record_conference(
         if not requested:
             raise RuleError(
                 "an advocate is provided only when the child asked for one: record the "
-                "request (--requested) or leave out the provided date"
+                "request, or leave out the date the advocate was provided",
+                remedy="requested",
             )
     with write_transaction(store, ctx) as session:
         case = case_with_ref(session, case_ref)

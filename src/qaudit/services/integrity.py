@@ -359,7 +359,7 @@ def backup_store(*, store: Store, target: Path | str, force: bool = False) -> Ve
     final = checked_target(target, protect=store_files(source), verb="back up to")
     verb = f"cannot back up to {shown(os.fspath(target))}"
     if final.exists() and not force:
-        raise RuleError(f"{shown(os.fspath(target))} exists: give --force to replace it")
+        raise RuleError(f"{shown(os.fspath(target))} exists", remedy="force")
     with temporary_beside(final, verb=verb) as temp:
         _copy(source, temp, named=source)
         try:
@@ -370,9 +370,7 @@ def backup_store(*, store: Store, target: Path | str, force: bool = False) -> Ve
         try:
             put_in_place(temp, final, replace=force)
         except PathError:
-            raise RuleError(
-                f"{shown(os.fspath(target))} exists: give --force to replace it"
-            ) from None
+            raise RuleError(f"{shown(os.fspath(target))} exists", remedy="force") from None
     return checked
 
 

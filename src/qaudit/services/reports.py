@@ -380,7 +380,7 @@ def build_report(
     if kind not in KINDS:
         raise RuleError(f"'{kind}' is not a report; choose one of {', '.join(KINDS)}")
     if team is not None and kind not in ("audits", "board"):
-        raise RuleError("--team applies to the audits and board reports")
+        raise RuleError("only the audits and board reports are made for one team", remedy="team")
     with store.snapshot():
         return _build(store=store, ctx=ctx, kind=kind, period=period, team=team, publish=publish)
 

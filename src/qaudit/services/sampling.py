@@ -423,7 +423,10 @@ def draw_sample_in(
         need = 0
         if redraw:
             if seed is not None and seed == the_seed:
-                raise RuleError("a redraw needs a new seed: leave --seed out for a fresh one")
+                raise RuleError(
+                    "a redraw needs a new seed, not the one the sample was drawn with",
+                    remedy="fresh-seed",
+                )
             to_replace = [item for item in items if item.status == "open"]
             the_seed = seed if seed is not None else new_seed(secrets.randbits(62))
             the_size = size or the_size
@@ -432,13 +435,15 @@ def draw_sample_in(
             kind = "redraw"
         elif seed is not None and seed != the_seed:
             raise RuleError(
-                f"the {month} sample was drawn with seed {the_seed}; "
-                "use --redraw to replace its undone items"
+                f"the {month} sample was drawn with seed {the_seed}; another seed is a "
+                "redraw of its undone items",
+                remedy="redraw",
             )
         elif size is not None and size < active:
             raise RuleError(
                 f"the {month} sample already has {active} cases; a drawn sample is not cut "
-                "down (use --redraw to replace the undone ones)"
+                "down (a redraw replaces the undone ones)",
+                remedy="redraw",
             )
         elif size is not None and size > active:
             need = size - active
@@ -666,7 +671,9 @@ def replace_case_in(
         raise RuleError(str(exc)) from None
     reason = reason.strip()
     if not reason:
-        raise RuleError("a replacement needs a reason (--reason), for the sampling certificate")
+        raise RuleError(
+            "a replacement needs a reason, for the sampling certificate", remedy="reason"
+        )
     found = tx.all(_SAMPLE_SQL, {"month": month})
     if not found:
         raise NotFoundError(f"no sample has been drawn for {month}")

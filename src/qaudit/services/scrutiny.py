@@ -118,7 +118,7 @@ def add_session(
     A session may resolve nothing."""
     name = committee.strip()
     if not name:
-        raise RuleError("a scrutiny session needs the committee's name (--committee)")
+        raise RuleError("a scrutiny session needs the committee's name", remedy="committee")
     if held_on > ctx.today:
         raise RuleError(f"the session date {held_on} is after today ({ctx.today})")
     texts = [r.strip() for r in resolutions]
@@ -166,8 +166,9 @@ def update_resolution(
             )
         if status == "done" and given is None and row.note is None:
             raise RuleError(
-                f"say what was done about resolution {resolution_id} (--note): the quarterly "
-                "report shows members what came of their resolutions"
+                f"say what was done about resolution {resolution_id}: the quarterly "
+                "report shows members what came of their resolutions",
+                remedy="note",
             )
         if row.status != status or (given is not None and given != row.note):
             before = {"status": row.status, "note": row.note}

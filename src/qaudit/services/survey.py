@@ -355,13 +355,14 @@ def review(
             )
         if response.concern and not action:
             raise RuleError(
-                f"response {response.response_id} flags a concern: record what was done "
-                "with --action"
+                f"response {response.response_id} flags a concern: record what was done about it",
+                remedy="action",
             )
         if now < response.received_at:
             raise RuleError(
                 f"response {response.response_id} was received at {_when(response.received_at)}, "
-                f"after the time of this review, {_when(now)} (Europe/London; see --today)"
+                f"after the time of this review, {_when(now)} Europe/London",
+                remedy="today",
             )
         response.reviewed_at = now
         response.reviewed_by = person.name
