@@ -254,7 +254,8 @@ BAD = [
     ),
     (
         ["complaints", "close", "{ref}", "--outcome", "upheld"],
-        "has no final response letter yet: send it (qaudit complaints letter) before closing",
+        "has no final response letter yet: send it before closing, or close it as withdrawn "
+        "(send it with qaudit complaints letter)",
     ),
 ]
 
