@@ -254,17 +254,17 @@ def extend(
             "and a late extension needs the complainant's agreement recorded, with the reason",
             "late",
         )
-    if not late and reason is not None:
-        raise Refusal(
-            "a reason is recorded only for an extension agreed after the response was due "
-            f"(due {stage.due}, agreed {agreed_on})",
-            "reason_not_late",
-        )
     if not late and late_agreed:
         raise Refusal(
             f"the extension is not late: the response is due on {stage.due} and the extension "
             f"was agreed on {agreed_on}",
             "not_late",
+        )
+    if not late and reason is not None:
+        raise Refusal(
+            "a reason is recorded only for an extension agreed after the response was due "
+            f"(due {stage.due}, agreed {agreed_on})",
+            "reason_not_late",
         )
     if late and reason is None:
         raise Refusal(
