@@ -62,6 +62,8 @@ def stats(
             ("median_working_days", "Median days"),
             ("mean_working_days", "Mean days"),
             ("extended", "Extended"),
+            ("extensions_agreed", "Extensions"),
+            ("extensions_agreed_late", "Agreed late"),
             ("escalated", "Escalated"),
             ("open_at_end", "Open at end"),
             ("letter_outstanding_at_end", "Letter outstanding"),

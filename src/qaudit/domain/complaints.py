@@ -196,10 +196,15 @@ def first_stage(
     return NewStage(stage, received, response_due(calendar, received, scale.days))
 
 
-def in_time(stage: Stage, letter_on: date) -> bool:
+def answered_in_time(letter_on: date, due: date, missed_due: date | None = None) -> bool:
     """A letter by the due date is in time, unless the stage had already run past its due
-    date when an extension was agreed: the timescale was missed then, and stays missed."""
-    return letter_on <= (stage.missed_due or stage.due)
+    date (``missed_due``) when an extension was agreed: the statutory timescale was missed
+    then, and an extension agreed afterwards does not undo that."""
+    return letter_on <= (missed_due or due)
+
+
+def in_time(stage: Stage, letter_on: date) -> bool:
+    return answered_in_time(letter_on, stage.due, stage.missed_due)
 
 
 def respond(stage: Stage, on: date) -> StageChange:
