@@ -135,9 +135,16 @@ def letter(
 
     st = state(ctx)
     run = st.context()
-    view = send_letter(store=st.store, ctx=run, ref=ref, on=date_option(on, "--date") or run.today)
+    sent = send_letter(store=st.store, ctx=run, ref=ref, on=date_option(on, "--date") or run.today)
+    view = sent.view
     assert view.letter_on is not None
-    timing = "in time" if view.letter_on <= view.response_due else "late"
+    timing = (
+        "in time"
+        if sent.in_time
+        else "late"
+        if view.letter_on > view.response_due
+        else "late: extended after it was due"
+    )
     report(
         view,
         fmt,

@@ -257,7 +257,13 @@ def respond(*, store: Store, ctx: Context, ref: str, on: date) -> ComplaintView:
         return _view(session, complaint)
 
 
-def send_letter(*, store: Store, ctx: Context, ref: str, on: date) -> ComplaintView:
+@dataclass(frozen=True)
+class LetterSent:
+    view: ComplaintView
+    in_time: bool  # by the due date, and not after an extension agreed late
+
+
+def send_letter(*, store: Store, ctx: Context, ref: str, on: date) -> LetterSent:
     """The final response letter: when the complaint counts as answered."""
     refuse_future(ctx, on, "letter date")
     with write_transaction(store, ctx) as session:
@@ -274,7 +280,7 @@ def send_letter(*, store: Store, ctx: Context, ref: str, on: date) -> ComplaintV
             complaint.ref,
             after={"letter_on": on, "stage": stage.stage, "on_time": change.on_time},
         )
-        return _view(session, complaint)
+        return LetterSent(_view(session, complaint), bool(change.on_time))
 
 
 def extend(
