@@ -34,6 +34,7 @@ COLUMNS = [
 # The choices are the domain's lists: a value added there is accepted here.
 Relationship = StrEnum("Relationship", [(v.replace("-", "_"), v) for v in RELATIONSHIPS])  # type: ignore[misc]
 Outcome = StrEnum("Outcome", [(v.replace("-", "_"), v) for v in OUTCOMES])  # type: ignore[misc]
+FROM_PARENT = Relationship("parent")
 
 FormatOption = Annotated[Format, typer.Option("--format", "-f")]
 

@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 
 from qaudit.cli import complaint_stats, complaint_steps
-from qaudit.cli.complaint_options import COLUMNS, FormatOption, Relationship, report
+from qaudit.cli.complaint_options import (
+    COLUMNS,
+    FROM_PARENT,
+    FormatOption,
+    Relationship,
+    report,
+)
 from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, date_option
@@ -51,7 +57,7 @@ def log_(
     ] = None,
     relationship: Annotated[
         Relationship, typer.Option("--from", help="The complainant: no names.")
-    ] = Relationship("parent"),
+    ] = FROM_PARENT,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
