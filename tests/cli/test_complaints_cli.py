@@ -186,7 +186,18 @@ def test_a_late_agreed_extension_is_recorded_with_its_reason(desk: Cli) -> None:
     assert '"late": true' in events
     assert '"kept_in": "complaint_extensions"' in events
     assert "abroad" not in events
-    # Answered by the extended date, but the timescale was missed on 7 December: late.
+    assert "sound" in desk("db", "verify").stderr  # the extension's row is sealed in the log
+
+
+def test_a_letter_after_a_late_extension_counts_as_late(desk: Cli) -> None:
+    """Answered by the extended date, but the timescale was missed on 7 December, before
+    the extension was agreed: the report counts the letter late, and the extension apart."""
+    ref = _log(desk, "2026-11-23", "--case", "A1")["ref"]
+    done = desk(
+        "complaints", "extend", ref, "--days", "5", "--late-agreed", "--reason", "Abroad",
+        today="2026-12-08",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
     sent = desk("complaints", "letter", ref, "--date", "2026-12-11", today="2026-12-11")
     assert sent.stderr == (
         f"{ref}: final response letter 2026-12-11 (late: extended after it was due; due "
@@ -196,6 +207,9 @@ def test_a_late_agreed_extension_is_recorded_with_its_reason(desk: Cli) -> None:
     total = figures["figures"][-1]  # type: ignore[index]
     assert (total["answered"], total["answered_in_time"]) == (1, 0)
     assert (total["extensions_agreed"], total["extensions_agreed_late"]) == (1, 1)
+    report = desk("report", "complaints", "--period", "2026-12", "--format", "json").json()
+    row = report["sections"][0]["tables"][0]["rows"][0]  # type: ignore[index]
+    assert (row["extensions_agreed"], row["extensions_agreed_late"]) == (1, 1)
 
 
 @pytest.mark.parametrize(
@@ -214,7 +228,7 @@ def test_a_late_agreed_extension_is_recorded_with_its_reason(desk: Cli) -> None:
          "the extension is not late: the response is due on 2026-12-07 and the extension was "
          "agreed on 2026-12-01 (leave out --late-agreed)"),
         ("2026-12-01", ["--date", "2026-12-02"],
-         "the date the extension was agreed 2026-12-02 is after today (2026-12-01)"),
+         "the extension's agreement date 2026-12-02 is after today (2026-12-01)"),
         ("2026-12-01", ["--date", "2026-11-20"],
          "the extension's agreement date 2026-11-20 is before the stage was received"),
     ],

@@ -297,7 +297,7 @@ def extend(
     stage's longest. An extension agreed after the response was due is refused unless the
     complainant's late agreement is recorded with the reason."""
     agreed_on = on or ctx.today
-    refuse_future(ctx, agreed_on, "date the extension was agreed")
+    refuse_future(ctx, agreed_on, "extension's agreement date")
     with write_transaction(store, ctx) as session:
         complaint, row, stage = _load(session, ref)
         try:
