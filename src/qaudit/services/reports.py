@@ -159,9 +159,10 @@ def _complaint_definitions(ctx: Context) -> list[str]:
         "Median working days: from receipt to the final response letter, of the stages "
         "answered in the period.",
         "Extended: stages received in the period whose deadline was extended.",
-        "Extensions agreed: extensions of a stage's timescale agreed in the period; agreed "
-        "late: those agreed after the stage's response was already due (recorded with the "
-        "complainant's agreement and the reason).",
+        "Extensions agreed: extensions of a stage's timescale agreed in the period.",
+        "Extensions agreed late: of those, the ones agreed after the stage's response was "
+        "already due, recorded with the complainant's agreement and the reason (such a stage "
+        "counts as answered late: its timescale was missed).",
         "Escalated: stages escalated in the period to the head of service of the case's team "
         "(or the QA lead when none is known).",
         "Open at end: stages received by the period's end with no final response letter by "
