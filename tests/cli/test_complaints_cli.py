@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from conftest import Cli, plain, snapshot, write_csv
+from qaudit.store.engine import Store
 
 STAFF = [
     ["name", "role", "team"],
@@ -111,6 +112,138 @@ def test_an_extension_moves_the_due_date(desk: Cli) -> None:
         "complaints", "extend", ref, "--days", "10", "--format", "json", today="2026-11-24"
     )
     assert result.json()["response_due"] == "2026-12-21"  # type: ignore[index]  # 20 days
+
+
+def _extensions(url: str) -> list[tuple[Any, ...]]:
+    """Every complaint extension as stored: (ref, stage, days, agreed on, due before, late,
+    reason, recorded by)."""
+    from sqlalchemy import text
+
+    store = Store(url)
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT c.ref, s.stage, e.days, e.agreed_on, e.due_before, e.late, e.reason,"
+                    " e.recorded_by FROM complaint_extensions e"
+                    " JOIN complaint_stages s ON s.id = e.stage_id"
+                    " JOIN complaints c ON c.id = s.complaint_id ORDER BY e.id"
+                )
+            ).all()
+    finally:
+        store.dispose()
+    return [(*r[:3], str(r[3]), str(r[4]), bool(r[5]), *r[6:]) for r in rows]
+
+
+def _due(cli: Cli, ref: str) -> str:
+    shown = cli("complaints", "show", ref, "--format", "json").json()
+    return shown["response_due"]  # type: ignore[index,no-any-return]
+
+
+def test_an_extension_agreed_in_time_is_recorded(desk: Cli) -> None:
+    ref = _log(desk, "2026-11-23")["ref"]  # due Mon 7 December
+    done = desk("complaints", "extend", ref, "--days", "5", "--date", "2026-12-07",
+                today="2026-12-09")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert done.stderr == f"{ref}: extended by 5 working days; due Mon 14 Dec 2026.\n"
+    assert _extensions(desk.url) == [(ref, 1, 5, "2026-12-07", "2026-12-07", False, None, "tester")]
+    assert _due(desk, ref) == "2026-12-14"
+
+
+def test_a_late_extension_is_refused_and_writes_nothing(desk: Cli) -> None:
+    ref = _log(desk, "2026-11-23")["ref"]
+    before = snapshot(desk.url)
+    late = desk("complaints", "extend", ref, "--days", "5", today="2026-12-08")
+    assert late.exit_code == 1
+    assert late.stderr == (
+        "Error: the response was due on 2026-12-07: an extension agreed on 2026-12-08 is late, "
+        "and a late extension needs the complainant's agreement recorded, with the reason "
+        "(--late-agreed --reason TEXT)\n"
+    )
+    assert snapshot(desk.url) == before
+    assert _due(desk, ref) == "2026-12-07"
+
+
+def test_a_late_agreed_extension_is_recorded_with_its_reason(desk: Cli) -> None:
+    ref = _log(desk, "2026-11-23", "--case", "A1")["ref"]
+    done = desk(
+        "complaints", "extend", ref, "--days", "5", "--late-agreed",
+        "--reason", "Complainant abroad until 10 December", "--format", "json",
+        today="2026-12-08",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert (done.json()["response_due"], done.json()["extension_days"]) == ("2026-12-14", 5)  # type: ignore[index]
+    assert _extensions(desk.url) == [
+        (ref, 1, 5, "2026-12-08", "2026-12-07", True, "Complainant abroad until 10 December",
+         "tester")
+    ]  # fmt: skip
+    # No longer overdue: the complainant agreed to wait.
+    assert (
+        desk("overdue", "--kind", "complaint", "--format", "json", today="2026-12-09").json() == []
+    )
+    # The log says it was late, and keeps a reference to the reason, not the text.
+    events = desk("log", "--action", "complaint.extend", "--format", "json").stdout
+    assert '"late": true' in events
+    assert '"kept_in": "complaint_extensions"' in events
+    assert "abroad" not in events
+    assert "sound" in desk("db", "verify").stderr  # the extension's row is sealed in the log
+
+
+def test_a_letter_after_a_late_extension_counts_as_late(desk: Cli) -> None:
+    """Answered by the extended date, but the timescale was missed on 7 December, before
+    the extension was agreed: the report counts the letter late, and the extension apart."""
+    ref = _log(desk, "2026-11-23", "--case", "A1")["ref"]
+    done = desk(
+        "complaints", "extend", ref, "--days", "5", "--late-agreed", "--reason", "Abroad",
+        today="2026-12-08",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    sent = desk("complaints", "letter", ref, "--date", "2026-12-11", today="2026-12-11")
+    assert sent.stderr == (
+        f"{ref}: final response letter 2026-12-11 (late: extended after it was due; due "
+        "2026-12-14).\n"
+    )
+    figures = desk("complaints", "stats", "--period", "2026-12", "--format", "json").json()
+    total = figures["figures"][-1]  # type: ignore[index]
+    assert (total["answered"], total["answered_in_time"]) == (1, 0)
+    assert (total["extensions_agreed"], total["extensions_agreed_late"]) == (1, 1)
+    report = desk("report", "complaints", "--period", "2026-12", "--format", "json").json()
+    row = report["sections"][0]["tables"][0]["rows"][0]  # type: ignore[index]
+    assert (row["extensions_agreed"], row["extensions_agreed_late"]) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("today", "args", "message"),
+    [
+        ("2026-12-08", ["--late-agreed"],
+         "the extension was agreed after the response was due (2026-12-07): give the reason it "
+         "was agreed late (--reason TEXT)"),
+        ("2026-12-08", ["--late-agreed", "--reason", "   "], "give the reason it was agreed late"),
+        ("2026-12-08", ["--reason", "Abroad"], "is late, and a late extension needs the "
+         "complainant's agreement recorded, with the reason (--late-agreed --reason TEXT)"),
+        ("2026-12-01", ["--reason", "Abroad"],
+         "a reason is recorded only for an extension agreed after the response was due (due "
+         "2026-12-07, agreed 2026-12-01) (--reason goes with --late-agreed)"),
+        ("2026-12-01", ["--late-agreed", "--reason", "Abroad"],
+         "the extension is not late: the response is due on 2026-12-07 and the extension was "
+         "agreed on 2026-12-01 (leave out --late-agreed)"),
+        ("2026-12-01", ["--date", "2026-12-02"],
+         "the extension's agreement date 2026-12-02 is after today (2026-12-01)"),
+        ("2026-12-01", ["--date", "2026-11-20"],
+         "the extension's agreement date 2026-11-20 is before the stage was received"),
+    ],
+)  # fmt: skip
+def test_extension_refusals_say_why_and_write_nothing(
+    desk: Cli, today: str, args: list[str], message: str
+) -> None:
+    ref = _log(desk, "2026-11-23")["ref"]
+    before = snapshot(desk.url)
+    refused = desk("complaints", "extend", ref, "--days", "5", *args, today=today)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("Error: ")
+    assert message in refused.stderr
+    assert refused.stderr.count("\n") == 1
+    assert snapshot(desk.url) == before
 
 
 def test_the_letter_not_the_response_stops_the_clock(desk: Cli) -> None:
@@ -254,7 +387,8 @@ BAD = [
     ),
     (
         ["complaints", "close", "{ref}", "--outcome", "upheld"],
-        "has no final response letter yet: send it (qaudit complaints letter) before closing",
+        "has no final response letter yet: send it before closing, or close it as withdrawn "
+        "(send it with qaudit complaints letter)",
     ),
 ]
 

@@ -89,7 +89,7 @@ def test_an_interrupt_after_the_commit_does_not_say_nothing_was_written(
 ) -> None:
     """Ctrl-C while the confirmation is printed: the complaint is in the store, and qaudit
     says so rather than claiming nothing was written."""
-    monkeypatch.setattr("qaudit.cli.complaints.emit_record", _interrupt)
+    monkeypatch.setattr("qaudit.cli.complaint_options.emit_record", _interrupt)
     result = cli("complaints", "log", "--theme", "delay", "--summary", "x")
     assert (result.exit_code, result.stderr) == (
         130,

@@ -273,7 +273,8 @@ def relations(report: dict[str, Any]) -> Attack:
             len(complaints) - 1,
         )
         parts = [i for i in range(len(complaints)) if i != total_index]
-        for key in ("received", "answered", "answered_in_time", "extended", "escalated"):
+        flows = ("received", "answered", "answered_in_time", "extended", "escalated")
+        for key in (*flows, "extensions_agreed", "extensions_agreed_late"):
             if parts:
                 attack.sum_is(cell(c, total_index, key), [cell(c, i, key) for i in parts])
         if parts:
@@ -284,6 +285,7 @@ def relations(report: dict[str, Any]) -> Attack:
                 r.get("in_time_pct"), cell(c, i, "answered_in_time"), cell(c, i, "answered")
             )
             attack.at_most_of(cell(c, i, "letter_outstanding_at_end"), cell(c, i, "open_at_end"))
+            attack.at_most_of(cell(c, i, "extensions_agreed_late"), cell(c, i, "extensions_agreed"))
         by_label = {r["period"]: i for i, r in enumerate(complaints)}
         for r in rows("complaints.complaints_in_time"):
             j = by_label.get(r["period"], total_index if len(complaints) == 1 else None)

@@ -35,6 +35,7 @@ SECRETS = {
     "moderation_notes": "Notes-Tapir-Wombat",
     "complaint_summary": "Summary-Capybara-Ibis",
     "late_reason": "Late-Gecko-Marmot in hospital",
+    "extension_reason": "Extension-Heron-Lemur abroad",
 }
 
 
@@ -46,7 +47,8 @@ def _ok(cli: Cli, *args: str, today: str = "2026-12-01") -> Any:
 
 def _case_with_everything(cli: Cli, tmp_path: Path) -> None:
     """K1 with a date of birth, a worker, an Inadequate audit with its free text, moderation
-    notes, and a complaint whose second stage was accepted late."""
+    notes, and a complaint extended late (with the reason) whose second stage was accepted
+    late."""
     _ok(cli, "init")
     _ok(cli, "staff", "import", str(write_csv(tmp_path / "s.csv", STAFF)))
     _ok(cli, "cases", "import", str(write_csv(tmp_path / "c.csv", CASES)))
@@ -61,10 +63,14 @@ def _case_with_everything(cli: Cli, tmp_path: Path) -> None:
         "--conversation-date", "2026-12-01", "--notes", SECRETS["moderation_notes"],
     )  # fmt: skip
     logged = _ok(
-        cli, "complaints", "log", "--received", "2026-11-02", "--case", "K1",
+        cli, "complaints", "log", "--received", "2026-10-26", "--case", "K1",
         "--summary", SECRETS["complaint_summary"], "--format", "json",
     )  # fmt: skip
     ref = logged.json()["ref"]
+    _ok(
+        cli, "complaints", "extend", ref, "--days", "5", "--late-agreed",
+        "--reason", SECRETS["extension_reason"], today="2026-11-10",
+    )  # fmt: skip
     _ok(cli, "complaints", "letter", ref, "--date", "2026-11-13", today="2026-11-13")
     _ok(
         cli, "complaints", "next-stage", ref, "--requested", "2026-12-14",
@@ -102,6 +108,14 @@ def _personal(url: str) -> dict[str, Any]:
                 "reaudit_notes": conn.execute(
                     text("SELECT note FROM reaudits WHERE case_id = :id"), {"id": case[0]}
                 ).all(),
+                "extension_reasons": conn.execute(
+                    text(
+                        "SELECT e.reason FROM complaint_extensions e JOIN complaint_stages s "
+                        "ON s.id = e.stage_id JOIN complaints c ON c.id = s.complaint_id "
+                        "WHERE c.case_id = :id"
+                    ),
+                    {"id": case[0]},
+                ).all(),
                 "late": conn.execute(
                     text(
                         "SELECT s.late_reason FROM complaint_stages s JOIN complaints c "
@@ -131,6 +145,7 @@ def test_erase_removes_every_free_text_field(cli: Cli, tmp_path: Path) -> None:
         "notes": [(None,)],
         "summaries": [(None,)],
         "reaudit_notes": [(None,)],
+        "extension_reasons": [(None,)],
         "late": [(None,), (None,)],
     }
     log = _ok(cli, "log", "--format", "json").stdout
@@ -364,8 +379,8 @@ def test_postgres_says_when_an_older_transaction_keeps_the_old_rows(
     assert (
         "Warning: 1 other database session(s) may hold a transaction that began before the "
         "erase, so PostgreSQL may keep the old row versions of cases, audits, moderations, "
-        "complaints, complaint_stages, reaudits in its table files until they end. Run this erase "
-        "again then to remove them from the files."
+        "complaints, complaint_stages, complaint_extensions, reaudits in its table files until "
+        "they end. Run this erase again then to remove them from the files."
     ) in said
     assert "From the files" not in said
     assert _personal(cli.url)["case"] == (None, None)

@@ -9,16 +9,16 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
-from qaudit.domain.complaints import working_days_taken
+from qaudit.domain.complaints import answered_in_time, working_days_taken
 from qaudit.domain.periods import Period, financial_quarter_of, month_of
 from qaudit.domain.stats import percent, round_half_up
 from qaudit.domain.workdays import WorkingCalendar
 from qaudit.services.context import Context
 from qaudit.services.worklists import calendar
 from qaudit.store.engine import Store
-from qaudit.store.models import Case, Complaint, ComplaintStage, Team
+from qaudit.store.models import Case, Complaint, ComplaintExtension, ComplaintStage, Team
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,15 @@ class _StageRow:
     closed_on: date | None
     team: str | None
     themes: tuple[str, ...]
+    missed_due: date | None = None  # the due date passed before an extension agreed late
 
 
 @dataclass
 class ComplaintStats:
     """A period's figures. A stage counts as received in the period it was received (or asked
-    for), and as answered in the period its final response letter was sent."""
+    for), and as answered in the period its final response letter was sent; an extension in
+    the period it was agreed. A stage answered after an extension agreed late is late: it had
+    already missed its timescale."""
 
     period: str
     start: date
@@ -53,6 +56,8 @@ class ComplaintStats:
     median_working_days: float | None = None
     mean_working_days: float | None = None
     extended: int = 0
+    extensions_agreed: int = 0
+    extensions_agreed_late: int = 0
     escalated: int = 0
     open_at_end: int = 0
     letter_outstanding_at_end: int = 0
@@ -76,6 +81,8 @@ class ComplaintStats:
             "median_working_days": self.median_working_days,
             "mean_working_days": self.mean_working_days,
             "extended": self.extended,
+            "extensions_agreed": self.extensions_agreed,
+            "extensions_agreed_late": self.extensions_agreed_late,
             "escalated": self.escalated,
             "open_at_end": self.open_at_end,
             "letter_outstanding_at_end": self.letter_outstanding_at_end,
@@ -86,6 +93,12 @@ class ComplaintStats:
 
 def _rows(store: Store, start: date, end: date) -> list[_StageRow]:
     stage = ComplaintStage.__table__  # type: ignore[attr-defined]
+    ext = ComplaintExtension.__table__  # type: ignore[attr-defined]
+    missed = (
+        select(func.min(ext.c.due_before))
+        .where(ext.c.stage_id == stage.c.id, ext.c.late)
+        .scalar_subquery()
+    )
     complaint = Complaint.__table__  # type: ignore[attr-defined]
     case = Case.__table__  # type: ignore[attr-defined]
     team = Team.__table__  # type: ignore[attr-defined]
@@ -102,6 +115,7 @@ def _rows(store: Store, start: date, end: date) -> list[_StageRow]:
             complaint.c.closed_on,
             team.c.name,
             complaint.c.themes,
+            missed,
         )
         .join(complaint, complaint.c.id == stage.c.complaint_id)
         .outerjoin(case, case.c.id == complaint.c.case_id)
@@ -128,12 +142,26 @@ def _rows(store: Store, start: date, end: date) -> list[_StageRow]:
                 closed_on=row[8],
                 team=row[9],
                 themes=tuple(row[10] or ()),
+                missed_due=row[11],
             )
             for row in session.connection().execute(query)
         ]
 
 
-def _figures(rows: list[_StageRow], period: Period, cal: WorkingCalendar) -> ComplaintStats:
+def _extensions(store: Store, start: date, end: date) -> list[tuple[date, bool]]:
+    """Each extension agreed in the period: when, and whether after the response was due."""
+    ext = ComplaintExtension.__table__  # type: ignore[attr-defined]
+    query = select(ext.c.agreed_on, ext.c.late).where(ext.c.agreed_on.between(start, end))
+    with store.reading() as session:
+        return [(row[0], bool(row[1])) for row in session.connection().execute(query)]
+
+
+def _figures(
+    rows: list[_StageRow],
+    extensions: list[tuple[date, bool]],
+    period: Period,
+    cal: WorkingCalendar,
+) -> ComplaintStats:
     out = ComplaintStats(period=period.label, start=period.start, end=period.end)
     themes: Counter[str] = Counter()
     teams: Counter[str] = Counter()
@@ -149,7 +177,7 @@ def _figures(rows: list[_StageRow], period: Period, cal: WorkingCalendar) -> Com
                 out.extended += 1
         if r.letter_on is not None and period.contains(r.letter_on):
             out.answered += 1
-            out.answered_in_time += r.letter_on <= r.due
+            out.answered_in_time += answered_in_time(r.letter_on, r.due, r.missed_due)
             taken.append(working_days_taken(cal, r.received, r.letter_on))
         if r.escalated_on is not None and period.contains(r.escalated_on):
             out.escalated += 1
@@ -159,6 +187,10 @@ def _figures(rows: list[_StageRow], period: Period, cal: WorkingCalendar) -> Com
             out.open_at_end += 1
             if r.responded_on is not None and r.responded_on <= end:
                 out.letter_outstanding_at_end += 1
+    for agreed_on, late in extensions:
+        if period.contains(agreed_on):
+            out.extensions_agreed += 1
+            out.extensions_agreed_late += late
     if taken:
         out.median_working_days = float(statistics.median(taken))
         out.mean_working_days = round_half_up(Fraction(sum(taken), len(taken)), 1)
@@ -179,11 +211,15 @@ def complaint_stats(
     """
     cal = calendar(ctx)
     rows = _rows(store, period.start, period.end)
+    extensions = _extensions(store, period.start, period.end)
     parts = period.months() if by == "month" else period.quarters() if by == "quarter" else []
     parts = [_within(part, period, by) for part in parts]
     if len(parts) == 1:  # the period itself, or a part of a month or quarter
         parts = []
-    return [*(_figures(rows, part, cal) for part in parts), _figures(rows, period, cal)]
+    return [
+        *(_figures(rows, extensions, part, cal) for part in parts),
+        _figures(rows, extensions, period, cal),
+    ]
 
 
 def _within(part: Period, period: Period, by: str | None) -> Period:

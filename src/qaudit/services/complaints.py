@@ -1,5 +1,6 @@
-"""Complaints: logging, the stage deadlines, response, the final response letter, extension,
-escalation, the next stage, closing; and what is overdue."""
+"""Complaints: logging, response, the final response letter, extension, escalation, the next
+stage, closing. Each loads the complaint, asks its rule in domain/complaints.py what to change,
+writes that and logs it."""
 
 from __future__ import annotations
 
@@ -12,14 +13,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
-from qaudit.domain.complaints import (
-    OUTCOMES,
-    RELATIONSHIPS,
-    check_extension,
-    complaint_ref,
-    response_due,
-    timescale,
-)
+from qaudit.domain import complaints as rules
+from qaudit.domain.complaints import Refusal, StageChange, complaint_ref, timescale
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
 from qaudit.services.erasure import logged_text
@@ -35,10 +30,24 @@ from qaudit.store.engine import Store
 from qaudit.store.models import (
     Case,
     Complaint,
+    ComplaintExtension,
     ComplaintStage,
     Staff,
     Team,
 )
+
+
+class ComplaintRefused(RuleError):
+    """A complaint rule refused the change; ``kind`` names the rule (domain.complaints.Refusal),
+    so the command line can name the option that satisfies it."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _refused(exc: Refusal) -> ComplaintRefused:
+    return ComplaintRefused(str(exc), exc.kind)
 
 
 def _view(session: Session, complaint: Complaint) -> ComplaintView:
@@ -134,14 +143,16 @@ def log_complaint(
     """Log a complaint; its response is due by the procedure's timescale for the stage."""
     refuse_future(ctx, received, "received date")
     try:
-        scale = timescale(ctx.policy.complaints, procedure, stage)
-    except ValueError as exc:
-        raise RuleError(str(exc)) from None
-    if relationship not in RELATIONSHIPS:
-        raise RuleError(
-            f"'{relationship}' is not a relationship; expected one of {', '.join(RELATIONSHIPS)}"
+        first = rules.first_stage(
+            ctx.policy.complaints,
+            calendar(ctx),
+            procedure=procedure,
+            stage=stage,
+            received=received,
+            relationship=relationship,
         )
-    due = response_due(calendar(ctx), received, scale.days)
+    except Refusal as exc:
+        raise _refused(exc) from None
     with write_transaction(store, ctx) as session:
         case_id = case_with_ref(session, case_ref).id if case_ref is not None else None
         conn = session.connection()
@@ -166,7 +177,12 @@ def log_complaint(
         session.add(complaint)
         session.flush()
         session.add(
-            ComplaintStage(complaint_id=complaint.id, stage=stage, received=received, due=due)  # type: ignore[arg-type]
+            ComplaintStage(
+                complaint_id=complaint.id,  # type: ignore[arg-type]
+                stage=first.stage,
+                received=first.received,
+                due=first.due,
+            )
         )
         session.flush()
         _log(
@@ -180,100 +196,145 @@ def log_complaint(
                 "procedure": procedure,
                 "case_ref": case_ref,
                 "themes": list(themes),
-                "due": due,
+                "due": first.due,
             },
         )
         return _view(session, complaint)
 
 
-def _open_stage(session: Session, ref: str, what: str) -> tuple[Complaint, ComplaintStage]:
+def _load(session: Session, ref: str) -> tuple[Complaint, ComplaintStage, rules.Stage]:
+    """The complaint, its current stage's row, and the stage as the rules see it."""
     complaint = _complaint(session, ref)
-    if complaint.closed_on is not None:
-        raise RuleError(
-            f"complaint {complaint.ref} was closed on {complaint.closed_on} "
-            f"({complaint.outcome}): no {what} can be recorded"
-        )
-    return complaint, _stage(session, complaint)
+    row = _stage(session, complaint)
+    ext = ComplaintExtension.__table__  # type: ignore[attr-defined]
+    missed = (
+        session.connection()
+        .execute(select(func.min(ext.c.due_before)).where(ext.c.stage_id == row.id, ext.c.late))
+        .scalar()
+    )
+    record = rules.Stage(
+        ref=complaint.ref,
+        procedure=complaint.procedure,
+        stage=row.stage,
+        received=row.received,
+        due=row.due,
+        extension_days=row.extension_days,
+        responded_on=row.responded_on,
+        letter_on=row.letter_on,
+        escalated_on=row.escalated_on,
+        closed_on=complaint.closed_on,
+        outcome=complaint.outcome,
+        missed_due=missed,
+    )
+    return complaint, row, record
+
+
+def _apply(session: Session, row: ComplaintStage, change: StageChange) -> None:
+    for name, value in change.fields().items():
+        setattr(row, name, value)
+    session.add(row)
+    session.flush()
 
 
 def respond(*, store: Store, ctx: Context, ref: str, on: date) -> ComplaintView:
     """The substantive response (the complaint resolved); the clock runs until the letter."""
     refuse_future(ctx, on, "response date")
     with write_transaction(store, ctx) as session:
-        complaint, stage = _open_stage(session, ref, "response")
-        if on < stage.received:
-            raise RuleError(
-                f"the response date {on} is before the complaint was received ({stage.received})"
-            )
-        before = stage.responded_on
-        stage.responded_on = on
-        session.add(stage)
-        session.flush()
+        complaint, row, stage = _load(session, ref)
+        try:
+            change = rules.respond(stage, on)
+        except Refusal as exc:
+            raise _refused(exc) from None
+        _apply(session, row, change)
         _log(
             session,
             ctx,
             "respond",
             complaint.ref,
-            before={"responded_on": before},
+            before={"responded_on": stage.responded_on},
             after={"responded_on": on, "stage": stage.stage},
         )
         return _view(session, complaint)
 
 
-def send_letter(*, store: Store, ctx: Context, ref: str, on: date) -> ComplaintView:
+@dataclass(frozen=True)
+class LetterSent:
+    view: ComplaintView
+    in_time: bool  # by the due date, and not after an extension agreed late
+
+
+def send_letter(*, store: Store, ctx: Context, ref: str, on: date) -> LetterSent:
     """The final response letter: when the complaint counts as answered."""
     refuse_future(ctx, on, "letter date")
     with write_transaction(store, ctx) as session:
-        complaint, stage = _open_stage(session, ref, "letter")
-        if on < stage.received:
-            raise RuleError(
-                f"the letter date {on} is before the complaint was received ({stage.received})"
-            )
-        if stage.letter_on is not None:
-            raise RuleError(
-                f"complaint {complaint.ref}'s stage {stage.stage} letter was "
-                f"already sent on {stage.letter_on}"
-            )
-        stage.letter_on = on
-        if stage.responded_on is None:
-            stage.responded_on = on  # the letter is the response
-        session.add(stage)
-        session.flush()
+        complaint, row, stage = _load(session, ref)
+        try:
+            change = rules.letter(stage, on)
+        except Refusal as exc:
+            raise _refused(exc) from None
+        _apply(session, row, change)
         _log(
             session,
             ctx,
             "letter",
             complaint.ref,
-            after={"letter_on": on, "stage": stage.stage, "on_time": on <= stage.due},
+            after={"letter_on": on, "stage": stage.stage, "on_time": change.on_time},
         )
-        return _view(session, complaint)
+        return LetterSent(_view(session, complaint), bool(change.on_time))
 
 
-def extend(*, store: Store, ctx: Context, ref: str, days: int) -> ComplaintView:
-    """Extend the current stage's timescale, within the stage's longest."""
+def extend(
+    *,
+    store: Store,
+    ctx: Context,
+    ref: str,
+    days: int,
+    on: date | None = None,
+    late_agreed: bool = False,
+    reason: str | None = None,
+) -> ComplaintView:
+    """Extend the current stage's timescale, agreed on ``on`` (default today), within the
+    stage's longest. An extension agreed after the response was due is refused unless the
+    complainant's late agreement is recorded with the reason."""
+    agreed_on = on or ctx.today
+    refuse_future(ctx, agreed_on, "extension's agreement date")
     with write_transaction(store, ctx) as session:
-        complaint, stage = _open_stage(session, ref, "extension")
-        if stage.letter_on is not None:
-            raise RuleError(
-                f"complaint {complaint.ref} was answered on {stage.letter_on}: nothing to extend"
-            )
-        scale = timescale(ctx.policy.complaints, complaint.procedure, stage.stage)
+        complaint, row, stage = _load(session, ref)
         try:
-            total = check_extension(scale, stage.extension_days, days, stage.stage)
+            scale = timescale(ctx.policy.complaints, complaint.procedure, stage.stage)
+            change = rules.extend(stage, days, agreed_on, late_agreed, reason, scale, calendar(ctx))
+        except Refusal as exc:
+            raise _refused(exc) from None
         except ValueError as exc:
             raise RuleError(str(exc)) from None
-        before = {"due": stage.due, "extension_days": stage.extension_days}
-        stage.extension_days = total
-        stage.due = response_due(calendar(ctx), stage.received, scale.days + total)
-        session.add(stage)
+        extension = change.extension
+        assert extension is not None
+        _apply(session, row, change)
+        added = ComplaintExtension(
+            stage_id=row.id,  # type: ignore[arg-type]
+            days=extension.days,
+            agreed_on=extension.agreed_on,
+            due_before=extension.due_before,
+            late=extension.late,
+            reason=extension.reason,
+            recorded_by=ctx.user,
+            recorded_at=ctx.recorded_at,
+        )
+        session.add(added)
         session.flush()
         _log(
             session,
             ctx,
             "extend",
             complaint.ref,
-            before=before,
-            after={"due": stage.due, "extension_days": total},
+            before={"due": stage.due, "extension_days": stage.extension_days},
+            after={"due": change.due, "extension_days": change.extension_days},
+            stage=stage.stage,
+            days=extension.days,
+            agreed_on=extension.agreed_on,
+            late=extension.late,
+            # The reason may be about the child: the log keeps a reference, not the text.
+            reason=logged_text(extension.reason, table="complaint_extensions", row_id=added.id),
         )
         return _view(session, complaint)
 
@@ -309,13 +370,17 @@ class Escalation:
         }
 
 
-def _escalate(session: Session, ctx: Context, complaint: Complaint) -> Escalation:
-    stage = _stage(session, complaint)
+def _escalate(session: Session, ctx: Context, ref: str) -> Escalation:
+    complaint, row, stage = _load(session, ref)
     view = _view(session, complaint)
-    if stage.escalated_on is not None:
-        person = session.get(Staff, stage.escalated_to_id) if stage.escalated_to_id else None
+    try:
+        change = rules.escalate(stage, ctx.today)
+    except Refusal as exc:
+        raise _refused(exc) from None
+    if change is None:
+        person = session.get(Staff, row.escalated_to_id) if row.escalated_to_id else None
         return Escalation(
-            complaint.ref, view.case_ref, person.name if person else "?", stage.due, already=True
+            complaint.ref, view.case_ref, person.name if person else "?", row.due, already=True
         )
     head = _head_for(session, complaint) or _qa_lead(session)
     if head is None:
@@ -323,26 +388,25 @@ def _escalate(session: Session, ctx: Context, complaint: Complaint) -> Escalatio
             f"complaint {complaint.ref}: no head of service is known for its case's team and "
             "there is no QA lead to escalate to (qaudit staff import)"
         )
-    stage.escalated_on = ctx.today
-    stage.escalated_to_id = head.id
-    session.add(stage)
+    _apply(session, row, change)
+    row.escalated_to_id = head.id
+    session.add(row)
     session.flush()
     _log(
         session,
         ctx,
         "escalate",
         complaint.ref,
-        after={"escalated_to": head.name, "stage": stage.stage, "due": stage.due},
+        after={"escalated_to": head.name, "stage": row.stage, "due": row.due},
     )
-    return Escalation(complaint.ref, view.case_ref, head.name, stage.due, already=False)
+    return Escalation(complaint.ref, view.case_ref, head.name, row.due, already=False)
 
 
 def escalate(*, store: Store, ctx: Context, ref: str) -> Escalation:
     """Escalate to the head of service of the case's team (the QA lead when no case is
     named). Escalating again changes nothing."""
     with write_transaction(store, ctx) as session:
-        complaint, _ = _open_stage(session, ref, "escalation")
-        return _escalate(session, ctx, complaint)
+        return _escalate(session, ctx, ref)
 
 
 def escalate_overdue(*, store: Store, ctx: Context) -> list[Escalation]:
@@ -370,7 +434,7 @@ def escalate_overdue(*, store: Store, ctx: Context) -> list[Escalation]:
             .scalars()
         )
         for ref in list(refs):
-            done.append(_escalate(session, ctx, _complaint(session, ref)))
+            done.append(_escalate(session, ctx, ref))
     return done
 
 
@@ -385,43 +449,23 @@ def next_stage(
     """The complainant asks for the next stage: within 20 working days of the response
     letter (or once the stage's deadline has passed unanswered), unless accepted late."""
     refuse_future(ctx, requested, "request date")
-    cal = calendar(ctx)
     with write_transaction(store, ctx) as session:
-        complaint, stage = _open_stage(session, ref, "next stage")
-        following = stage.stage + 1
+        complaint, _, stage = _load(session, ref)
         try:
-            scale = timescale(ctx.policy.complaints, complaint.procedure, following)
-        except ValueError as exc:
-            raise RuleError(str(exc)) from None
-        if requested < stage.received:
-            raise RuleError(
-                f"the request date {requested} is before stage {stage.stage} was "
-                f"received ({stage.received})"
+            new = rules.next_stage(
+                stage, requested, late_reason, ctx.policy.complaints, calendar(ctx)
             )
-        window = ctx.policy.complaints.statutory.next_stage_request_days
-        if stage.letter_on is not None:
-            last_day = cal.add_working_days(stage.letter_on, window)
-            if requested > last_day and late_reason is None:
-                raise RuleError(
-                    f"stage {following} may be asked for within {window} working days of the "
-                    f"response letter ({stage.letter_on}), that is by {last_day}; accept it "
-                    "late with --late REASON"
-                )
-        elif requested <= stage.due and late_reason is None:
-            raise RuleError(
-                f"stage {stage.stage} has no response letter yet and is not overdue (due "
-                f"{stage.due}); the next stage follows the response"
-            )
-        due = response_due(cal, requested, scale.days)
+        except Refusal as exc:
+            raise _refused(exc) from None
         added = ComplaintStage(
             complaint_id=complaint.id,  # type: ignore[arg-type]
-            stage=following,
-            received=requested,
-            due=due,
-            late_reason=late_reason,
+            stage=new.stage,
+            received=new.received,
+            due=new.due,
+            late_reason=new.late_reason,
         )
         session.add(added)
-        complaint.stage = following
+        complaint.stage = new.stage
         session.add(complaint)
         session.flush()
         _log(
@@ -430,9 +474,9 @@ def next_stage(
             "next_stage",
             complaint.ref,
             after={
-                "stage": following,
+                "stage": new.stage,
                 "requested": requested,
-                "due": due,
+                "due": new.due,
                 # The reason may be about the child: the log keeps a reference, not the text.
                 "late_reason": logged_text(late_reason, table="complaint_stages", row_id=added.id),
             },
@@ -444,20 +488,15 @@ def close(
     *, store: Store, ctx: Context, ref: str, outcome: str, on: date | None = None
 ) -> ComplaintView:
     """Close with the outcome: upheld, partly upheld, not upheld, withdrawn."""
-    if outcome not in OUTCOMES:
-        raise RuleError(f"'{outcome}' is not an outcome; expected one of {', '.join(OUTCOMES)}")
     day = on or ctx.today
     refuse_future(ctx, day, "closing date")
     with write_transaction(store, ctx) as session:
-        complaint, stage = _open_stage(session, ref, "closure")
-        if outcome != "withdrawn" and stage.letter_on is None:
-            raise RuleError(
-                f"complaint {complaint.ref} has no final response letter yet: send it "
-                "(qaudit complaints letter) before closing, or close it as withdrawn"
-            )
-        if day < stage.received:
-            raise RuleError(f"the closing date {day} is before the complaint was received")
-        complaint.outcome, complaint.closed_on = outcome, day
+        complaint, _, stage = _load(session, ref)
+        try:
+            closure = rules.close(stage, outcome, day)
+        except Refusal as exc:
+            raise _refused(exc) from None
+        complaint.outcome, complaint.closed_on = closure.outcome, closure.closed_on
         session.add(complaint)
         session.flush()
         _log(session, ctx, "close", complaint.ref, after={"outcome": outcome, "closed_on": day})

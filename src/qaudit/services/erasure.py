@@ -2,7 +2,8 @@
 
 What is erased: the case's date of birth and worker; its audits' framework answers,
 strengths, areas for development and family feedback; the moderation notes on those audits;
-its complaints' summaries and their stages' late reasons; its re-audits' notes. The figures
+its complaints' summaries, their stages' late reasons and their extensions' reasons; its
+re-audits' notes. The figures
 (grades, dates, counts, themes from the fixed vocabularies) stay. The change log records who
 erased the case, when and why, never what; from this version on no event holds that text at
 all (see ``logged_text``), so an erasure leaves the hash chain verifiable. An erased case stays
@@ -74,6 +75,7 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
         Audit,
         Case,
         Complaint,
+        ComplaintExtension,
         ComplaintStage,
         Moderation,
         Reaudit,
@@ -87,6 +89,7 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
     moderation = Moderation.__table__  # type: ignore[attr-defined]
     complaint = Complaint.__table__  # type: ignore[attr-defined]
     stage = ComplaintStage.__table__  # type: ignore[attr-defined]
+    extension = ComplaintExtension.__table__  # type: ignore[attr-defined]
     cases = Case.__table__  # type: ignore[attr-defined]
     reaudit = Reaudit.__table__  # type: ignore[attr-defined]
     draw = SampleDraw.__table__  # type: ignore[attr-defined]
@@ -121,6 +124,11 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
         touched["complaint_stages"] = conn.execute(
             update(stage).where(stage.c.complaint_id.in_(complaint_ids)).values(late_reason=None)
         ).rowcount
+        # Why an extension was agreed late is free text about the complaint too.
+        stage_ids = select(stage.c.id).where(stage.c.complaint_id.in_(complaint_ids))
+        touched["complaint_extensions"] = conn.execute(
+            update(extension).where(extension.c.stage_id.in_(stage_ids)).values(reason=None)
+        ).rowcount
         # A re-audit's note (why it was cancelled, say) is free text about the case too.
         touched["reaudits"] = conn.execute(
             update(reaudit).where(reaudit.c.case_id == case.id).values(note=None)
@@ -137,7 +145,10 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
             "audits": audit_ids,
             "moderations": select(moderation.c.id).where(moderation.c.audit_id.in_(audit_ids)),
             "complaints": complaint_ids,
-            "complaint_stages": select(stage.c.id).where(stage.c.complaint_id.in_(complaint_ids)),
+            "complaint_stages": stage_ids,
+            "complaint_extensions": select(extension.c.id).where(
+                extension.c.stage_id.in_(stage_ids)
+            ),
             "reaudits": select(reaudit.c.id).where(reaudit.c.case_id == case.id),
             "sample_draws": select(draw.c.id).where(draw.c.replaced_case_id == case.id),
         }
@@ -213,6 +224,7 @@ def _erased_texts(conn: Connection, case_id: int, audit_ids: Any, complaint_ids:
     from qaudit.store.models import (
         Audit,
         Complaint,
+        ComplaintExtension,
         ComplaintStage,
         Moderation,
         Reaudit,
@@ -225,6 +237,8 @@ def _erased_texts(conn: Connection, case_id: int, audit_ids: Any, complaint_ids:
     moderation = Moderation.__table__  # type: ignore[attr-defined]
     complaint = Complaint.__table__  # type: ignore[attr-defined]
     stage = ComplaintStage.__table__  # type: ignore[attr-defined]
+    extension = ComplaintExtension.__table__  # type: ignore[attr-defined]
+    stage_ids = select(stage.c.id).where(stage.c.complaint_id.in_(complaint_ids))
     found: set[str] = set()
     queries = [
         select(audit.c.strengths, audit.c.development, audit.c.family_feedback).where(
@@ -233,6 +247,7 @@ def _erased_texts(conn: Connection, case_id: int, audit_ids: Any, complaint_ids:
         select(moderation.c.notes).where(moderation.c.audit_id.in_(audit_ids)),
         select(complaint.c.summary).where(complaint.c.case_id == case_id),
         select(stage.c.late_reason).where(stage.c.complaint_id.in_(complaint_ids)),
+        select(extension.c.reason).where(extension.c.stage_id.in_(stage_ids)),
         select(reaudit.c.note).where(reaudit.c.case_id == case_id),
         select(draw.c.reason).where(draw.c.replaced_case_id == case_id),
     ]

@@ -49,6 +49,8 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
                 **rate("in_time_pct", f.answered_in_time, f.answered),
                 "median_working_days": f.median_working_days,
                 "extended": f.extended,
+                "extensions_agreed": f.extensions_agreed,
+                "extensions_agreed_late": f.extensions_agreed_late,
                 "escalated": f.escalated,
                 "open_at_end": f.open_at_end,
                 "letter_outstanding_at_end": row["letter_outstanding_at_end"],
@@ -66,6 +68,8 @@ def complaints_section(*, store: Store, ctx: Context, period: Period) -> Section
             Column("in_time_pct", "In time %", "pct"),
             Column("median_working_days", "Median working days", "number"),
             Column("extended", "Extended", "count"),
+            Column("extensions_agreed", "Extensions agreed", "count"),
+            Column("extensions_agreed_late", "Extensions agreed late", "count"),
             Column("escalated", "Escalated", "count"),
             Column("open_at_end", "Open at end", "count"),
             Column("letter_outstanding_at_end", "Resolved, letter outstanding", "count"),
@@ -150,10 +154,15 @@ def _complaint_definitions(ctx: Context) -> list[str]:
         "In time: the final response letter sent by the stage's due date, its procedure's "
         f"timescale in working days from receipt (statutory: {st.stage1_days} at stage 1, "
         f"{st.stage2_days} at stage 2, {st.stage3_days} at stage 3), moved on by any "
-        "extension; in time % is of those answered.",
+        "extension agreed in time (one agreed after the stage was due does not make its "
+        "letter in time: the timescale was already missed); in time % is of those answered.",
         "Median working days: from receipt to the final response letter, of the stages "
         "answered in the period.",
         "Extended: stages received in the period whose deadline was extended.",
+        "Extensions agreed: extensions of a stage's timescale agreed in the period.",
+        "Extensions agreed late: of those, the ones agreed after the stage's response was "
+        "already due, recorded with the complainant's agreement and the reason (such a stage "
+        "counts as answered late: its timescale was missed).",
         "Escalated: stages escalated in the period to the head of service of the case's team "
         "(or the QA lead when none is known).",
         "Open at end: stages received by the period's end with no final response letter by "
