@@ -148,12 +148,14 @@ def test_moderation_sets_actions_in_its_own_event(office: Cli) -> None:
     assert event["detail"] == {
         "actions": [{"action_id": 1, "owner": "Tess Manager", "due": "2026-12-20"}]
     }
-    # Actions alone are something to record at a moderation.
-    only = office(
-        "moderate", str(audit["audit_id"]), "--moderator", "Hal Head",
-        "--action", "Supervision on the plan;Tess Manager;2026-12-21", today="2026-12-03",
+    # With the reflective conversation, later: another action.
+    talk = office(
+        "moderate", str(audit["audit_id"]), "--moderator", "Hal Head", "--conversation-date",
+        "2026-12-03", "--action", "Supervision on the plan;Tess Manager;2026-12-21",
+        today="2026-12-03",
     )  # fmt: skip
-    assert only.exit_code == 0, only.stderr
+    assert talk.exit_code == 0, talk.stderr
+    assert "Set 1 action: 2 (Tess Manager, due Mon 21 Dec 2026)." in talk.stderr
     listed = _listed(office, "--case", "K1", today="2026-12-03")
     assert [a["set_by"] for a in listed] == [
         f"moderation of audit {audit['audit_id']}",
