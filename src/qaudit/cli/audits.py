@@ -100,7 +100,8 @@ def grade(
 
     An Inadequate grade creates a moderation for the head of service (due in 5 working days) and
     a re-audit (6 weeks on). At a terminal, what is missing is asked for; otherwise --grade is
-    required.
+    required. An audit may set actions (--action, repeatable; qaudit actions follows them); a
+    re-audit shows the first audit's and whether each was done.
 
     Example: `qaudit grade C100002 --grade good --theme planning --auditor "Kiran Evans"`
     """
