@@ -55,11 +55,6 @@ def find_owner(rows: Rows, name: str) -> tuple[int, str]:
     return int(found[0][0]), str(found[0][1])
 
 
-def owner_id(rows: Rows, name: str) -> int:
-    """The staff member named ``name``, who will own an action."""
-    return find_owner(rows, name)[0]
-
-
 def check_actions(
     rows: Rows, actions: Sequence[ActionInput], set_on: date
 ) -> list[tuple[int, str]]:
