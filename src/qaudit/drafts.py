@@ -51,6 +51,7 @@ class Draft:
     themes: list[str] = field(default_factory=list)
     family_feedback: str | None = None
     views_gathered: bool | None = None
+    actions: list[dict[str, str]] = field(default_factory=list)  # text, owner, due (ISO)
     done: list[str] = field(default_factory=list)  # "q:<question id>", "grade", "themes", …
     steps: int = 0  # how many steps the form has
     saved_at: datetime | None = None  # when the draft was last written (UTC)
@@ -70,6 +71,7 @@ class Draft:
                 "themes": self.themes,
                 "family_feedback": self.family_feedback,
                 "views_gathered": self.views_gathered,
+                "actions": self.actions,
                 "done": self.done,
                 "steps": self.steps,
                 "saved_at": self.saved_at.isoformat() if self.saved_at else None,
@@ -89,6 +91,7 @@ class Draft:
         answers = doc.get("answers") or {}
         themes = doc.get("themes") or []
         done = doc.get("done") or []
+        actions = doc.get("actions") or []  # a draft kept before actions were asked has none
         if not (
             isinstance(answers, dict)
             and all(isinstance(k, str) and isinstance(v, str) for k, v in answers.items())
@@ -96,6 +99,8 @@ class Draft:
             and all(isinstance(t, str) for t in themes)
             and isinstance(done, list)
             and all(isinstance(d, str) for d in done)
+            and isinstance(actions, list)
+            and all(_is_action(a) for a in actions)
         ):
             raise ValueError("its answers are not of the expected form")
         saved = doc.get("saved_at")
@@ -112,10 +117,19 @@ class Draft:
             views_gathered=doc.get("views_gathered")
             if isinstance(doc.get("views_gathered"), bool)
             else None,
+            actions=[dict(a) for a in actions],
             done=list(done),
             steps=int(doc.get("steps") or 0),
             saved_at=datetime.fromisoformat(saved) if isinstance(saved, str) else None,
         )
+
+
+def _is_action(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"text", "owner", "due"}
+        and all(isinstance(v, str) for v in value.values())
+    )
 
 
 def _text(doc: dict[str, Any], key: str) -> str | None:

@@ -264,6 +264,7 @@ def test_inadequate_grade_sets_moderation_and_reaudit(office: Cli) -> None:
             "reaudit_grade": None,
             "change": None,
             "note": None,
+            "actions": None,
         }
     ]
 

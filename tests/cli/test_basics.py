@@ -174,7 +174,9 @@ def test_demo_builds_a_store_with_every_state_of_the_cycle(tmp_path: Path) -> No
     reaudits = {r["status"] for r in listing("reaudits")}
     assert reaudits == {"pending", "done", "cancelled"}
     kinds = {o["kind"] for o in listing("overdue")}
-    assert kinds == {"audit", "reaudit", "complaint", "survey", "advocacy"}
+    assert kinds == {"audit", "reaudit", "action", "complaint", "survey", "advocacy"}
+    states = {a["state"] for a in listing("actions", "list")}
+    assert states == {"open", "overdue", "done", "done late"}
     conferences = {c["status"] for c in listing("advocacy", "list")}
     assert conferences == {"provided", "not-met", "not-offered", "not-requested"}
     assert len(listing("survey", "list")) == 40

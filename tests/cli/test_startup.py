@@ -51,6 +51,7 @@ def test_every_command_module_with_an_app_is_registered() -> None:
     """A new command module under cli/ is not forgotten by the lazy registry."""
     cli = Path(LAZY.__file__).parent
     helpers = {
+        "action_options",
         "app",
         "coercion",
         "complaint_options",  # the complaints group's parts, registered by cli/complaints.py

@@ -111,3 +111,37 @@ def test_reassigning_only_an_open_action_to_someone_else() -> None:
         check_reassign(status="done", owner="A", new_owner="B", text="t")
     with pytest.raises(ValueError, match="already A's"):
         check_reassign(status="open", owner="A", new_owner="A", text="t")
+
+
+def test_the_states_as_a_command_line_gives_them() -> None:
+    from qaudit.domain.actions import ACTION_STATE_CHOICES, ACTION_STATES, state_named
+
+    assert ACTION_STATE_CHOICES == ("open", "overdue", "done", "done-late")
+    assert [state_named(c) for c in ACTION_STATE_CHOICES] == list(ACTION_STATES)
+    assert state_named("Done late") == "done late"
+    with pytest.raises(ValueError, match="'late' is not an action's state: open, overdue"):
+        state_named("late")
+
+
+def test_how_many_of_an_audits_actions_were_done() -> None:
+    from qaudit.domain.actions import done_of
+
+    assert done_of([]) is None
+    assert done_of(["done", "done late", "overdue"]) == "2 of 3 done"
+    assert done_of(["open"]) == "0 of 1 done"
+
+
+def test_an_owner_is_matched_in_any_case_and_a_typo_offered_the_nearest() -> None:
+    from qaudit.domain.actions import nearest_staff, staff_match, unknown_owner
+
+    names = ["Kiran Evans", "Tess Manager", "Tess Mangan"]
+    assert staff_match("Kiran Evans", names) == "Kiran Evans"
+    assert staff_match(" kiran  EVANS ", names) == "Kiran Evans"
+    assert staff_match("Kiran", names) is None
+    assert staff_match("kiran evans", ["Kiran Evans", "KIRAN EVANS"]) is None  # which one?
+    assert nearest_staff("Kiran Evns", names) == "Kiran Evans"
+    assert nearest_staff("Zed", names) is None
+    assert unknown_owner("Kiran Evns", names) == (
+        "no staff member named 'Kiran Evns' to own the action (did you mean Kiran Evans?)"
+    )
+    assert unknown_owner("Zed", names).endswith("(see qaudit staff list)")

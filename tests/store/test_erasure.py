@@ -409,3 +409,33 @@ def test_erase_clears_a_cancelled_reaudits_note(cli: Cli, tmp_path: Path) -> Non
     _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-018", "--yes")
     assert _personal(cli.url)["reaudit_notes"] == [(None,)]
     assert "sound" in _ok(cli, "db", "verify").stderr
+
+
+ACTION_SECRET = "Action-Quetzal-Tamarin visit"
+
+
+def test_erase_removes_the_text_of_the_cases_actions(cli: Cli, tmp_path: Path) -> None:
+    """What an audit asked to be done about the case is free text about it: an erased case's
+    actions keep their owner, dates and state, and lose their text; another case's stay."""
+    _ok(cli, "init")
+    _ok(cli, "staff", "import", str(write_csv(tmp_path / "s.csv", STAFF)))
+    _ok(cli, "cases", "import", str(write_csv(tmp_path / "c.csv", CASES)))
+    for case in ("K1", "K2"):
+        _ok(
+            cli, "grade", case, "--grade", "good", "--adhoc", "--auditor", "Ann Auditor",
+            "--action", f"{ACTION_SECRET} {case};Hal Head;2026-12-20",
+        )  # fmt: skip
+    _ok(cli, "actions", "done", "1", today="2026-12-02")
+    _ok(cli, "db", "erase", "K1", "--reason", "SAR-2026-018", "--yes")
+    store = Store(cli.url)
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, text, status FROM actions ORDER BY id")).all()
+    finally:
+        store.dispose()
+    assert [tuple(r) for r in rows] == [(1, "[erased]", "done"), (2, f"{ACTION_SECRET} K2", "open")]
+    assert ACTION_SECRET not in _ok(cli, "log", "--format", "json").stdout
+    assert "sound" in _ok(cli, "db", "verify").stderr  # the rewritten rows digested afresh
+    if cli.url.startswith("sqlite"):
+        blob = b"".join(p.read_bytes() for p in tmp_path.glob("store.db*"))
+        assert f"{ACTION_SECRET} K1".encode() not in blob

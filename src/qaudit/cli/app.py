@@ -92,16 +92,22 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "qaudit.cli.worklist",
         "app",
         "overdue",
-        "What is past its due date: sampled audits not graded, moderations, re-audits, "
-        "complaints without their final response letter, survey responses not reviewed within "
-        "24 hours, advocates requested and not provided; with days overdue in working days, the "
-        "owner, and who it escalates to.",
+        "What is past its due date: sampled audits not graded, moderations, re-audits, actions "
+        "from audits, complaints without their final response letter, survey responses not "
+        "reviewed within 24 hours, advocates requested and not provided; with days overdue in "
+        "working days, the owner, and who it escalates to.",
     ),
     "audits": LazyCommand(
         "qaudit.cli.worklist",
         "audits_app",
         None,
         "Audits recorded and still to do.",
+    ),
+    "actions": LazyCommand(
+        "qaudit.cli.actions",
+        "app",
+        None,
+        "Actions from audits: who does what about a case, by when.",
     ),
     "complaints": LazyCommand(
         "qaudit.cli.complaints",

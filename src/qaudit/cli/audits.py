@@ -6,19 +6,22 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from qaudit.cli.action_options import (
+    ActionOption,
+    first_audit_lines,
+    parsed_actions,
+    say_actions_set,
+)
 from qaudit.cli.limits import WideOption
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, date_option, grade_value
 from qaudit.cli.state import Format, say, state
 from qaudit.display import day
 from qaudit.errors import RuleError
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer()
 audits_app = typer.Typer(help="Audits recorded and still to do.")
@@ -88,6 +91,7 @@ def grade(
     adhoc: Annotated[
         bool, typer.Option("--adhoc", help="An audit outside the sample and re-audits.")
     ] = False,
+    action: ActionOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     quiet: QuietOption = False,
 ) -> None:
@@ -96,7 +100,8 @@ def grade(
 
     An Inadequate grade creates a moderation for the head of service (due in 5 working days) and
     a re-audit (6 weeks on). At a terminal, what is missing is asked for; otherwise --grade is
-    required.
+    required. An audit may set actions (--action, repeatable; qaudit actions follows them); a
+    re-audit shows the first audit's and whether each was done.
 
     Example: `qaudit grade C100002 --grade good --theme planning --auditor "Kiran Evans"`
     """
@@ -117,6 +122,7 @@ def grade(
         except ValueError as exc:
             raise RuleError(str(exc)) from None
     overall = grade_value(grade_) if grade_ is not None else None
+    actions = parsed_actions(action)
     if overall is None:
         if not sys.stdin.isatty():
             raise RuleError(
@@ -136,6 +142,7 @@ def grade(
             family_feedback=family_feedback,
             views_gathered=views_gathered,
             adhoc=adhoc,
+            actions=actions,
         )
         asked = record_at_terminal(st, run, given, framework, themes)
         if asked is None:
@@ -154,6 +161,7 @@ def grade(
             family_feedback=family_feedback,
             views_gathered=views_gathered,
             adhoc=adhoc,
+            actions=actions,
         )
         with st.writing(run) as tx:
             result = record_grade_in(tx, run, entry)
@@ -167,6 +175,9 @@ def grade(
     )
     if result.change:
         say(f"Re-audit: {result.change} since the Inadequate audit.")
+    if overall is not None:  # at a terminal they were shown before the first question
+        for line in first_audit_lines(result.first_actions):
+            say(line)
     if result.moderation_due is not None:
         owner = result.moderation_owner or "no head of service known for the case's team"
         assert result.reaudit_due is not None  # an Inadequate audit has both
@@ -174,6 +185,7 @@ def grade(
             f"Inadequate: moderation due {day(result.moderation_due)} ({owner}); "
             f"re-audit due {day(result.reaudit_due)}."
         )
+    say_actions_set(result.actions)
 
 
 @app.command()
@@ -198,6 +210,7 @@ def moderate(
     notes: Annotated[
         str | None, typer.Option("--notes", callback=checked_text, help="Moderation notes.")
     ] = None,
+    action: ActionOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     quiet: QuietOption = False,
 ) -> None:
@@ -218,6 +231,7 @@ def moderate(
         regrade=grade_value(regrade) if regrade is not None else None,
         conversation_date=date_option(conversation_date, "--conversation-date"),
         notes=notes,
+        actions=parsed_actions(action),
     )
     if fmt is Format.json:
         emit_object(result.as_dict())
@@ -232,6 +246,7 @@ def moderate(
     )
     if result.reaudit_cancelled:
         say("The re-audit is cancelled: the case is no longer graded Inadequate.")
+    say_actions_set(result.actions)
 
 
 @app.command()
@@ -247,9 +262,10 @@ def reaudits(
     """
     from qaudit.services.audits import list_reaudits
 
+    st = state(ctx)
+    chosen = status.value if status else None
     rows = [
-        r.as_dict()
-        for r in list_reaudits(store=state(ctx).store, status=status.value if status else None)
+        r.as_dict() for r in list_reaudits(store=st.store, status=chosen, on=st.context().today)
     ]
     emit_rows(
         rows,
@@ -262,6 +278,7 @@ def reaudits(
             ("first_grade", "Grade"),
             ("reaudit_grade", "Re-audit grade"),
             ("change", "Change"),
+            ("actions", "Actions"),
             ("note", "Note"),
         ],
         title="Re-audits",

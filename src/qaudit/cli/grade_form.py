@@ -17,13 +17,21 @@ from qaudit.display import day, one_line, visible
 from qaudit.errors import QauditError
 
 if TYPE_CHECKING:
+    from qaudit.domain.actions import ActionInput
     from qaudit.domain.grades import Grade
     from qaudit.drafts import Draft, Place
     from qaudit.importers.framework import Framework, Theme
     from qaudit.services.context import Context
     from qaudit.services.grading import AuditDue, GradeInput, GradeResult
 
-STEPS_AFTER_QUESTIONS = ("grade", "strengths", "development", "themes", "family_feedback")
+STEPS_AFTER_QUESTIONS = (
+    "grade",
+    "strengths",
+    "development",
+    "themes",
+    "family_feedback",
+    "actions",
+)
 _TEXT_LABELS = {
     "strengths": "What is working well",
     "development": "Areas for development",
@@ -46,6 +54,7 @@ class Given:
     family_feedback: str | None
     views_gathered: bool | None
     adhoc: bool
+    actions: list[ActionInput] = field(default_factory=list)
 
 
 @dataclass
@@ -90,9 +99,11 @@ def record_at_terminal(
     """The audit asked for, confirmed and recorded; None when the auditor chose not to save
     (the answers are in the draft)."""
     from qaudit.drafts import Draft, places
+    from qaudit.services.actions import staff_names
     from qaudit.services.grading import audit_due
 
     with st.rows() as rows:
+        owners = staff_names(rows)
         due = audit_due(
             rows,
             run,
@@ -116,8 +127,8 @@ def record_at_terminal(
             draft.auditor = _auditor(st, due)
         else:
             _tell(f"Auditor: {draft.auditor}.")
-        _fill_in(draft, framework, themes, keeper)
-        if not _review(draft, due, framework, themes, keeper):
+        _fill_in(draft, framework, themes, keeper, owners)
+        if not _review(draft, due, framework, themes, keeper, owners):
             keeper.keep(draft)
             _tell("Not saved. " + _where(keeper, due.case_ref) + " The audit is still due.")
             return None
@@ -142,8 +153,12 @@ def _tell(message: str) -> None:
 
 
 def _say_what_is_due(due: AuditDue, audit_date: date) -> None:
+    from qaudit.cli.action_options import first_audit_lines
+
     when = f", due {day(due.due)}" if due.due else ""
     _tell(f"Audit of case {due.case_ref} on {day(audit_date)}: it completes {due.completes}{when}.")
+    for line in first_audit_lines(due.first_actions):  # a re-audit: what the first one asked
+        _tell(line)
 
 
 def _resumed(
@@ -196,8 +211,20 @@ def _fit(draft: Draft, framework: Framework, themes: tuple[Theme, ...]) -> None:
     draft.themes = [t for t in draft.themes if t in known]
     if draft.grade not in GRADE_SLUGS:
         draft.grade = None
+    draft.actions = [a for a in draft.actions if _readable(a)]
     steps = {f"q:{q}" for q in questions} | set(STEPS_AFTER_QUESTIONS)
     draft.done = [step for step in draft.done if step in steps and (step != "grade" or draft.grade)]
+
+
+def _readable(action: dict[str, str]) -> bool:
+    """An action in a draft that can still be read: its date ISO, its text and owner fit."""
+    from qaudit.domain.actions import new_action
+
+    try:
+        new_action(action["text"], action["owner"], date.fromisoformat(action["due"]))
+    except ValueError:
+        return False
+    return True
 
 
 def _when(draft: Draft) -> str:
@@ -228,7 +255,15 @@ def _with_given(draft: Draft, given: Given) -> Draft:
             draft.done.append("themes")
     if given.views_gathered is not None:
         draft.views_gathered = given.views_gathered
+    if given.actions:
+        draft.actions = [_kept(a) for a in given.actions]
+        if "actions" not in draft.done:
+            draft.done.append("actions")
     return draft
+
+
+def _kept(action: ActionInput) -> dict[str, str]:
+    return {"text": action.text, "owner": action.owner, "due": action.due.isoformat()}
 
 
 def _auditor(st: State, due: AuditDue) -> str:
@@ -242,7 +277,11 @@ def _auditor(st: State, due: AuditDue) -> str:
 
 
 def _fill_in(
-    draft: Draft, framework: Framework, themes: tuple[Theme, ...], keeper: _Keeper
+    draft: Draft,
+    framework: Framework,
+    themes: tuple[Theme, ...],
+    keeper: _Keeper,
+    owners: list[str],
 ) -> None:
     """Every step not yet done, in order, the draft kept after each."""
     from rich.text import Text
@@ -266,7 +305,7 @@ def _fill_in(
         _done(draft, step, keeper)
     for step in STEPS_AFTER_QUESTIONS:
         if step not in draft.done:
-            _ask_step(draft, step, themes)
+            _ask_step(draft, step, themes, keeper, owners)
             _done(draft, step, keeper)
     _require_development(draft, keeper)
 
@@ -282,10 +321,14 @@ def _done(draft: Draft, step: str, keeper: _Keeper) -> None:
     keeper.keep(draft)
 
 
-def _ask_step(draft: Draft, step: str, themes: tuple[Theme, ...]) -> None:
+def _ask_step(
+    draft: Draft, step: str, themes: tuple[Theme, ...], keeper: _Keeper, owners: list[str]
+) -> None:
     from qaudit.domain.grades import Grade, needs_development
 
-    if step == "grade":
+    if step == "actions":
+        _ask_actions(draft, keeper, owners)
+    elif step == "grade":
         draft.grade = ask.ask_grade().slug
     elif step == "themes":
         draft.themes = ask.ask_themes(themes)
@@ -295,6 +338,25 @@ def _ask_step(draft: Draft, step: str, themes: tuple[Theme, ...]) -> None:
         )
     else:
         setattr(draft, step, ask.ask_text(_TEXT_LABELS[step]))
+
+
+def _ask_actions(draft: Draft, keeper: _Keeper, owners: list[str]) -> None:
+    """Actions one at a time, each kept in the draft as it is set (Ctrl-C loses none)."""
+    if draft.actions:
+        _tell("Actions so far: " + "; ".join(_shown(a) for a in draft.actions) + ".")
+        if not ask.ask_yes(f"Keep {'it' if len(draft.actions) == 1 else 'them'}?"):
+            draft.actions = []
+            keeper.keep(draft)
+
+    def added(action: ActionInput) -> None:
+        draft.actions.append(_kept(action))
+        keeper.keep(draft)
+
+    ask.ask_actions(owners, draft.audit_date, added)
+
+
+def _shown(action: dict[str, str]) -> str:
+    return f"{action['text']} ({action['owner']}, due {action['due']})"
 
 
 def _development_reason(grade: Grade) -> str:
@@ -312,7 +374,12 @@ def _require_development(draft: Draft, keeper: _Keeper) -> None:
 
 
 def _review(
-    draft: Draft, due: AuditDue, framework: Framework, themes: tuple[Theme, ...], keeper: _Keeper
+    draft: Draft,
+    due: AuditDue,
+    framework: Framework,
+    themes: tuple[Theme, ...],
+    keeper: _Keeper,
+    owners: list[str],
 ) -> bool:
     """The summary and ``Save this audit? [Y/n]``; on n, a change by number, or stop."""
     numbers = _numbers(framework)
@@ -338,7 +405,7 @@ def _review(
             else:
                 draft.answers[question.id] = answer
         else:
-            _ask_step(draft, step, themes)
+            _ask_step(draft, step, themes, keeper, owners)
         _done(draft, step, keeper)
         _require_development(draft, keeper)
 
@@ -369,8 +436,9 @@ def _summary(draft: Draft, due: AuditDue, framework: Framework, numbers: dict[st
         "development": draft.development or "-",
         "themes": ", ".join(draft.themes) or "-",
         "family_feedback": draft.family_feedback or "-",
+        "actions": "\n".join(_shown(a) for a in draft.actions) or "-",
     }
-    titles = {"grade": "Overall grade", "themes": "Themes", **_TEXT_LABELS}
+    titles = {"grade": "Overall grade", "themes": "Themes", "actions": "Actions", **_TEXT_LABELS}
     for step in STEPS_AFTER_QUESTIONS:
         table.add_row(numbers[step], titles[step], Text(visible(texts[step])))
     console = err_console()
@@ -386,6 +454,7 @@ def _summary(draft: Draft, due: AuditDue, framework: Framework, numbers: dict[st
 
 
 def _entry(draft: Draft, given: Given) -> GradeInput:
+    from qaudit.domain.actions import ActionInput
     from qaudit.domain.grades import Grade
     from qaudit.services.grading import GradeInput
 
@@ -402,6 +471,9 @@ def _entry(draft: Draft, given: Given) -> GradeInput:
         family_feedback=draft.family_feedback,
         views_gathered=draft.views_gathered,
         adhoc=given.adhoc,
+        actions=[
+            ActionInput(a["text"], a["owner"], date.fromisoformat(a["due"])) for a in draft.actions
+        ],
     )
 
 

@@ -5,6 +5,8 @@ reply is one of them."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 
 from qaudit.cli.state import err_console
@@ -13,6 +15,7 @@ from qaudit.display import visible
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from qaudit.domain.actions import ActionInput
     from qaudit.domain.grades import Grade
     from qaudit.importers.framework import Theme
 
@@ -198,3 +201,46 @@ def ask_choice(label: str, names: tuple[str, ...], default: str | None) -> str:
             if reply
             else "An auditor is needed: type a number or a name.",
         )
+
+
+ACTION_PROMPT = "Action (what;owner;due), or Enter to finish"
+
+
+def read_action(reply: str, owners: list[str], set_on: date) -> ActionInput:
+    """An action typed as ``what;owner;due``, checked as the save will check it: the owner a
+    staff member (any case; the nearest name suggested when not), due on or after ``set_on``.
+    ValueError saying what is wrong."""
+    from qaudit.domain.actions import (
+        ActionInput,
+        check_due,
+        parse_action,
+        staff_match,
+        unknown_owner,
+    )
+
+    action = parse_action(reply)
+    owner = staff_match(action.owner, owners)
+    if owner is None:
+        raise ValueError(unknown_owner(action.owner, owners))
+    action = ActionInput(text=action.text, owner=owner, due=action.due)
+    check_due(action, set_on)
+    return action
+
+
+def ask_actions(owners: list[str], set_on: date, added: Callable[[ActionInput], None]) -> None:
+    """Actions one at a time until Enter, each checked as it is typed and handed to ``added``
+    (which keeps it in the draft)."""
+    from rich.text import Text
+
+    console = err_console()
+    while True:
+        reply = _ask(console, ACTION_PROMPT).strip()
+        if not reply:
+            return
+        try:
+            action = read_action(reply, owners, set_on)
+        except ValueError as exc:
+            _refuse(console, str(exc))
+            continue
+        added(action)
+        console.print(Text(visible(f"Action set: {action.owner}, due {action.due}.")))

@@ -66,10 +66,10 @@ def overdue(
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     wide: WideOption = False,
 ) -> None:
-    """What is past its due date: sampled audits not graded, moderations, re-audits, complaints
-    without their final response letter, survey responses not reviewed within 24 hours,
-    advocates requested and not provided; with days overdue in working days, the owner, and who
-    it escalates to.
+    """What is past its due date: sampled audits not graded, moderations, re-audits, actions
+    from audits, complaints without their final response letter, survey responses not reviewed
+    within 24 hours, advocates requested and not provided; with days overdue in working days,
+    the owner, and who it escalates to.
 
     Example: `qaudit overdue --fail-if-any --format json`
     """

@@ -109,3 +109,53 @@ def check_reassign(*, status: str, owner: str, new_owner: str, text: str) -> Non
         raise ValueError(f"the action '{text}' is done: there is nothing to reassign")
     if owner == new_owner:
         raise ValueError(f"the action '{text}' is already {owner}'s")
+
+
+ACTION_STATE_CHOICES: tuple[str, ...] = tuple(state.replace(" ", "-") for state in ACTION_STATES)
+"""The states as a command line gives them: open, overdue, done, done-late."""
+
+
+def state_named(choice: str) -> ActionState:
+    """The state a choice names (``done-late`` is "done late"); ValueError for another."""
+    for state in ACTION_STATES:
+        if choice.strip().casefold() in (state, state.replace(" ", "-")):
+            return state  # type: ignore[return-value]
+    raise ValueError(f"'{choice}' is not an action's state: {', '.join(ACTION_STATE_CHOICES)}")
+
+
+def is_done(state: str) -> bool:
+    """Whether an action in ``state`` was done (by its due date or late)."""
+    return state in ("done", "done late")
+
+
+def done_of(states: list[str]) -> str | None:
+    """``"2 of 3 done"`` for the states of an audit's actions; None when it set none."""
+    if not states:
+        return None
+    return f"{sum(1 for s in states if is_done(s))} of {len(states)} done"
+
+
+def staff_match(name: str, names: list[str]) -> str | None:
+    """The staff member ``name`` means: the name itself, else the one name equal to it in any
+    case and spacing; None when there is none (or more than one)."""
+    if name in names:
+        return name
+    folded = " ".join(name.split()).casefold()
+    found = [n for n in names if " ".join(n.split()).casefold() == folded]
+    return found[0] if len(found) == 1 else None
+
+
+def nearest_staff(name: str, names: list[str]) -> str | None:
+    """The staff name a mistyped one most likely meant, if any is close."""
+    import difflib
+
+    folded = {n.casefold(): n for n in names}
+    close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
+    return folded[close[0]] if close else None
+
+
+def unknown_owner(name: str, names: list[str]) -> str:
+    """Why ``name`` cannot own an action: no such staff member, and the nearest name."""
+    near = nearest_staff(name, names)
+    hint = f" (did you mean {near}?)" if near else " (see qaudit staff list)"
+    return f"no staff member named '{name}' to own the action{hint}"

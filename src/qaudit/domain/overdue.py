@@ -7,6 +7,7 @@ OVERDUE_KINDS: tuple[str, ...] = (
     "audit",
     "moderation",
     "reaudit",
+    "action",
     "complaint",
     "survey",
     "advocacy",

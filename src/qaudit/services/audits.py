@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import select as orm_select
 
+from qaudit.domain.actions import ActionInput
 from qaudit.domain.audit_cycle import (
     ModerationState,
     ModerationStep,
@@ -19,6 +22,7 @@ from qaudit.domain.audit_cycle import (
 from qaudit.domain.audit_cycle import moderate as moderate_rule
 from qaudit.domain.grades import Grade, grade_change
 from qaudit.errors import NotFoundError, RuleError
+from qaudit.services.actions import ActionSet
 from qaudit.services.context import Context
 from qaudit.services.grading import GradeInput, GradeResult, record_grade_in
 from qaudit.services.records import (
@@ -54,9 +58,11 @@ class ModerationResult:
     conversation_date: date | None
     complete: bool
     reaudit_cancelled: bool
+    actions: tuple[ActionSet, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            **({"actions": [a.as_dict() for a in self.actions]} if self.actions else {}),
             "audit_id": self.audit_id,
             "case_ref": self.case_ref,
             "due": self.due,
@@ -78,10 +84,15 @@ def moderate(
     regrade: Grade | None = None,
     conversation_date: date | None = None,
     notes: str | None = None,
+    actions: Sequence[ActionInput] = (),
 ) -> ModerationResult:
     """A head of service agrees or regrades an Inadequate audit and records the reflective
     conversation; either may come first. A regrade above Inadequate cancels the re-audit.
-    The rules are ``domain.audit_cycle.moderate``'s."""
+    The rules are ``domain.audit_cycle.moderate``'s. ``actions`` are set with what the
+    moderation records (on today's date), in its transaction and event."""
+    from qaudit.services.actions import record_actions_in
+    from qaudit.store.lite import AlchemyTx
+
     step = ModerationStep(
         agree=agree, regrade=regrade, conversation_date=conversation_date, notes=notes
     )
@@ -151,6 +162,16 @@ def moderate(
                     after={"status": "cancelled", "reason": reaudit.note},
                 )
         session.flush()
+        assert moderation.id is not None and case.id is not None
+        recorded = record_actions_in(
+            AlchemyTx(session),
+            ctx,
+            case_id=case.id,
+            audit_id=audit_id,
+            set_on=ctx.today,
+            actions=actions,
+            moderation_id=moderation.id,
+        )
         record_change(
             session,
             actor=ctx.user,
@@ -167,6 +188,8 @@ def moderate(
                 "moderator": person.name,
                 "complete": moderation.completed_on is not None,
             },
+            # Owners and dates of the actions set, never their text.
+            detail={"actions": [a.as_dict() for a in recorded]} if recorded else None,
         )
         return ModerationResult(
             audit_id=audit_id,
@@ -177,6 +200,7 @@ def moderate(
             conversation_date=moderation.conversation_date,
             complete=moderation.completed_on is not None,
             reaudit_cancelled=cancelled,
+            actions=tuple(recorded),
         )
 
 
@@ -191,6 +215,7 @@ class ReauditView:
     reaudit_grade: str | None
     change: str | None
     note: str | None
+    actions: str | None = None  # the first audit's: "2 of 3 done"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -203,11 +228,18 @@ class ReauditView:
             "reaudit_grade": self.reaudit_grade,
             "change": self.change,
             "note": self.note,
+            "actions": self.actions,
         }
 
 
-def list_reaudits(*, store: Store, status: str | None = None) -> list[ReauditView]:
-    """Re-audits, pending ones first by due date, then done and cancelled."""
+def list_reaudits(
+    *, store: Store, status: str | None = None, on: date | None = None
+) -> list[ReauditView]:
+    """Re-audits, pending ones first by due date, then done and cancelled; with how many of
+    the first audit's actions were done by ``on`` (today), or by the re-audit once done."""
+    from qaudit.services.actions import reaudit_actions
+    from qaudit.store.lite import AlchemyRows
+
     re = Reaudit.__table__  # type: ignore[attr-defined]
     case = Case.__table__  # type: ignore[attr-defined]
     first = Audit.__table__.alias("first")  # type: ignore[attr-defined]
@@ -262,4 +294,5 @@ def list_reaudits(*, store: Store, status: str | None = None) -> list[ReauditVie
                     note=note,
                 )
             )
-    return views
+        counts = reaudit_actions(AlchemyRows(session.connection()), on or date.today())
+    return [dataclasses.replace(v, actions=counts.get(v.audit_id)) for v in views]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from qaudit.domain.actions import ActionInput
 from qaudit.domain.dates import LONDON
 from qaudit.domain.grades import Grade
 from qaudit.domain.workdays import month_bounds
@@ -114,6 +115,7 @@ def build_demo(*, path: Path, ctx: Context) -> DemoResult:
         cases = import_cases(store=store, path=data / "demo-cases.csv", ctx=ctx)
         result = DemoResult(path=path, today=DEMO_TODAY, staff=staff, cases=cases)
         _run_months(store, ctx, result)
+        _demo_actions_done(store, ctx)
         # Complaints, survey reviews and advocacy are kept by the QA service in the demo: they
         # are owned by its QA lead, not by whoever happens to run `qaudit demo`.
         desk = replace(ctx, user=DEMO_QA_LEAD)
@@ -166,6 +168,7 @@ def _run_months(store: Store, ctx: Context, result: DemoResult) -> None:
                     development=DEVELOPMENT[position % len(DEVELOPMENT)],
                     themes=["planning", "voice-of-the-child"][: 1 + position % 2],
                     family_feedback="Mum said the worker listens." if position % 3 else None,
+                    actions=_demo_actions(store, position, line.team, day),
                 ),
             )
             result.audits += 1
@@ -202,6 +205,52 @@ def _run_months(store: Store, ctx: Context, result: DemoResult) -> None:
                 )
                 result.audits += 1
                 result.reaudits_done += 1 if again.change else 0
+
+
+# Actions set by the demo's weaker audits, to the case team's manager: (what, days to do it).
+DEMO_ACTIONS = {
+    1: ("Record the child's views at the next visit and in the plan.", 21),
+    4: ("Add timescales to every action in the plan.", 14),
+}
+# Which were done, and when (the rest stay open: November's Inadequate one is overdue on the
+# demo's today; December's are not yet due).
+DEMO_ACTIONS_DONE = {
+    ("2026-09", 1): date(2026, 9, 25),
+    ("2026-09", 4): date(2026, 9, 22),
+    ("2026-10", 1): date(2026, 11, 4),  # due 30 October: done late
+    ("2026-10", 4): date(2026, 10, 20),
+    ("2026-11", 1): date(2026, 11, 27),
+}
+
+
+def _demo_actions(store: Store, position: int, team: str | None, day: date) -> list[ActionInput]:
+    """The action a Requires improvement or Inadequate demo audit sets (none for the others)."""
+    if position not in DEMO_ACTIONS:
+        return []
+    managers = {s.team: s.name for s in list_staff(store=store, role="team_manager")}
+    owner = managers.get(team)
+    if owner is None:
+        return []
+    text, days = DEMO_ACTIONS[position]
+    return [ActionInput(text=text, owner=owner, due=day + timedelta(days=days))]
+
+
+def _demo_actions_done(store: Store, ctx: Context) -> None:
+    """Mark the demo's actions done as ``DEMO_ACTIONS_DONE`` says, each on its day."""
+    from qaudit.services.actions import list_actions, mark_action_done
+    from qaudit.store.lite import AlchemyRows, AlchemyTx
+
+    with store.reading() as session:
+        views = list_actions(AlchemyRows(session.connection()), _on(ctx, DEMO_TODAY))
+    for view in views:
+        month = view.set_on.strftime("%Y-%m")
+        position = next(p for p, (text, _) in DEMO_ACTIONS.items() if text == view.text)
+        done_on = DEMO_ACTIONS_DONE.get((month, position))
+        if done_on is None:
+            continue
+        on_day = _on(ctx, done_on)
+        with write_transaction(store, on_day) as session:
+            mark_action_done(AlchemyTx(session), on_day, action_id=view.id, on=done_on)
 
 
 COMPLAINT_THEMES = (

@@ -72,6 +72,7 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
     from qaudit.services.transaction import write_transaction
     from qaudit.store.changelog import record_change
     from qaudit.store.models import (
+        Action,
         Audit,
         Case,
         Complaint,
@@ -137,6 +138,11 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
         touched["sample_draws"] = conn.execute(
             update(draw).where(draw.c.replaced_case_id == case.id).values(reason=None)
         ).rowcount
+        # What an audit asked to be done about the case is free text about it (NOT NULL: a mark).
+        action = Action.__table__  # type: ignore[attr-defined]
+        touched["actions"] = conn.execute(
+            update(action).where(action.c.case_id == case.id).values(text="[erased]")
+        ).rowcount
         sealed = _events_holding(conn, texts)
         # The rows' earlier digests would confirm a guessed erased value: their blocks' keys go,
         # and the erase's own event digests these rows (and those blocks' others) afresh.
@@ -151,6 +157,7 @@ def erase_case(*, store: Store, ctx: Context, case_ref: str, reason: str) -> Era
             ),
             "reaudits": select(reaudit.c.id).where(reaudit.c.case_id == case.id),
             "sample_draws": select(draw.c.id).where(draw.c.replaced_case_id == case.id),
+            "actions": select(action.c.id).where(action.c.case_id == case.id),
         }
         keys_deleted = sum(
             forget_digests_of(conn, name, conn.execute(query).scalars())

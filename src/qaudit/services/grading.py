@@ -29,7 +29,13 @@ from qaudit.domain.audit_cycle import (
 )
 from qaudit.domain.grades import Grade
 from qaudit.errors import NotFoundError
-from qaudit.services.actions import ActionSet, check_actions, record_actions_in
+from qaudit.services.actions import (
+    ActionSet,
+    ActionView,
+    actions_of_audit,
+    check_actions,
+    record_actions_in,
+)
 from qaudit.services.context import Context
 from qaudit.services.rules import ruled
 from qaudit.services.worklists import calendar
@@ -68,6 +74,7 @@ class GradeResult:
     reaudit_due: date | None = None
     change: str | None = None  # for a re-audit: improved / same / worse
     actions: tuple[ActionSet, ...] = ()
+    first_actions: tuple[ActionView, ...] = ()  # a re-audit's: the first audit's actions
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -85,6 +92,8 @@ class GradeResult:
             out["change"] = self.change
         if self.actions:
             out["actions"] = [action.as_dict() for action in self.actions]
+        if self.first_actions:
+            out["first_audit_actions"] = [action.as_dict() for action in self.first_actions]
         return out
 
 
@@ -98,6 +107,7 @@ class AuditDue:
     due: date | None  # the sample item's or re-audit's due date
     allocated: str | None  # the auditor the sample item or re-audit is allocated to
     may_audit: tuple[str, ...]  # staff who may record it, by name
+    first_actions: tuple[ActionView, ...] = ()  # a re-audit's: the first audit's actions
 
     @property
     def completes(self) -> str:
@@ -125,6 +135,7 @@ class _Work:
     completes: Completes
     due: date | None = None  # the sample item's or re-audit's
     allocated: str | None = None  # the auditor it is allocated to
+    first_audit: int | None = None  # a re-audit's: the first audit, whose actions it shows
 
 
 def _open_case(rows: Rows, case_ref: str, audit_date: date) -> _Case:
@@ -162,7 +173,7 @@ def _work_due(rows: Rows, case: _Case, audit_date: date, adhoc: bool) -> _Work:
     )
     # A re-audit is a later audit: grading the case again the same day is not one.
     reaudits = rows.all(
-        "SELECT r.id, f.grade, m.regrade, f.audit_date, r.due, st.name FROM reaudits r"
+        "SELECT r.id, f.grade, m.regrade, f.audit_date, r.due, st.name, f.id FROM reaudits r"
         " JOIN audits f ON f.id = r.audit_id"
         " LEFT JOIN moderations m ON m.audit_id = f.id"
         " LEFT JOIN staff st ON st.id = r.auditor_id"
@@ -173,7 +184,7 @@ def _work_due(rows: Rows, case: _Case, audit_date: date, adhoc: bool) -> _Work:
     item = OpenItem(items[0][0], items[0][1]) if items else None
     pending = None
     if reaudits:
-        reaudit_id, first, regrade, first_date, _, _ = reaudits[0]
+        reaudit_id, first, regrade, first_date, _, _, _ = reaudits[0]
         pending = PendingReaudit(
             reaudit_id, Grade(first), Grade(regrade) if regrade else None, day(first_date)
         )
@@ -199,7 +210,7 @@ def _work_due(rows: Rows, case: _Case, audit_date: date, adhoc: bool) -> _Work:
     if completes.item is not None:
         return _Work(completes, day(items[0][2]), items[0][3])
     if completes.reaudit is not None:
-        return _Work(completes, day(reaudits[0][4]), reaudits[0][5])
+        return _Work(completes, day(reaudits[0][4]), reaudits[0][5], reaudits[0][6])
     return _Work(completes)
 
 
@@ -222,7 +233,15 @@ def audit_due(
     may = tuple(name for name, team in staff if team is None or team != case.team_id)
     done = work.completes
     month = done.item.month if done.item is not None else None
-    return AuditDue(case.ref, done.kind, month, work.due, work.allocated, may)
+    first = _first_actions(rows, work, audit_date)
+    return AuditDue(case.ref, done.kind, month, work.due, work.allocated, may, first)
+
+
+def _first_actions(rows: Rows, work: _Work, on: date) -> tuple[ActionView, ...]:
+    """A re-audit's: the first audit's actions, where each stood on ``on``."""
+    if work.first_audit is None:
+        return ()
+    return tuple(actions_of_audit(rows, work.first_audit, on))
 
 
 def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult:
@@ -233,7 +252,9 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
     case = _open_case(tx, entry.case_ref, entry.audit_date)
     case_id, case_ref, team_id = case.id, case.ref, case.team_id
     auditor_id, auditor_name = _grader(tx, entry.auditor, case)
-    work = _work_due(tx, case, entry.audit_date, entry.adhoc).completes
+    due_work = _work_due(tx, case, entry.audit_date, entry.adhoc)
+    work = due_work.completes
+    first_actions = _first_actions(tx, due_work, entry.audit_date)
     kind = work.kind
     check_actions(tx, entry.actions, entry.audit_date)
     opens = followup(
@@ -347,4 +368,5 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
         reaudit_due=reaudit_due,
         change=change,
         actions=tuple(actions),
+        first_actions=first_actions,
     )

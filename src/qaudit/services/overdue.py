@@ -66,6 +66,8 @@ def list_overdue(
         items += overdue_moderations(rows, today, cal, qa_lead)
     if "reaudit" in kinds:
         items += overdue_reaudits(rows, today, cal)
+    if "action" in kinds:
+        items += overdue_actions(rows, today, cal)
     if "complaint" in kinds:
         items += overdue_complaints(rows, today, cal, qa_lead)
     if "survey" in kinds:
@@ -167,6 +169,26 @@ def overdue_reaudits(rows: Rows, today: date, cal: WorkingCalendar) -> list[Over
         _late("reaudit", str(audit_id), ref, due, today, cal, owner, escalate,
               f"re-audit after Inadequate audit {audit_id}")
         for audit_id, ref, due, owner, escalate in found
+    ]  # fmt: skip
+
+
+def overdue_actions(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
+    """Actions from audits still open after their due date: the owner's; escalated to the
+    head of service of the owner's team, else of the case's team. (Never the action's text:
+    it is free text about the case.)"""
+    found = rows.all(
+        "SELECT x.id, x.audit_id, x.moderation_id, c.case_ref, x.due, o.name, "
+        "COALESCE(" + head_of_service("o.team_id") + ", " + head_of_service("c.team_id") + ")"
+        " FROM actions x JOIN cases c ON c.id = x.case_id JOIN staff o ON o.id = x.owner_id"
+        " WHERE x.status = 'open' AND x.due < :today",
+        {"today": today},
+    )
+    return [
+        _late("action", str(action_id), ref, due, today, cal, owner, escalate,
+              f"action {action_id} from "
+              + ("the moderation of " if moderation_id is not None else "")
+              + f"audit {audit_id}")
+        for action_id, audit_id, moderation_id, ref, due, owner, escalate in found
     ]  # fmt: skip
 
 
