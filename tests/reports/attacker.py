@@ -10,8 +10,10 @@ and largest value each suppressed count can take. A cell is recovered when the t
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -366,6 +368,9 @@ def relations(report: dict[str, Any]) -> Attack:
                 )
                 attack.sum_is(before_whole, [cell("audits.trend", j, "audits") for j in in_trend])
 
+    _findings(attack, report, rows, cell)
+    _actions(attack, rows, cell)
+
     # Any other table with a row called Total: its other rows add up to it, column by column.
     for name, table in tables.items():
         if name in KNOWN:
@@ -387,6 +392,13 @@ def relations(report: dict[str, Any]) -> Attack:
 
 KNOWN = frozenset(
     {
+        "audits.findings",
+        "audits.findings_shares",
+        "audits.findings_sections",
+        "audits.actions",
+        "balance.strongest",
+        "balance.weakest",
+        "balance.themes_by_band",
         "audits.summary",
         "audits.grades",
         "audits.trend",
@@ -412,6 +424,114 @@ KNOWN = frozenset(
         "voice.change",
     }
 )
+
+
+GRADE_KEYS = ("outstanding", "good", "requires_improvement", "inadequate")
+EARLIER = "(earlier framework)"
+FRAMEWORK = Path(__file__).parents[2] / "data" / "framework.toml"
+
+
+def _sections_of_questions() -> dict[str, str]:
+    """Each question's section title by the question's text: the framework file is public, so
+    a reader of the report has it too (read here with tomllib, not through qaudit)."""
+    doc = tomllib.loads(FRAMEWORK.read_text(encoding="utf-8"))
+    return {q["text"]: area["title"] for area in doc["area"] for q in area.get("question", [])}
+
+
+def _findings(attack: Attack, report: dict[str, Any], rows: Any, cell: Any) -> None:
+    """The framework answers: a question's grades add up to its answered; the shares are of
+    them; a section is the sum of its questions, all sections the sum of the sections; the
+    strongest and weakest lists repeat questions' counts; a theme's bands add up to it."""
+    f, sh, sc = "audits.findings", "audits.findings_shares", "audits.findings_sections"
+    findings = rows(f)
+    summary = rows("audits.summary")
+    by_question: dict[str, int] = {}
+    for i, r in enumerate(findings):
+        by_question[r["question"]] = i
+        attack.sum_is(cell(f, i, "answered"), [cell(f, i, g) for g in GRADE_KEYS])
+        if summary:
+            # No audit answers a question twice: answered and not applicable are at most audits.
+            attack._linear(
+                [
+                    (1.0, *cell(f, i, "answered")),
+                    (1.0, *cell(f, i, "not_applicable")),
+                    (-1.0, *cell("audits.summary", 0, "audits")),
+                ],
+                0.0,
+                equal=False,
+            )
+    for r in rows(sh):
+        j = by_question.get(r["question"])
+        if j is None:
+            continue
+        for g in GRADE_KEYS:
+            attack.rate(r.get(f"{g}_pct"), cell(f, j, g), cell(f, j, "answered"))
+    sections = _sections_of_questions()
+    members: dict[str, list[int]] = {}
+    for question, i in by_question.items():
+        section = EARLIER if question.endswith(EARLIER) else sections.get(question)
+        if section is not None:
+            members.setdefault(section, []).append(i)
+    section_rows = rows(sc)
+    every = list(by_question.values())
+    for k, r in enumerate(section_rows):
+        found = every if r["section"] == "All sections" else members.get(r["section"])
+        if found is None:
+            continue
+        attack.sum_is(cell(sc, k, "answers"), [cell(f, i, "answered") for i in found])
+        attack.sum_is(cell(sc, k, "not_applicable"), [cell(f, i, "not_applicable") for i in found])
+        for g in GRADE_KEYS:
+            pct = r.get(f"{g}_pct")
+            if isinstance(pct, int | float) and not isinstance(pct, bool):
+                attack.ratio(
+                    pct, [cell(f, i, g) for i in found], [cell(f, i, "answered") for i in found]
+                )
+    for name, count, grades in (
+        ("balance.strongest", "good_or_better", ("outstanding", "good")),
+        ("balance.weakest", "concerns", ("requires_improvement", "inadequate")),
+    ):
+        for k, r in enumerate(rows(name)):
+            j = by_question.get(r.get("question"))
+            if j is None:
+                continue
+            attack.same(cell(name, k, "answered"), cell(f, j, "answered"))
+            attack.sum_is(cell(name, k, count), [cell(f, j, g) for g in grades])
+            attack.rate(r.get(f"{count}_pct"), cell(name, k, count), cell(name, k, "answered"))
+    tb = "balance.themes_by_band"
+    themes = {r["theme"]: i for i, r in enumerate(rows("audits.themes"))}
+    grades = rows("audits.grades")
+    ri = [i for i, r in enumerate(grades) if r["grade"].startswith("Requires")]
+    for k, r in enumerate(rows(tb)):
+        bands = ("good_or_better", "requires_improvement", "inadequate")
+        attack.sum_is(cell(tb, k, "audits"), [cell(tb, k, b) for b in bands])
+        if r["theme"] in themes:
+            attack.same(cell(tb, k, "audits"), cell("audits.themes", themes[r["theme"]], "audits"))
+        if summary:
+            s = "audits.summary"
+            attack.at_most_of(cell(tb, k, "good_or_better"), cell(s, 0, "good_or_better"))
+            attack.at_most_of(cell(tb, k, "inadequate"), cell(s, 0, "inadequate"))
+        if ri:
+            attack.at_most_of(
+                cell(tb, k, "requires_improvement"), cell("audits.grades", ri[0], "count")
+            )
+
+
+ACTION_PARTS = ("done_in_time", "done_late", "open_overdue", "open_not_due")
+
+
+def _actions(attack: Attack, rows: Any, cell: Any) -> None:
+    """Actions: each row's set are its done in time, done late, open overdue and open not yet
+    due; the teams add up to the Total row."""
+    a = "audits.actions"
+    found = rows(a)
+    for i in range(len(found)):
+        attack.sum_is(cell(a, i, "set"), [cell(a, i, k) for k in ACTION_PARTS])
+    total = [i for i, r in enumerate(found) if str(r.get("team")).lower() == "total"]
+    for t in total:
+        for key in ("set", *ACTION_PARTS):
+            attack.sum_is(
+                cell(a, t, key), [cell(a, i, key) for i in range(len(found)) if i not in total]
+            )
 
 
 def _previous_months(report: dict[str, Any]) -> list[str]:

@@ -38,13 +38,15 @@ Dims = tuple[tuple[str, str], ...]
 
 TOTAL_WORDS = frozenset({"total", "all"})
 # The dimensions whose values in a report's table cover every case: a key's children along one
-# of them add up to it. (Themes do not: an audit or a complaint may have several, or none.)
-COMPLETE = frozenset({"team", "category", "stage", "complaint_team"})
+# of them add up to it. (Themes do not: an audit or a complaint may have several, or none.) The
+# framework answers list every question of each section, and every section.
+COMPLETE = frozenset({"team", "category", "stage", "complaint_team", "question", "section"})
 GRADES = {grade.label.lower(): grade.slug for grade in Grade}
 GOOD_OR_BETTER = "good-or-better"
 # Counts at a moment (the end of a period), not flows over it.
 STOCKS = frozenset({"open_at_end", "letter_outstanding_at_end"})
 MEDIAN_MIN = 6  # a median or mean of fewer items is not shown
+ALL_SECTIONS = "All sections"  # the findings by section's total row
 TREND_OWN = frozenset({"month", "audits", "good_or_better", "good_or_better_pct", "centre_pct"})
 
 
@@ -105,6 +107,8 @@ class _Builder:
         self.explicit: list[dict[Key, int]] = []
         self.trend_months: list[str] = []
         self.previous: tuple[str, date, date] | None = None
+        # Every count of the findings by question: what the strongest and weakest lists rest on.
+        self.finding_keys: list[Key] = []
 
     # -- recording --------------------------------------------------------------------------
 
@@ -460,6 +464,102 @@ class _Builder:
                     self.links.labels[(s, t, r, column.key)] = keys
         return True
 
+    # -- framework answers, the balance built from them, actions (services/report_findings) ----
+
+    def _answer_key(self, row: Mapping[str, Any]) -> Key:
+        """A question's answers at a grade: the question within its section, so the questions
+        add up to their section and the sections to all answers."""
+        return Key("answers", self.period).with_(
+            question=str(row.get("question")), section=str(row.get("section"))
+        )
+
+    def _t_findings(self, s: int, t: int, table: Table) -> bool:
+        for r, row in enumerate(table.rows):
+            base = self._answer_key(row)
+            keys = [base] + [base.with_(grade=g.slug) for g in Grade]
+            self.count((s, t, r, "answered"), row, base)
+            for grade, key in zip(Grade, keys[1:], strict=True):
+                self.count((s, t, r, grade.slug.replace("-", "_")), row, key)
+            na = Key("answers_not_applicable", self.period, base.dims)
+            self.count((s, t, r, "not_applicable"), row, na)
+            self.finding_keys += [*keys, na]
+            # An audit answers a question once at most: answered and not applicable are at
+            # most the audits. When every audit answered it, that bound is an equation a reader
+            # can use (the usual case: the form asks every question).
+            audits = Key("audits", self.period)
+            values = self.links.values
+            known = base in values and na in values and audits in values
+            if known and values[base] + values[na] == values[audits]:
+                self.explicit.append({audits: 1, base: -1, na: -1})
+        return True
+
+    def _t_findings_shares(self, s: int, t: int, table: Table) -> bool:
+        for r, row in enumerate(table.rows):
+            base = self._answer_key(row)
+            for grade in Grade:
+                cell = (s, t, r, f"{grade.slug.replace('-', '_')}_pct")
+                self.rate(cell, row, base.with_(grade=grade.slug), base)
+        return True
+
+    def _t_findings_sections(self, s: int, t: int, table: Table) -> bool:
+        for r, row in enumerate(table.rows):
+            section = str(row.get("section"))
+            dims: Dims = () if section == ALL_SECTIONS else (("section", section),)
+            base = Key("answers", self.period, dims)
+            self.count((s, t, r, "answers"), row, base)
+            na = Key("answers_not_applicable", self.period, dims)
+            self.count((s, t, r, "not_applicable"), row, na)
+            for grade in Grade:
+                cell = (s, t, r, f"{grade.slug.replace('-', '_')}_pct")
+                self.rate(cell, row, base.with_(grade=grade.slug), base)
+        return True
+
+    def _ranking(self, s: int, t: int, table: Table) -> bool:
+        """The strongest or weakest questions: which questions, in what order, rests on every
+        count of the findings by question, so a published list is shown only when none of them
+        is suppressed (each cell a figure derived from all of them; the names, labels)."""
+        if not self.finding_keys:
+            return False
+        rests_on = tuple(self.finding_keys)
+        for r in range(len(table.rows)):
+            for column in table.columns:
+                cell = (s, t, r, column.key)
+                if column.kind == "label":
+                    self.links.labels[cell] = rests_on
+                elif column.kind in ("count", "pct", "number"):
+                    self.links.derived[cell] = Derived(rests_on)
+        return True
+
+    _t_strongest = _ranking
+    _t_weakest = _ranking
+
+    def _t_themes_by_band(self, s: int, t: int, table: Table) -> bool:
+        for r, row in enumerate(table.rows):
+            base = Key("audit_theme", self.period, (("theme", str(row.get("theme"))),))
+            self.count((s, t, r, "audits"), row, base)
+            self.count((s, t, r, "good_or_better"), row, base.with_(band=GOOD_OR_BETTER))
+            for grade in (Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE):
+                key = base.with_(grade=grade.slug)
+                self.count((s, t, r, grade.slug.replace("-", "_")), row, key)
+        return True
+
+    def _t_actions(self, s: int, t: int, table: Table) -> bool:
+        """Actions by team and in all: the actions set are those done in time, done late, open
+        and overdue, and open and not yet due."""
+        names = [column.key for column in table.columns if column.kind == "count"]
+        if "set" not in names:
+            return False
+        for r, row in enumerate(table.rows):
+            team = row.get("team")
+            dims: Dims = () if _total_word(team) else (("team", str(team)),)
+            keys = {name: Key(f"actions_{name}", self.period, dims) for name in names}
+            for name, key in keys.items():
+                self.count((s, t, r, name), row, key)
+            self.explicit.append(
+                {keys["set"]: 1, **{k: -1 for name, k in keys.items() if name != "set"}}
+            )
+        return True
+
     # -- any other table ---------------------------------------------------------------------
 
     def _generic(self, s: int, t: int, table: Table) -> None:
@@ -526,7 +626,9 @@ class _Builder:
                     if column.kind != "count":
                         continue
                     for r, row in enumerate(table.rows):
-                        if (s, t, r, column.key) not in self.links.counts:
+                        cell = (s, t, r, column.key)
+                        # A count derived from others (a ranking's) is shown with them.
+                        if cell not in self.links.counts and cell not in self.links.derived:
                             key = Key("cell", f"{s}.{t}", (("at", f"{r}:{column.key}"),))
                             self.count((s, t, r, column.key), row, key)
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from qaudit.domain.grades import Grade
 from qaudit.domain.periods import Period
 from qaudit.importers.framework import Framework
+from qaudit.reports.links import ALL_SECTIONS
 from qaudit.reports.model import Column, Table, rate
 from qaudit.services.report_audits import (
     GOOD_OR_BETTER,
@@ -31,7 +32,6 @@ from qaudit.store.models import Action
 
 NOT_APPLICABLE = "not-applicable"
 EARLIER = "(earlier framework)"
-ALL_SECTIONS = "All sections"
 TOTAL = "Total"
 RANKED = 3  # the strongest and weakest questions the balance names
 CONCERN = (Grade.REQUIRES_IMPROVEMENT.slug, Grade.INADEQUATE.slug)
@@ -394,13 +394,16 @@ def actions_table(conn: Connection, period: Period, team: str | None, today: dat
         .where(_action.c.set_on.between(period.start, period.end))
         .group_by(_team.c.name)
     )
-    found: list[tuple[str | None, list[int]]] = [
-        (row[0], [int(v) for v in row[1:]]) for row in conn.execute(_scoped(query, team))
-    ]
-    found.sort(key=lambda r: (r[0] is None, r[0] or ""))
+    counts = {row[0]: [int(v) for v in row[1:]] for row in conn.execute(_scoped(query, team))}
+    # Every team, with or without actions, so that no team's figures are told by their absence.
+    teams = select(_team.c.name).where(_team.c.name == team) if team else select(_team.c.name)
+    names: list[str | None] = sorted(set(conn.execute(teams).scalars()) | set(counts) - {None})
+    if None in counts:
+        names.append(None)
     keys = [key for key, _ in ACTION_COLUMNS]
     rows: list[dict[str, Any]] = [
-        {"team": name or NO_TEAM, **dict(zip(keys, values, strict=True))} for name, values in found
+        {"team": name or NO_TEAM, **dict(zip(keys, counts.get(name, [0] * len(keys)), strict=True))}
+        for name in names
     ]
     rows.append({"team": TOTAL, **{k: sum(row[k] for row in rows) for k in keys}})
     return Table(
