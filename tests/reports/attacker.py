@@ -392,12 +392,9 @@ def relations(report: dict[str, Any]) -> Attack:
 
 KNOWN = frozenset(
     {
-        "audits.findings",
-        "audits.findings_shares",
         "audits.findings_sections",
+        "audits.findings_section_shares",
         "audits.actions",
-        "balance.strongest",
-        "balance.weakest",
         "balance.themes_by_band",
         "audits.summary",
         "audits.grades",
@@ -427,76 +424,46 @@ KNOWN = frozenset(
 
 
 GRADE_KEYS = ("outstanding", "good", "requires_improvement", "inadequate")
-EARLIER = "(earlier framework)"
 FRAMEWORK = Path(__file__).parents[2] / "data" / "framework.toml"
 
 
-def _sections_of_questions() -> dict[str, str]:
-    """Each question's section title by the question's text: the framework file is public, so
+def _questions_per_section() -> dict[str, int]:
+    """How many questions each section of the framework has: the framework file is public, so
     a reader of the report has it too (read here with tomllib, not through qaudit)."""
     doc = tomllib.loads(FRAMEWORK.read_text(encoding="utf-8"))
-    return {q["text"]: area["title"] for area in doc["area"] for q in area.get("question", [])}
+    return {area["title"]: len(area.get("question", [])) for area in doc["area"]}
 
 
 def _findings(attack: Attack, report: dict[str, Any], rows: Any, cell: Any) -> None:
-    """The framework answers: a question's grades add up to its answered; the shares are of
-    them; a section is the sum of its questions, all sections the sum of the sections; the
-    strongest and weakest lists repeat questions' counts; a theme's bands add up to it."""
-    f, sh, sc = "audits.findings", "audits.findings_shares", "audits.findings_sections"
-    findings = rows(f)
+    """The framework answers by section: a section's grades add up to its answers, all sections
+    are the sum of the sections, the shares are of the answers, and no section has more answers
+    than its questions times the audits; a theme's grade bands add up to its audits."""
+    sc, ss = "audits.findings_sections", "audits.findings_section_shares"
     summary = rows("audits.summary")
-    by_question: dict[str, int] = {}
-    for i, r in enumerate(findings):
-        by_question[r["question"]] = i
-        attack.sum_is(cell(f, i, "answered"), [cell(f, i, g) for g in GRADE_KEYS])
-        if summary:
-            # No audit answers a question twice: answered and not applicable are at most audits.
+    sections = rows(sc)
+    questions = _questions_per_section()
+    parts = [k for k, r in enumerate(sections) if r["section"] != "All sections"]
+    for k, r in enumerate(sections):
+        attack.sum_is(cell(sc, k, "answers"), [cell(sc, k, g) for g in GRADE_KEYS])
+        if r["section"] == "All sections":
+            for key in ("answers", *GRADE_KEYS):
+                attack.sum_is(cell(sc, k, key), [cell(sc, j, key) for j in parts])
+        n = questions.get(r["section"])
+        if r["section"] == "All sections" and all(
+            sections[j]["section"] in questions for j in parts
+        ):
+            n = sum(questions[sections[j]["section"]] for j in parts)
+        if summary and n:
             attack._linear(
-                [
-                    (1.0, *cell(f, i, "answered")),
-                    (1.0, *cell(f, i, "not_applicable")),
-                    (-1.0, *cell("audits.summary", 0, "audits")),
-                ],
+                [(1.0, *cell(sc, k, "answers")), (-float(n), *cell("audits.summary", 0, "audits"))],
                 0.0,
                 equal=False,
             )
-    for r in rows(sh):
-        j = by_question.get(r["question"])
-        if j is None:
-            continue
-        for g in GRADE_KEYS:
-            attack.rate(r.get(f"{g}_pct"), cell(f, j, g), cell(f, j, "answered"))
-    sections = _sections_of_questions()
-    members: dict[str, list[int]] = {}
-    for question, i in by_question.items():
-        section = EARLIER if question.endswith(EARLIER) else sections.get(question)
-        if section is not None:
-            members.setdefault(section, []).append(i)
-    section_rows = rows(sc)
-    every = list(by_question.values())
-    for k, r in enumerate(section_rows):
-        found = every if r["section"] == "All sections" else members.get(r["section"])
-        if found is None:
-            continue
-        attack.sum_is(cell(sc, k, "answers"), [cell(f, i, "answered") for i in found])
-        attack.sum_is(cell(sc, k, "not_applicable"), [cell(f, i, "not_applicable") for i in found])
-        for g in GRADE_KEYS:
-            pct = r.get(f"{g}_pct")
-            if isinstance(pct, int | float) and not isinstance(pct, bool):
-                attack.ratio(
-                    pct, [cell(f, i, g) for i in found], [cell(f, i, "answered") for i in found]
-                )
-    for name, count, grades in (
-        ("balance.strongest", "good_or_better", ("outstanding", "good")),
-        ("balance.weakest", "concerns", ("requires_improvement", "inadequate")),
-    ):
-        for k, r in enumerate(rows(name)):
-            j = by_question.get(r.get("question"))
-            if j is None:
-                continue
-            attack.same(cell(name, k, "answered"), cell(f, j, "answered"))
-            attack.sum_is(cell(name, k, count), [cell(f, j, g) for g in grades])
-            attack.rate(r.get(f"{count}_pct"), cell(name, k, count), cell(name, k, "answered"))
+    for k, r in enumerate(rows(ss)):
+        # The section shares' rows are the sections table's, in its order.
+        if k < len(sections) and sections[k]["section"] == r["section"]:
+            for g in GRADE_KEYS:
+                attack.rate(r.get(f"{g}_pct"), cell(sc, k, g), cell(sc, k, "answers"))
     tb = "balance.themes_by_band"
     themes = {r["theme"]: i for i, r in enumerate(rows("audits.themes"))}
     grades = rows("audits.grades")

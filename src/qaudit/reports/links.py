@@ -39,8 +39,8 @@ Dims = tuple[tuple[str, str], ...]
 TOTAL_WORDS = frozenset({"total", "all"})
 # The dimensions whose values in a report's table cover every case: a key's children along one
 # of them add up to it. (Themes do not: an audit or a complaint may have several, or none.) The
-# framework answers list every question of each section, and every section.
-COMPLETE = frozenset({"team", "category", "stage", "complaint_team", "question", "section"})
+# findings by framework section list every section.
+COMPLETE = frozenset({"team", "category", "stage", "complaint_team", "section"})
 GRADES = {grade.label.lower(): grade.slug for grade in Grade}
 GOOD_OR_BETTER = "good-or-better"
 # Counts at a moment (the end of a period), not flows over it.
@@ -55,6 +55,14 @@ class Key:
     measure: str
     period: str
     dims: Dims = ()
+    # Publishing hashes keys millions of times (reports/publish.py): once each is enough.
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.measure, self.period, self.dims)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def with_(self, **more: str) -> Key:
         merged = dict(self.dims)
@@ -107,8 +115,6 @@ class _Builder:
         self.explicit: list[dict[Key, int]] = []
         self.trend_months: list[str] = []
         self.previous: tuple[str, date, date] | None = None
-        # Every count of the findings by question: what the strongest and weakest lists rest on.
-        self.finding_keys: list[Key] = []
 
     # -- recording --------------------------------------------------------------------------
 
@@ -466,72 +472,54 @@ class _Builder:
 
     # -- framework answers, the balance built from them, actions (services/report_findings) ----
 
-    def _answer_key(self, row: Mapping[str, Any]) -> Key:
-        """A question's answers at a grade: the question within its section, so the questions
-        add up to their section and the sections to all answers."""
-        return Key("answers", self.period).with_(
-            question=str(row.get("question")), section=str(row.get("section"))
-        )
+    def _service_only(self, s: int, t: int, table: Table) -> bool:
+        """The findings by question, their shares and the lists drawn from them: a published
+        report leaves them out (Table.public), so they link to nothing."""
+        return not table.public
 
-    def _t_findings(self, s: int, t: int, table: Table) -> bool:
-        for r, row in enumerate(table.rows):
-            base = self._answer_key(row)
-            keys = [base] + [base.with_(grade=g.slug) for g in Grade]
-            self.count((s, t, r, "answered"), row, base)
-            for grade, key in zip(Grade, keys[1:], strict=True):
-                self.count((s, t, r, grade.slug.replace("-", "_")), row, key)
-            na = Key("answers_not_applicable", self.period, base.dims)
-            self.count((s, t, r, "not_applicable"), row, na)
-            self.finding_keys += [*keys, na]
-            # An audit answers a question once at most: answered and not applicable are at
-            # most the audits. When every audit answered it, that bound is an equation a reader
-            # can use (the usual case: the form asks every question).
-            audits = Key("audits", self.period)
-            values = self.links.values
-            known = base in values and na in values and audits in values
-            if known and values[base] + values[na] == values[audits]:
-                self.explicit.append({audits: 1, base: -1, na: -1})
-        return True
+    _t_findings = _service_only
+    _t_findings_shares = _service_only
+    _t_strongest = _service_only
+    _t_weakest = _service_only
 
-    def _t_findings_shares(self, s: int, t: int, table: Table) -> bool:
-        for r, row in enumerate(table.rows):
-            base = self._answer_key(row)
-            for grade in Grade:
-                cell = (s, t, r, f"{grade.slug.replace('-', '_')}_pct")
-                self.rate(cell, row, base.with_(grade=grade.slug), base)
-        return True
+    def _section_key(self, row: Mapping[str, Any]) -> Key:
+        section = str(row.get("section"))
+        dims: Dims = () if section == ALL_SECTIONS else (("section", section),)
+        return Key("answers", self.period, dims)
+
+    def _questions_in(self, section: str) -> int:
+        """How many questions the findings by question list under ``section`` (all of them
+        for all sections)."""
+        for table in (t for sec in self.report.sections for t in sec.tables):
+            if table.name == "findings":
+                rows = table.rows
+                return sum(1 for r in rows if section in (ALL_SECTIONS, r.get("section")))
+        return 0
 
     def _t_findings_sections(self, s: int, t: int, table: Table) -> bool:
+        audits = Key("audits", self.period)
         for r, row in enumerate(table.rows):
-            section = str(row.get("section"))
-            dims: Dims = () if section == ALL_SECTIONS else (("section", section),)
-            base = Key("answers", self.period, dims)
+            base = self._section_key(row)
             self.count((s, t, r, "answers"), row, base)
-            na = Key("answers_not_applicable", self.period, dims)
-            self.count((s, t, r, "not_applicable"), row, na)
+            for grade in Grade:
+                key = base.with_(grade=grade.slug)
+                self.count((s, t, r, grade.slug.replace("-", "_")), row, key)
+            # An audit answers each question once at most, so a section's answers are at most
+            # its questions times the audits: when every audit answered every one of them at a
+            # grade, that bound is an equation a reader can use.
+            questions = self._questions_in(str(row.get("section")))
+            values = self.links.values
+            if base in values and audits in values and values[base] == questions * values[audits]:
+                self.explicit.append({base: 1, audits: -questions})
+        return True
+
+    def _t_findings_section_shares(self, s: int, t: int, table: Table) -> bool:
+        for r, row in enumerate(table.rows):
+            base = self._section_key(row)
             for grade in Grade:
                 cell = (s, t, r, f"{grade.slug.replace('-', '_')}_pct")
                 self.rate(cell, row, base.with_(grade=grade.slug), base)
         return True
-
-    def _ranking(self, s: int, t: int, table: Table) -> bool:
-        """The strongest or weakest questions: which questions, in what order, rests on every
-        count of the findings by question, so a published list is shown only when none of them
-        is suppressed (each cell a figure derived from all of them; the names, labels)."""
-        if not self.finding_keys:
-            return False
-        rests_on = tuple(self.finding_keys)
-        for r in range(len(table.rows)):
-            for column in table.columns:
-                cell = (s, t, r, column.key)
-                if column.kind == "label":
-                    self.links.labels[cell] = rests_on
-                elif column.kind in ("count", "pct", "number"):
-                    self.links.derived[cell] = Derived(rests_on)
-        return True
-
-    _t_strongest = _ranking
-    _t_weakest = _ranking
 
     def _t_themes_by_band(self, s: int, t: int, table: Table) -> bool:
         for r, row in enumerate(table.rows):
@@ -626,9 +614,7 @@ class _Builder:
                     if column.kind != "count":
                         continue
                     for r, row in enumerate(table.rows):
-                        cell = (s, t, r, column.key)
-                        # A count derived from others (a ranking's) is shown with them.
-                        if cell not in self.links.counts and cell not in self.links.derived:
+                        if (s, t, r, column.key) not in self.links.counts:
                             key = Key("cell", f"{s}.{t}", (("at", f"{r}:{column.key}"),))
                             self.count((s, t, r, column.key), row, key)
 

@@ -594,6 +594,7 @@ def audit_sections(
         actions_table,
         findings_table,
         question_findings,
+        section_shares_table,
         sections_table,
         shares_table,
     )
@@ -623,6 +624,7 @@ def audit_sections(
             findings_table(findings),
             shares_table(findings),
             sections_table(findings),
+            section_shares_table(findings),
             _sampling(conn, period),
         ]
     return [Section(name="audits", title="Case audits", tables=tables)]

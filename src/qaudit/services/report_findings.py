@@ -150,7 +150,7 @@ def findings_table(findings: list[QuestionFindings]) -> Table:
             *_grade_columns(shares=False),
             _count("not_applicable", "N/A"),
         ],
-        # "section" is no column (the sections table follows): reports/links reads it.
+        # "section" is no column: the sections table follows.
         rows=[
             {
                 "question": f.question,
@@ -163,11 +163,13 @@ def findings_table(findings: list[QuestionFindings]) -> Table:
         ],
         definitions=[
             "Answered: audits dated in the period that answered the question at a grade (the "
-            "auditor's answer: a moderation regrades the audit, not its answers); Not "
-            "applicable: audits that answered that instead, left out of Answered.",
+            "auditor's answer: a moderation regrades the audit, not its answers); N/A: audits "
+            "that answered not applicable instead, left out of Answered and the shares.",
             f"A question marked {EARLIER}: no longer in the framework in force, shown by its id.",
             ABBREVIATIONS,
         ],
+        note=FOR_THE_SERVICE,
+        public=False,
     )
 
 
@@ -191,25 +193,31 @@ def shares_table(findings: list[QuestionFindings]) -> Table:
             "left out) at each grade, with its 95% interval.",
             ABBREVIATIONS,
         ],
+        note=FOR_THE_SERVICE,
+        public=False,
     )
 
 
-def sections_table(findings: list[QuestionFindings]) -> Table:
+def _sections(findings: list[QuestionFindings]) -> list[tuple[str, Counter[str]]]:
+    """Each section's answers (its questions' added up), then all sections'."""
     sections: dict[str, Counter[str]] = {}
     for f in findings:
         sections.setdefault(f.section, Counter()).update(f.counts)
     every: Counter[str] = Counter()
     for counts in sections.values():
         every.update(counts)
+    return [*sections.items(), (ALL_SECTIONS, every)]
+
+
+def sections_table(findings: list[QuestionFindings]) -> Table:
     rows = []
-    for name, counts in [*sections.items(), (ALL_SECTIONS, every)]:
+    for name, counts in _sections(findings):
         answered = sum(counts[slug] for slug in GRADE_KEYS)
         rows.append(
             {
                 "section": name,
                 "answers": answered,
-                **_grade_cells(counts, answered, with_counts=False),
-                "not_applicable": counts[NOT_APPLICABLE],
+                **_grade_cells(counts, answered, shares=False),
             }
         )
     return Table(
@@ -218,14 +226,31 @@ def sections_table(findings: list[QuestionFindings]) -> Table:
         columns=[
             Column("section", "Section"),
             _count("answers", "Answers"),
-            *_grade_columns(counts=False),
-            _count("not_applicable", "N/A"),
+            *_grade_columns(shares=False),
         ],
         rows=rows,
         definitions=[
             "Answers: the section's questions answered at a grade, added up over its "
-            "questions (an audit answering five of them counts five times).",
-            "%: the share of those answers at that grade, with its 95% interval.",
+            "questions (an audit answering five of them counts five times); not applicable "
+            "left out.",
+            ABBREVIATIONS,
+        ],
+    )
+
+
+def section_shares_table(findings: list[QuestionFindings]) -> Table:
+    rows = []
+    for name, counts in _sections(findings):
+        answered = sum(counts[slug] for slug in GRADE_KEYS)
+        rows.append({"section": name, **_grade_cells(counts, answered, with_counts=False)})
+    return Table(
+        name="findings_section_shares",
+        title="Findings by framework section: the share at each grade",
+        columns=[Column("section", "Section"), *_grade_columns(counts=False)],
+        rows=rows,
+        definitions=[
+            "%: the share of the section's answers at a grade (not applicable left out) at "
+            "each grade, with its 95% interval.",
             ABBREVIATIONS,
         ],
     )
@@ -243,10 +268,12 @@ def _ranked(findings: Iterable[QuestionFindings], count: str) -> list[QuestionFi
     return [f for *_, f in scored[:RANKED]]
 
 
-RANKING_NOTE = (
-    "In a published report the list is shown only when none of the counts it is drawn from is "
-    "suppressed: the order of the questions would otherwise say something about them."
+# By question, most counts are small: a published report shows the sections (and leaves the
+# questions, and the lists drawn from them, out: their order would say something too).
+FOR_THE_SERVICE = (
+    "For the service: a published report shows the findings by section, not by question."
 )
+RANKING_NOTE = FOR_THE_SERVICE
 
 
 def strongest_table(findings: list[QuestionFindings]) -> Table:
@@ -276,6 +303,7 @@ def strongest_table(findings: list[QuestionFindings]) -> Table:
             "audits (a tie goes to the higher share); Answered leaves out not applicable."
         ],
         note=RANKING_NOTE,
+        public=False,
     )
 
 
@@ -307,6 +335,7 @@ def weakest_table(findings: list[QuestionFindings]) -> Table:
             "applicable."
         ],
         note=RANKING_NOTE,
+        public=False,
     )
 
 
