@@ -218,8 +218,13 @@ def _section(store: Store, period: str, team: str | None = None) -> dict[str, Ta
         "by_category",
         "moderation",
         "reaudits",
+        "actions",
         "themes",
         "family_feedback",
+        "findings",
+        "findings_shares",
+        "findings_sections",
+        "findings_section_shares",
         "sampling",
     ]
     return tables

@@ -14,19 +14,10 @@ from sqlalchemy import insert
 from conftest import Cli, make_context, write_csv
 from qaudit.domain.grades import Grade
 from qaudit.domain.periods import parse_period
-from qaudit.reports.model import Report, Table
-from qaudit.reports.publish import publish
+from qaudit.reports.model import Table
 from qaudit.services.audits import record_grade
 from qaudit.services.grading import GradeInput
 from qaudit.services.report_audits import audit_sections, balance_section
-from qaudit.services.report_findings import (
-    QuestionFindings,
-    findings_table,
-    sections_table,
-    shares_table,
-    strongest_table,
-    weakest_table,
-)
 from qaudit.services.vocabulary import framework_in_force
 from qaudit.store.engine import Store
 from qaudit.store.models import Action
@@ -178,16 +169,25 @@ def test_shares_are_of_the_answered_with_wilson_intervals(built: Store) -> None:
 
 
 def test_sections_add_up_their_questions(built: Store) -> None:
-    sections = _audits(built, NOVEMBER)["findings_sections"]
+    tables = _audits(built, NOVEMBER)
+    sections = tables["findings_sections"]
     statutory = _row(sections, "section", STATUTORY)
-    # Chronology 8 + assessment 4: 12 answers; Good 3 + 2 = 5 of 12.
-    assert (statutory["answers"], statutory["not_applicable"]) == (12, 2)
-    assert statutory["good_pct_of"] == (5, 12)
-    assert statutory["good_pct"] == 41.7
-    assert statutory["good_pct_ci95"] == [19.3, 68.0]
+    # Chronology 8 + assessment 4: 12 answers; Good 3 + 2 = 5 of 12; RI 2 + 1; Inadequate 2 + 1.
+    assert statutory == {
+        "section": STATUTORY,
+        "answers": 12,
+        "outstanding": 1,
+        "good": 5,
+        "requires_improvement": 3,
+        "inadequate": 3,
+    }
+    shares = _row(tables["findings_section_shares"], "section", STATUTORY)
+    assert shares["good_pct_of"] == (5, 12)
+    assert shares["good_pct"] == 41.7
+    assert shares["good_pct_ci95"] == [19.3, 68.0]
     assert _row(sections, "section", "(earlier framework)")["answers"] == 2
     every = sections.rows[-1]
-    assert (every["section"], every["answers"], every["not_applicable"]) == ("All sections", 14, 2)
+    assert (every["section"], every["answers"], every["good"]) == ("All sections", 14, 6)
     assert [r["section"] for r in sections.rows][:2] == [
         STATUTORY,
         "The child's journey over the last six months",
@@ -330,63 +330,6 @@ def test_actions_as_of_today_when_the_period_has_not_ended(built: Store) -> None
     assert any("As of 2026-11-16" in line for line in actions.definitions)
 
 
-def _report(tables: list[Table], balance: list[Table]) -> Report:
-    from qaudit.reports.model import Section
-
-    return Report(
-        kind="audits",
-        title="Audits",
-        period_label=NOVEMBER,
-        start=date(2026, 11, 1),
-        end=date(2026, 11, 30),
-        generated_on=date(2026, 12, 14),
-        sections=[Section("audits", "Audits", tables), Section("balance", "Balance", balance)],
-    )
-
-
-def _findings(*rows: tuple[str, dict[str, int]]) -> list[QuestionFindings]:
-    from collections import Counter
-
-    return [QuestionFindings(STATUTORY, q, Counter(counts)) for q, counts in rows]
-
-
-def _published(findings: list[QuestionFindings]) -> dict[str, Table]:
-    report = _report(
-        [findings_table(findings), shares_table(findings), sections_table(findings)],
-        [strongest_table(findings), weakest_table(findings)],
-    )
-    out = publish(report)
-    return {t.name: t for s in out.sections for t in s.tables}
-
-
-def test_published_ranking_shown_when_nothing_it_rests_on_is_hidden() -> None:
-    tables = _published(
-        _findings(
-            ("Q1", {G: 12, RI: 8, IN: 0, OU: 0, NA: 0}),
-            ("Q2", {G: 6, RI: 10, IN: 7, OU: 0, NA: 0}),
-        )
-    )
-    assert [(r["question"], r["concerns"]) for r in tables["weakest"].rows] == [
-        ("Q2", 17),
-        ("Q1", 8),
-    ]
-    assert tables["weakest"].rows[0]["concerns_pct"] == 73.9
-
-
-def test_published_ranking_blank_when_a_count_it_rests_on_is_hidden() -> None:
-    tables = _published(
-        _findings(
-            ("Q1", {G: 12, RI: 8, IN: 0, OU: 0, NA: 0}),
-            ("Q2", {G: 6, RI: 10, IN: 7, OU: 0, NA: 3}),  # 3 not applicable: suppressed
-        )
-    )
-    assert tables["findings"].rows[1]["not_applicable"] == "c"
-    for name in ("strongest", "weakest"):
-        for row in tables[name].rows:
-            assert row["question"] is None and row["section"] is None
-            assert {row[k] for k in ("answered",)} == {"c"}
-
-
 def test_the_cli_report_shows_findings_and_actions(cli: Cli, built: Store) -> None:
     _add_actions(built)
     result = cli("report", "audits", "--period", NOVEMBER, "--format", "json", today="2026-12-14")
@@ -414,7 +357,16 @@ def test_the_cli_report_shows_findings_and_actions(cli: Cli, built: Store) -> No
         today="2026-12-14",
     )
     assert published.exit_code == 0, published.stderr
-    tables = {t["name"]: t for s in json.loads(published.stdout)["sections"] for t in s["tables"]}
-    chronology = next(r for r in tables["findings"]["rows"] if r["question"] == CHRONOLOGY)
-    assert chronology["good"] == "c"  # 3: small
-    assert all(r["question"] is None for r in tables["weakest"]["rows"])
+    out = json.loads(published.stdout)
+    tables = {t["name"]: t for s in out["sections"] for t in s["tables"]}
+    # By question (and the lists drawn from it) is for the service; the sections are published.
+    for name in ("findings", "findings_shares", "strongest", "weakest"):
+        assert name not in tables
+    statutory = _row_of(tables["findings_sections"], STATUTORY)
+    assert statutory["good"] == "c"  # 5: small
+    assert _row_of(tables["actions"], "Team A")["set"] == "c"  # 5: small
+    assert "Free text, names and case references are withheld." in out["notes"]
+
+
+def _row_of(table: dict[str, Any], label: str) -> dict[str, Any]:
+    return next(r for r in table["rows"] if label in r.values())
