@@ -44,10 +44,7 @@ GRADE_TITLES = {
     Grade.REQUIRES_IMPROVEMENT.slug: "RI",
     Grade.INADEQUATE.slug: "Inad.",
 }
-ABBREVIATIONS = (
-    "Outst.: Outstanding; RI: Requires improvement to be good; Inad.: Inadequate; "
-    "N/A: not applicable."
-)
+ABBREVIATIONS = "Outst.: Outstanding; RI: Requires improvement to be good; Inad.: Inadequate."
 
 _action = Action.__table__  # type: ignore[attr-defined]
 
@@ -166,7 +163,7 @@ def findings_table(findings: list[QuestionFindings]) -> Table:
             "auditor's answer: a moderation regrades the audit, not its answers); N/A: audits "
             "that answered not applicable instead, left out of Answered and the shares.",
             f"A question marked {EARLIER}: no longer in the framework in force, shown by its id.",
-            ABBREVIATIONS,
+            ABBREVIATIONS[:-1] + "; N/A: not applicable.",
         ],
         note=FOR_THE_SERVICE,
         public=False,
