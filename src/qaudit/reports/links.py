@@ -522,13 +522,25 @@ class _Builder:
         return True
 
     def _t_themes_by_band(self, s: int, t: int, table: Table) -> bool:
+        every = Key("audits", self.period)
         for r, row in enumerate(table.rows):
             base = Key("audit_theme", self.period, (("theme", str(row.get("theme"))),))
             self.count((s, t, r, "audits"), row, base)
-            self.count((s, t, r, "good_or_better"), row, base.with_(band=GOOD_OR_BETTER))
+            pairs = [
+                (base, every),
+                (base.with_(band=GOOD_OR_BETTER), every.with_(band=GOOD_OR_BETTER)),
+            ]
+            self.count((s, t, r, "good_or_better"), row, pairs[1][0])
             for grade in (Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE):
                 key = base.with_(grade=grade.slug)
                 self.count((s, t, r, grade.slug.replace("-", "_")), row, key)
+                pairs.append((key, every.with_(grade=grade.slug)))
+            # A theme's audits in a band are at most all the audits in it: when the theme is
+            # on every one of them, that bound is an equation a reader can use.
+            values = self.links.values
+            for part, whole in pairs:
+                if part in values and whole in values and values[part] == values[whole]:
+                    self.explicit.append({part: 1, whole: -1})
         return True
 
     def _t_actions(self, s: int, t: int, table: Table) -> bool:
