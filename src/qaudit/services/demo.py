@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from qaudit.domain.dates import LONDON
 from qaudit.domain.grades import Grade
 from qaudit.domain.workdays import month_bounds
 from qaudit.errors import RuleError
+from qaudit.importers.framework import Question
 from qaudit.paths import data_dir
 from qaudit.services.audits import moderate, record_grade
 from qaudit.services.cases import CaseImportSummary, import_cases
@@ -68,14 +70,12 @@ OFTEN_NOT_APPLICABLE = frozenset(
 _BY_RANK = {grade.rank: grade.slug for grade in Grade}
 
 
-def _answers(ctx: Context, grade: Grade, seed: int) -> dict[str, str]:
-    """An auditor's answers to the framework in force for an audit of ``grade``, the same for
-    the same seed."""
-    from qaudit.services.vocabulary import framework_in_force
-
+def _answers(questions: Sequence[Question], grade: Grade, seed: int) -> dict[str, str]:
+    """An auditor's answers to the framework's ``questions`` for an audit of ``grade``, the
+    same for the same seed."""
     rng = random.Random(seed)
     answers = {}
-    for question in framework_in_force(ctx).questions:
+    for question in questions:
         if question.id in OFTEN_NOT_APPLICABLE and rng.random() < 0.4:
             answers[question.id] = "not-applicable"
             continue
@@ -166,6 +166,9 @@ def _on(ctx: Context, day: date) -> Context:
 def _run_months(store: Store, ctx: Context, result: DemoResult) -> None:
     """Sample, grade, moderate and re-audit month by month, leaving one of each loose end:
     an audit overdue, a moderation awaiting its conversation, re-audits pending and done."""
+    from qaudit.services.vocabulary import framework_in_force
+
+    questions = framework_in_force(ctx).questions
     heads = {s.name: s.heads for s in list_staff(store=store, role="head_of_service")}
     head_of = {team: name for name, teams in heads.items() for team in teams}
     for number, month in enumerate(DEMO_MONTHS):
@@ -196,7 +199,7 @@ def _run_months(store: Store, ctx: Context, result: DemoResult) -> None:
                     grade=grade,
                     auditor=line.auditor,
                     audit_date=day,
-                    answers=_answers(ctx, grade, 100 * number + position),
+                    answers=_answers(questions, grade, 100 * number + position),
                     strengths=STRENGTHS[position % len(STRENGTHS)],
                     development=DEVELOPMENT[position % len(DEVELOPMENT)],
                     themes=["planning", "voice-of-the-child"][: 1 + position % 2],
@@ -231,7 +234,7 @@ def _run_months(store: Store, ctx: Context, result: DemoResult) -> None:
                         grade=Grade.REQUIRES_IMPROVEMENT,
                         auditor=line.auditor,
                         audit_date=graded.reaudit_due,
-                        answers=_answers(ctx, Grade.REQUIRES_IMPROVEMENT, 1000 + position),
+                        answers=_answers(questions, Grade.REQUIRES_IMPROVEMENT, 1000 + position),
                         strengths="The plan now has timescales and the child is seen alone.",
                         themes=["planning"],
                     ),
