@@ -46,6 +46,12 @@ GRADE_TITLES = {
 }
 ABBREVIATIONS = "Outst.: Outstanding; RI: Requires improvement to be good; Inad.: Inadequate."
 
+# By question, most counts are small: a published report shows the sections (and leaves the
+# questions, and the lists drawn from them, out: their order would say something too).
+FOR_THE_SERVICE = (
+    "For the service: a published report shows the findings by section, not by question."
+)
+
 _action = Action.__table__  # type: ignore[attr-defined]
 
 
@@ -265,14 +271,6 @@ def _ranked(findings: Iterable[QuestionFindings], count: str) -> list[QuestionFi
     return [f for *_, f in scored[:RANKED]]
 
 
-# By question, most counts are small: a published report shows the sections (and leaves the
-# questions, and the lists drawn from them, out: their order would say something too).
-FOR_THE_SERVICE = (
-    "For the service: a published report shows the findings by section, not by question."
-)
-RANKING_NOTE = FOR_THE_SERVICE
-
-
 def strongest_table(findings: list[QuestionFindings]) -> Table:
     ranked = _ranked(findings, "good_or_better")
     return Table(
@@ -299,7 +297,7 @@ def strongest_table(findings: list[QuestionFindings]) -> Table:
             f"The {RANKED} questions most often answered Good or Outstanding in the period's "
             "audits (a tie goes to the higher share); Answered leaves out not applicable."
         ],
-        note=RANKING_NOTE,
+        note=FOR_THE_SERVICE,
         public=False,
     )
 
@@ -331,7 +329,7 @@ def weakest_table(findings: list[QuestionFindings]) -> Table:
             "the period's audits (a tie goes to the higher share); Answered leaves out not "
             "applicable."
         ],
-        note=RANKING_NOTE,
+        note=FOR_THE_SERVICE,
         public=False,
     )
 
