@@ -10,8 +10,10 @@ and largest value each suppressed count can take. A cell is recovered when the t
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -368,6 +370,9 @@ def relations(report: dict[str, Any]) -> Attack:
                 )
                 attack.sum_is(before_whole, [cell("audits.trend", j, "audits") for j in in_trend])
 
+    _findings(attack, report, rows, cell)
+    _actions(attack, rows, cell)
+
     # Any other table with a row called Total: its other rows add up to it, column by column.
     for name, table in tables.items():
         if name in KNOWN:
@@ -389,6 +394,10 @@ def relations(report: dict[str, Any]) -> Attack:
 
 KNOWN = frozenset(
     {
+        "audits.findings_sections",
+        "audits.findings_section_shares",
+        "audits.actions",
+        "balance.themes_by_band",
         "audits.summary",
         "audits.grades",
         "audits.trend",
@@ -414,6 +423,84 @@ KNOWN = frozenset(
         "voice.change",
     }
 )
+
+
+GRADE_KEYS = ("outstanding", "good", "requires_improvement", "inadequate")
+FRAMEWORK = Path(__file__).parents[2] / "data" / "framework.toml"
+
+
+def _questions_per_section() -> dict[str, int]:
+    """How many questions each section of the framework has: the framework file is public, so
+    a reader of the report has it too (read here with tomllib, not through qaudit)."""
+    doc = tomllib.loads(FRAMEWORK.read_text(encoding="utf-8"))
+    return {area["title"]: len(area.get("question", [])) for area in doc["area"]}
+
+
+def _findings(attack: Attack, report: dict[str, Any], rows: Any, cell: Any) -> None:
+    """The framework answers by section: a section's grades add up to its answers, all sections
+    are the sum of the sections, the shares are of the answers, and no section has more answers
+    than its questions times the audits; a theme's grade bands add up to its audits."""
+    sc, ss = "audits.findings_sections", "audits.findings_section_shares"
+    summary = rows("audits.summary")
+    sections = rows(sc)
+    questions = _questions_per_section()
+    parts = [k for k, r in enumerate(sections) if r["section"] != "All sections"]
+    for k, r in enumerate(sections):
+        attack.sum_is(cell(sc, k, "answers"), [cell(sc, k, g) for g in GRADE_KEYS])
+        if r["section"] == "All sections":
+            for key in ("answers", *GRADE_KEYS):
+                attack.sum_is(cell(sc, k, key), [cell(sc, j, key) for j in parts])
+        n = questions.get(r["section"])
+        if r["section"] == "All sections" and all(
+            sections[j]["section"] in questions for j in parts
+        ):
+            n = sum(questions[sections[j]["section"]] for j in parts)
+        if summary and n:
+            attack._linear(
+                [(1.0, *cell(sc, k, "answers")), (-float(n), *cell("audits.summary", 0, "audits"))],
+                0.0,
+                equal=False,
+            )
+    for k, r in enumerate(rows(ss)):
+        # The section shares' rows are the sections table's, in its order.
+        if k < len(sections) and sections[k]["section"] == r["section"]:
+            for g in GRADE_KEYS:
+                attack.rate(r.get(f"{g}_pct"), cell(sc, k, g), cell(sc, k, "answers"))
+    tb = "balance.themes_by_band"
+    themes = {r["theme"]: i for i, r in enumerate(rows("audits.themes"))}
+    grades = rows("audits.grades")
+    ri = [i for i, r in enumerate(grades) if r["grade"].startswith("Requires")]
+    for k, r in enumerate(rows(tb)):
+        bands = ("good_or_better", "requires_improvement", "inadequate")
+        attack.sum_is(cell(tb, k, "audits"), [cell(tb, k, b) for b in bands])
+        if r["theme"] in themes:
+            attack.same(cell(tb, k, "audits"), cell("audits.themes", themes[r["theme"]], "audits"))
+        if summary:
+            s = "audits.summary"
+            attack.at_most_of(cell(tb, k, "good_or_better"), cell(s, 0, "good_or_better"))
+            attack.at_most_of(cell(tb, k, "inadequate"), cell(s, 0, "inadequate"))
+        if ri:
+            attack.at_most_of(
+                cell(tb, k, "requires_improvement"), cell("audits.grades", ri[0], "count")
+            )
+
+
+ACTION_PARTS = ("done_in_time", "done_late", "open_overdue", "open_not_due")
+
+
+def _actions(attack: Attack, rows: Any, cell: Any) -> None:
+    """Actions: each row's set are its done in time, done late, open overdue and open not yet
+    due; the teams add up to the Total row."""
+    a = "audits.actions"
+    found = rows(a)
+    for i in range(len(found)):
+        attack.sum_is(cell(a, i, "set"), [cell(a, i, k) for k in ACTION_PARTS])
+    total = [i for i, r in enumerate(found) if str(r.get("team")).lower() == "total"]
+    for t in total:
+        for key in ("set", *ACTION_PARTS):
+            attack.sum_is(
+                cell(a, t, key), [cell(a, i, key) for i in range(len(found)) if i not in total]
+            )
 
 
 def _previous_months(report: dict[str, Any]) -> list[str]:

@@ -218,8 +218,13 @@ def _section(store: Store, period: str, team: str | None = None) -> dict[str, Ta
         "by_category",
         "moderation",
         "reaudits",
+        "actions",
         "themes",
         "family_feedback",
+        "findings",
+        "findings_shares",
+        "findings_sections",
+        "findings_section_shares",
         "sampling",
     ]
     return tables
@@ -479,9 +484,8 @@ def test_a_team(built: Store) -> None:
 
 
 def _balance(store: Store, period: str, team: str | None = None) -> Section:
-    return balance_section(
-        store=store, period=parse_period(period, make_context().today), team=team
-    )
+    ctx = make_context()
+    return balance_section(store=store, ctx=ctx, period=parse_period(period, ctx.today), team=team)
 
 
 def test_balance(built: Store) -> None:
@@ -494,8 +498,8 @@ def test_balance(built: Store) -> None:
         "What is working well": ["S-N2R", "S-D6", "S-D4", "S-D1"],
         "Areas for development": ["D-D5", "D-D3", "D-D2"],
     }
-    [table] = month.tables
-    assert table.name == "balance"
+    table = month.tables[0]
+    assert [t.name for t in month.tables] == ["balance", "strongest", "weakest", "themes_by_band"]
     assert {c.key: c.kind for c in table.columns} == {"band": "label", "audits": "count"}
     assert table.rows == [
         {"band": "Good or better", "audits": 4},

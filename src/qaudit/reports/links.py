@@ -38,13 +38,15 @@ Dims = tuple[tuple[str, str], ...]
 
 TOTAL_WORDS = frozenset({"total", "all"})
 # The dimensions whose values in a report's table cover every case: a key's children along one
-# of them add up to it. (Themes do not: an audit or a complaint may have several, or none.)
-COMPLETE = frozenset({"team", "category", "stage", "complaint_team"})
+# of them add up to it. (Themes do not: an audit or a complaint may have several, or none.) The
+# findings by framework section list every section.
+COMPLETE = frozenset({"team", "category", "stage", "complaint_team", "section"})
 GRADES = {grade.label.lower(): grade.slug for grade in Grade}
 GOOD_OR_BETTER = "good-or-better"
 # Counts at a moment (the end of a period), not flows over it.
 STOCKS = frozenset({"open_at_end", "letter_outstanding_at_end"})
 MEDIAN_MIN = 6  # a median or mean of fewer items is not shown
+ALL_SECTIONS = "All sections"  # the findings by section's total row
 TREND_OWN = frozenset({"month", "audits", "good_or_better", "good_or_better_pct", "centre_pct"})
 
 
@@ -53,6 +55,14 @@ class Key:
     measure: str
     period: str
     dims: Dims = ()
+    # Publishing hashes keys millions of times (reports/publish.py): once each is enough.
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.measure, self.period, self.dims)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def with_(self, **more: str) -> Key:
         merged = dict(self.dims)
@@ -458,6 +468,96 @@ class _Builder:
                     self.links.derived[(s, t, r, column.key)] = Derived(keys)
                 elif column.kind == "label" and column.key != "measure":
                     self.links.labels[(s, t, r, column.key)] = keys
+        return True
+
+    # -- framework answers, the balance built from them, actions (services/report_findings) ----
+
+    def _service_only(self, s: int, t: int, table: Table) -> bool:
+        """The findings by question, their shares and the lists drawn from them: a published
+        report leaves them out (Table.public), so they link to nothing."""
+        return not table.public
+
+    _t_findings = _service_only
+    _t_findings_shares = _service_only
+    _t_strongest = _service_only
+    _t_weakest = _service_only
+
+    def _section_key(self, row: Mapping[str, Any]) -> Key:
+        section = str(row.get("section"))
+        dims: Dims = () if section == ALL_SECTIONS else (("section", section),)
+        return Key("answers", self.period, dims)
+
+    def _questions_in(self, section: str) -> int:
+        """How many questions the findings by question list under ``section`` (all of them
+        for all sections)."""
+        for table in (t for sec in self.report.sections for t in sec.tables):
+            if table.name == "findings":
+                rows = table.rows
+                return sum(1 for r in rows if section in (ALL_SECTIONS, r.get("section")))
+        return 0
+
+    def _t_findings_sections(self, s: int, t: int, table: Table) -> bool:
+        audits = Key("audits", self.period)
+        for r, row in enumerate(table.rows):
+            base = self._section_key(row)
+            self.count((s, t, r, "answers"), row, base)
+            for grade in Grade:
+                key = base.with_(grade=grade.slug)
+                self.count((s, t, r, grade.slug.replace("-", "_")), row, key)
+            # An audit answers each question once at most, so a section's answers are at most
+            # its questions times the audits: when every audit answered every one of them at a
+            # grade, that bound is an equation a reader can use.
+            questions = self._questions_in(str(row.get("section")))
+            values = self.links.values
+            if base in values and audits in values and values[base] == questions * values[audits]:
+                self.explicit.append({base: 1, audits: -questions})
+        return True
+
+    def _t_findings_section_shares(self, s: int, t: int, table: Table) -> bool:
+        for r, row in enumerate(table.rows):
+            base = self._section_key(row)
+            for grade in Grade:
+                cell = (s, t, r, f"{grade.slug.replace('-', '_')}_pct")
+                self.rate(cell, row, base.with_(grade=grade.slug), base)
+        return True
+
+    def _t_themes_by_band(self, s: int, t: int, table: Table) -> bool:
+        every = Key("audits", self.period)
+        for r, row in enumerate(table.rows):
+            base = Key("audit_theme", self.period, (("theme", str(row.get("theme"))),))
+            self.count((s, t, r, "audits"), row, base)
+            pairs = [
+                (base, every),
+                (base.with_(band=GOOD_OR_BETTER), every.with_(band=GOOD_OR_BETTER)),
+            ]
+            self.count((s, t, r, "good_or_better"), row, pairs[1][0])
+            for grade in (Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE):
+                key = base.with_(grade=grade.slug)
+                self.count((s, t, r, grade.slug.replace("-", "_")), row, key)
+                pairs.append((key, every.with_(grade=grade.slug)))
+            # A theme's audits in a band are at most all the audits in it: when the theme is
+            # on every one of them, that bound is an equation a reader can use.
+            values = self.links.values
+            for part, whole in pairs:
+                if part in values and whole in values and values[part] == values[whole]:
+                    self.explicit.append({part: 1, whole: -1})
+        return True
+
+    def _t_actions(self, s: int, t: int, table: Table) -> bool:
+        """Actions by team and in all: the actions set are those done in time, done late, open
+        and overdue, and open and not yet due."""
+        names = [column.key for column in table.columns if column.kind == "count"]
+        if "set" not in names:
+            return False
+        for r, row in enumerate(table.rows):
+            team = row.get("team")
+            dims: Dims = () if _total_word(team) else (("team", str(team)),)
+            keys = {name: Key(f"actions_{name}", self.period, dims) for name in names}
+            for name, key in keys.items():
+                self.count((s, t, r, name), row, key)
+            self.explicit.append(
+                {keys["set"]: 1, **{k: -1 for name, k in keys.items() if name != "set"}}
+            )
         return True
 
     # -- any other table ---------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -13,6 +15,7 @@ from qaudit.domain.dates import LONDON
 from qaudit.domain.grades import Grade
 from qaudit.domain.workdays import month_bounds
 from qaudit.errors import RuleError
+from qaudit.importers.framework import Question
 from qaudit.paths import data_dir
 from qaudit.services.audits import moderate, record_grade
 from qaudit.services.cases import CaseImportSummary, import_cases
@@ -53,6 +56,37 @@ DEVELOPMENT = (
     "Chronology not updated since the last review.",
     "Family feedback was not sought at the review.",
 )
+# The framework answers: mostly the audit's own grade, a step either way now and then; some
+# questions lag the overall grade (chronologies, SMART plans) and some lead it (visits, the
+# child's wishes), and a few often do not apply, so the findings by question show a spread.
+WEAKER_QUESTIONS = frozenset(
+    {"chronology", "plan-smart", "contingency-plan", "family-views-sought", "supervision-recorded"}
+)
+STRONGER_QUESTIONS = frozenset(
+    {"statutory-visits", "plan-on-file", "wishes-and-feelings", "risk-responded-to"}
+)
+OFTEN_NOT_APPLICABLE = frozenset(
+    {"permanence-progress", "advocacy-and-participation", "family-network", "independent-oversight"}
+)
+_BY_RANK = {grade.rank: grade.slug for grade in Grade}
+
+
+def _answers(questions: Sequence[Question], grade: Grade, seed: int) -> dict[str, str]:
+    """An auditor's answers to the framework's ``questions`` for an audit of ``grade``, the
+    same for the same seed."""
+    rng = random.Random(seed)
+    answers = {}
+    for question in questions:
+        if question.id in OFTEN_NOT_APPLICABLE and rng.random() < 0.4:
+            answers[question.id] = "not-applicable"
+            continue
+        step = rng.choice((-1, 0, 0, 0, 0, 1))
+        if question.id in WEAKER_QUESTIONS and rng.random() < 0.5:
+            step += 1
+        if question.id in STRONGER_QUESTIONS and rng.random() < 0.5:
+            step -= 1
+        answers[question.id] = _BY_RANK[min(max(grade.rank + step, 1), 4)]
+    return answers
 
 
 @dataclass
@@ -134,6 +168,9 @@ def _on(ctx: Context, day: date) -> Context:
 def _run_months(store: Store, ctx: Context, result: DemoResult) -> None:
     """Sample, grade, moderate and re-audit month by month, leaving one of each loose end:
     an audit overdue, a moderation awaiting its conversation, re-audits pending and done."""
+    from qaudit.services.vocabulary import framework_in_force
+
+    questions = framework_in_force(ctx).questions
     heads = {s.name: s.heads for s in list_staff(store=store, role="head_of_service")}
     head_of = {team: name for name, teams in heads.items() for team in teams}
     for number, month in enumerate(DEMO_MONTHS):
@@ -164,6 +201,7 @@ def _run_months(store: Store, ctx: Context, result: DemoResult) -> None:
                     grade=grade,
                     auditor=line.auditor,
                     audit_date=day,
+                    answers=_answers(questions, grade, 100 * number + position),
                     strengths=STRENGTHS[position % len(STRENGTHS)],
                     development=DEVELOPMENT[position % len(DEVELOPMENT)],
                     themes=["planning", "voice-of-the-child"][: 1 + position % 2],
@@ -199,6 +237,7 @@ def _run_months(store: Store, ctx: Context, result: DemoResult) -> None:
                         grade=Grade.REQUIRES_IMPROVEMENT,
                         auditor=line.auditor,
                         audit_date=graded.reaudit_due,
+                        answers=_answers(questions, Grade.REQUIRES_IMPROVEMENT, 1000 + position),
                         strengths="The plan now has timescales and the child is seen alone.",
                         themes=["planning"],
                     ),

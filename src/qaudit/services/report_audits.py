@@ -590,10 +590,19 @@ def audit_sections(
     *, store: Store, ctx: Context, period: Period, team: str | None = None
 ) -> list[Section]:
     """The "audits" section for the period; with ``team``, only that team's cases count."""
-    from qaudit.services.vocabulary import theme_titles
+    from qaudit.services.report_findings import (
+        actions_table,
+        findings_table,
+        question_findings,
+        section_shares_table,
+        sections_table,
+        shares_table,
+    )
+    from qaudit.services.vocabulary import framework_in_force, theme_titles
 
     run_length = ctx.policy.reports.run_length
     titles = theme_titles(ctx)  # themes shown by their titles
+    framework = framework_in_force(ctx)
     with store.reading() as session:
         conn = session.connection()
         grades = _grade_counts(conn, period, team)
@@ -606,8 +615,16 @@ def audit_sections(
             _by_category(conn, period, team),
             _moderation(conn, period, team, ctx.policy.audit.moderation_working_days),
             _reaudits(conn, period, team),
+            actions_table(conn, period, team, ctx.today),
             _themes(conn, period, team, titles),
             _family_feedback(conn, period, team),
+        ]
+        findings = question_findings(conn, period, team, framework)
+        tables += [
+            findings_table(findings),
+            shares_table(findings),
+            sections_table(findings),
+            section_shares_table(findings),
             _sampling(conn, period),
         ]
     return [Section(name="audits", title="Case audits", tables=tables)]
@@ -633,8 +650,22 @@ def _tally(texts: Iterable[str | None]) -> list[str]:
     return [key if counts[key] == 1 else f"{key} ({counts[key]} audits)" for key in order]
 
 
-def balance_section(*, store: Store, period: Period, team: str | None = None) -> Section:
-    """What is working well beside the areas for development, with the audits by grade band."""
+def balance_section(
+    *, store: Store, ctx: Context, period: Period, team: str | None = None
+) -> Section:
+    """What is working well beside the areas for development: the audits by grade band, the
+    strongest and weakest framework questions, the themes by grade band, and the auditors'
+    own words."""
+    from qaudit.services.report_findings import (
+        question_findings,
+        strongest_table,
+        themes_by_band_table,
+        weakest_table,
+    )
+    from qaudit.services.vocabulary import framework_in_force, theme_titles
+
+    framework = framework_in_force(ctx)
+    titles = theme_titles(ctx)
     texts = (
         select(_audit.c.strengths, _audit.c.development)
         .select_from(_audits_joined())
@@ -645,6 +676,8 @@ def balance_section(*, store: Store, period: Period, team: str | None = None) ->
         conn = session.connection()
         grades = _grade_counts(conn, period, team)
         rows = list(conn.execute(_scoped(texts, team)))
+        findings = question_findings(conn, period, team, framework)
+        themes = themes_by_band_table(conn, period, team, titles)
     bands: Counter[str] = Counter()
     for grade, n in grades.items():
         bands[_band(grade)] += n
@@ -662,6 +695,6 @@ def balance_section(*, store: Store, period: Period, team: str | None = None) ->
     return Section(
         name="balance",
         title="What is working well and areas for development",
-        tables=[table],
+        tables=[table, strongest_table(findings), weakest_table(findings), themes],
         lists=lists,
     )

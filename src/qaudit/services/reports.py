@@ -411,7 +411,7 @@ def _build(
     if kind in ("audits", "board"):
         report.sections += audit_sections(store=store, ctx=ctx, period=period, team=team)
         # Every report is balanced: what works well beside what must improve.
-        report.sections.append(balance_section(store=store, period=period, team=team))
+        report.sections.append(balance_section(store=store, ctx=ctx, period=period, team=team))
     if kind in ("complaints", "board") and team is None:
         report.sections.append(complaints_section(store=store, ctx=ctx, period=period))
     if kind in ("voice", "board") and team is None:
