@@ -188,7 +188,7 @@ def test_the_table_names_each_sheet_and_its_result(cli: Cli, month: dict[str, An
     result = _import(cli, ann["file"], month["Bob Auditor"]["file"])
     assert result.exit_code == 0, result.stderr
     assert "recorded (audit 1)" in result.stdout
-    assert "Imported 2 workbook(s): 1 audit(s) recorded, 0 already recorded, 5 not yet done." in (
+    assert "Imported 2 workbooks: 1 audit recorded, 0 already recorded, 5 not yet done." in (
         " ".join(result.stderr.split())
     )
 

@@ -12,6 +12,7 @@ import typer
 from qaudit.cli.output import emit_rows
 from qaudit.cli.params import QuietOption, month_option
 from qaudit.cli.state import Format, say, state
+from qaudit.display import counted
 from qaudit.errors import RuleError
 
 app = typer.Typer(help="Audit workbooks: export one per auditor for a month, import them back.")
@@ -141,7 +142,9 @@ def export(
             title=f"Audit workbooks, {month}",
         )
     cases = sum(int(str(w["sheets"])) for w in written)
-    say(f"Wrote {len(written)} workbook(s) for {month}: {cases} case(s) to audit.")
+    say(
+        f"Wrote {counted(len(written), 'workbook')} for {month}: {counted(cases, 'case')} to audit."
+    )
 
 
 @app.command("import")
@@ -232,8 +235,8 @@ def import_(
     lead = "Checked (dry run, nothing recorded)" if dry_run else "Imported"
     verb = "would be recorded" if dry_run else "recorded"
     say(
-        f"{lead} {len(books)} workbook(s): {recorded} audit(s) {verb}, {already} already "
-        f"recorded, {waiting} not yet done."
+        f"{lead} {counted(len(books), 'workbook')}: {counted(recorded, 'audit')} {verb}, "
+        f"{already} already recorded, {waiting} not yet done."
     )
     for o in inadequate:
         say(
