@@ -124,12 +124,13 @@ def test_a_month_done_end_to_end_through_workbooks(cli: Cli, month: dict[str, An
     )
     fill(path, left, None, answers={FIRST_Q[1]: "Good"})  # partly filled: not yet done
 
+    before = snapshot(cli.url)
     dry = cli("forms", "import", str(path), "--dry-run", "--format", "json", today=IMPORT_DAY)
     rows = dry.json()
     assert [r["result"] for r in rows] == ["not yet done", "would be recorded", "would be recorded"]
     assert "Checked (dry run, nothing recorded)" in dry.stderr
+    assert snapshot(cli.url) == before
 
-    before = snapshot(cli.url)
     result = cli("forms", "import", str(path), "--format", "json", today=IMPORT_DAY)
     rows = result.json()
     assert {(r["case_ref"], r["result"], r["grade"]) for r in rows} == {

@@ -72,27 +72,28 @@ def export(
     themes = themes_in_force(run)
     protect = store_files(st.store.path) if st.store.is_sqlite else ()
     written: list[dict[str, object]] = []
-    with st.writing(run) as tx:
-        books = export_forms_in(tx, run, month=month, framework=framework)
-        if len(books) > 1 and "{auditor}" not in out:
-            raise RuleError(
-                f"{len(books)} auditors have audits in {month}: put {{auditor}} in --out so "
-                "each gets a workbook of their own"
-            )
-        targets: dict[Path, str] = {}
-        for exported in books:
-            raw = out.replace("{auditor}", _file_safe(exported.auditor)).replace("{month}", month)
-            path = Path(raw)
-            if path in targets:
+    created: list[Path] = []
+    try:
+        with st.writing(run) as tx:
+            books = export_forms_in(tx, run, month=month, framework=framework)
+            if len(books) > 1 and "{auditor}" not in out:
                 raise RuleError(
-                    f"{targets[path]} and {exported.auditor} would both be written to {raw}"
+                    f"{len(books)} auditors have audits in {month}: put {{auditor}} in --out so "
+                    "each gets a workbook of their own"
                 )
-            targets[path] = exported.auditor
-            if path.exists() and not force:
-                raise RuleError(f"{raw} exists: give --force to replace it (nothing written)")
-        created: list[Path] = []
-        try:
-            for (path, _), exported in zip(targets.items(), books, strict=True):
+            targets: dict[Path, str] = {}
+            for exported in books:
+                name = _file_safe(exported.auditor)
+                raw = out.replace("{auditor}", name).replace("{month}", month)
+                path = Path(raw)
+                if path in targets:
+                    raise RuleError(
+                        f"{targets[path]} and {exported.auditor} would both be written to {raw}"
+                    )
+                targets[path] = exported.auditor
+                if path.exists() and not force:
+                    raise RuleError(f"{raw} exists: give --force to replace it (nothing written)")
+            for path, exported in zip(targets, books, strict=True):
                 if not path.parent.exists():
                     try:
                         path.parent.mkdir(parents=True, mode=0o700)
@@ -115,10 +116,10 @@ def export(
                         "cases": exported.cases,
                     }
                 )
-        except BaseException:
-            for made in created:  # the store keeps none of these exports: no file either
-                made.unlink(missing_ok=True)
-            raise
+    except BaseException:
+        for made in created:  # the store keeps none of these exports: no file either
+            made.unlink(missing_ok=True)
+        raise
     if fmt is Format.json:
         from qaudit.cli.output import emit_object
 

@@ -70,6 +70,8 @@ _FIRST_HEADER_ROW = 3
 _QUESTIONS_HEADING_ROW = 10
 _SHEET_NAME_LIMIT = 31
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+_LINE_HEIGHT = 15  # points: one line of 11-point text
+_A_CHARS, _B_CHARS = 22, 58  # characters on a line of columns A and B as laid out
 _EXCEL_EPOCH_SERIALS = (36526, 73051)  # 2000-01-01 .. 2100-01-01 as Excel day numbers
 
 
@@ -233,6 +235,7 @@ def workbook_bytes(book: WorkbookToWrite, framework: Framework, themes: Sequence
     """The workbook as .xlsx bytes: a Guide, one form per sheet, the hidden ``qaudit`` sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+    from openpyxl.workbook.protection import WorkbookProtection
     from openpyxl.worksheet.datavalidation import DataValidation
 
     layout = layout_for(framework)
@@ -280,6 +283,10 @@ def workbook_bytes(book: WorkbookToWrite, framework: Framework, themes: Sequence
         for row, qid, text in layout.question_rows:
             _put(ws, f"A{row}", qid).alignment = wrap
             _put(ws, f"B{row}", text).alignment = wrap
+            # Excel does not fit a row to wrapped text it did not type itself.
+            ws.row_dimensions[row].height = _LINE_HEIGHT * max(
+                -(-len(text) // _B_CHARS), -(-len(qid) // _A_CHARS)
+            )
             answer = ws[f"C{row}"]
             answer.protection = unlocked
             answer.fill = input_fill
@@ -288,6 +295,15 @@ def workbook_bytes(book: WorkbookToWrite, framework: Framework, themes: Sequence
         ws.add_data_validation(answers_dv)
         grade_dv = _list_validation(DataValidation, GRADE_CHOICES, "Overall grade")
         views_dv = _list_validation(DataValidation, YES_NO, "Views gathered")
+        date_dv = DataValidation(
+            type="date",
+            operator="lessThanOrEqual",
+            formula1="TODAY()",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Date audited",
+            error="A date, DD/MM/YYYY, not in the future.",
+        )
         for name in FIELDS:
             row = layout.field_rows[name]
             label, hint = _FIELD_LABELS[name]
@@ -304,10 +320,12 @@ def workbook_bytes(book: WorkbookToWrite, framework: Framework, themes: Sequence
                 views_dv.add(cell)
             elif name == "audit_date":
                 cell.number_format = "DD/MM/YYYY"
+                date_dv.add(cell)
             elif name in ("strengths", "development", "family_feedback"):
                 ws.row_dimensions[row].height = 75
         ws.add_data_validation(grade_dv)
         ws.add_data_validation(views_dv)
+        ws.add_data_validation(date_dv)
         row = layout.actions_heading_row
         _put(ws, f"A{row}", "Actions").font = bold
         for column, text in (("B", "What"), ("C", "Owner (staff name)"), ("D", "Due")):
@@ -329,6 +347,7 @@ def workbook_bytes(book: WorkbookToWrite, framework: Framework, themes: Sequence
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_area = f"A1:D{layout.actions[-1][0][1:]}"
         ws.print_options.horizontalCentered = True
+        ws.oddFooter.center.text = "&A, page &P of &N"
 
     hidden = wb.create_sheet(HIDDEN_SHEET)
     rows: list[list[str]] = [
@@ -346,6 +365,9 @@ def workbook_bytes(book: WorkbookToWrite, framework: Framework, themes: Sequence
             _put(hidden, f"{'ABC'[c - 1]}{r}", value)
     hidden.sheet_state = "veryHidden"
     hidden.protection.sheet = True
+    # No sheet added, deleted, renamed or unhidden by a slip (no password: the store's
+    # record of the export is the real check).
+    wb.security = WorkbookProtection(lockStructure=True)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
