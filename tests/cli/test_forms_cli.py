@@ -401,3 +401,47 @@ def test_a_workbook_saved_by_libreoffice_is_read(
     )
     result = cli("forms", "import", str(out / path.name), "--format", "json", today=IMPORT_DAY)
     assert "recorded" in {r["result"] for r in result.json()}
+
+
+def test_a_reaudit_due_in_the_month_has_its_sheet(cli: Cli, tmp_path: Path) -> None:
+    """A re-audit due by the month's end is on its auditor's workbook; importing the sheet
+    completes the re-audit, as `qaudit grade` would."""
+    assert cli("staff", "import", str(write_csv(tmp_path / "staff.csv", STAFF))).exit_code == 0
+    assert cli("cases", "import", str(write_csv(tmp_path / "cases.csv", CASES))).exit_code == 0
+    november = cli("sample", "--month", "2026-11", "--size", "2", "--seed", "1", "--format", "json",
+                   today="2026-11-02").json()  # fmt: skip
+    assert isinstance(november, dict)
+    first = november["cases"][0]
+    graded = cli("grade", first["case_ref"], "--grade", "inadequate", "--auditor",
+                 first["auditor"], "--development", "No plan.", today="2026-11-03")  # fmt: skip
+    assert graded.exit_code == 0, graded.stderr
+    out = str(tmp_path / "forms/{auditor}-{month}.xlsx")
+    result = cli("forms", "export", "--month", "2026-12", "--out", out, "--format", "json")
+    books = {b["auditor"]: b for b in result.json()["workbooks"]}  # type: ignore[index]
+    book = books[first["auditor"]]
+    assert book["cases"] == [first["case_ref"]]
+    assert Path(book["file"]).name == f"{first['auditor']}-2026-12.xlsx"
+    path = Path(book["file"])
+    wb = openpyxl.load_workbook(path)
+    assert wb[first["case_ref"]]["B7"].value.startswith("the re-audit after audit 1")
+    fill(path, first["case_ref"], "Good", on=datetime(2026, 12, 16))
+    done = cli("forms", "import", str(path), "--format", "json", today="2026-12-17")
+    assert [r["result"] for r in done.json()] == ["recorded"]  # type: ignore[index]
+    assert scalar_sql(cli.url, "SELECT status FROM reaudits WHERE audit_id = 1") == "done"
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("Kiran Evans", "Kiran Evans"),
+        ("Siân O'Neill-Jones", "Siân O'Neill-Jones"),
+        ("../etc/passwd", "_etc_passwd"),
+        ("a/b\\c:d", "a_b_c_d"),
+        ("..", "auditor"),
+        (".hidden", "hidden"),
+    ],
+)
+def test_an_auditors_name_becomes_a_safe_file_name(name: str, safe: str) -> None:
+    from qaudit.cli.forms import _file_safe
+
+    assert _file_safe(name) == safe
