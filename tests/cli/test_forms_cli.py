@@ -127,7 +127,7 @@ def test_a_month_done_end_to_end_through_workbooks(cli: Cli, month: dict[str, An
     before = snapshot(cli.url)
     dry = cli("forms", "import", str(path), "--dry-run", "--format", "json", today=IMPORT_DAY)
     rows = dry.json()
-    assert [r["result"] for r in rows] == ["not yet done", "would be recorded", "would be recorded"]
+    assert [r["result"] for r in rows] == ["would be recorded", "would be recorded", "not yet done"]
     assert "Checked (dry run, nothing recorded)" in dry.stderr
     assert snapshot(cli.url) == before
 

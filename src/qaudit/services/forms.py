@@ -278,25 +278,30 @@ def import_forms_in(
                 f"this workbook was exported for {export.month}, not {month}",
                 file=book.file,
             )
+    # Every cell of every workbook is checked before anything is recorded.
+    read = [
+        [
+            (record, read_sheet(book, record, framework=framework, themes=themes, today=ctx.today))
+            for record in export.records
+        ]
+        for book, export in zip(books, exports, strict=True)
+    ]
     outcomes: list[SheetOutcome] = []
-    for book, export in zip(books, exports, strict=True):
-        filled: list[FilledSheet] = []
-        for record in export.records:
-            sheet = read_sheet(book, record, framework=framework, themes=themes, today=ctx.today)
-            if sheet is None:
-                outcomes.append(
-                    SheetOutcome(book.file, record.sheet, record.case_ref, "not yet done")
-                )
-            else:
-                filled.append(sheet)
+    for book, export, sheets in zip(books, exports, read, strict=True):
+        done: dict[str, SheetOutcome] = {}
         # Sample items first: an audit completes a case's open sample item before its re-audit.
-        filled.sort(key=lambda s: s.record.kind != "sample")
-        recorded: list[int] = []
+        filled = sorted(
+            (sheet for _, sheet in sheets if sheet is not None),
+            key=lambda sheet: sheet.record.kind != "sample",
+        )
         for sheet in filled:
-            outcome = _import_sheet(tx, ctx, book, export, sheet)
-            outcomes.append(outcome)
-            if outcome.result == "recorded" and outcome.audit_id is not None:
-                recorded.append(outcome.audit_id)
+            done[sheet.record.sheet] = _import_sheet(tx, ctx, book, export, sheet)
+        outcomes.extend(
+            done.get(record.sheet)
+            or SheetOutcome(book.file, record.sheet, record.case_ref, "not yet done")
+            for record, _ in sheets
+        )
+        recorded = [o.audit_id for o in done.values() if o.result == "recorded" and o.audit_id]
         if recorded:
             tx.log(
                 Event(
