@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import re
+import warnings
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
@@ -239,6 +240,7 @@ def workbook_bytes(book: WorkbookToWrite, framework: Framework, themes: Sequence
     from openpyxl.worksheet.datavalidation import DataValidation
 
     layout = layout_for(framework)
+    guidance_of = {q.id: q.guidance for q in framework.questions if q.guidance}
     wb = Workbook()
     guide = wb.active
     assert guide is not None
@@ -274,7 +276,6 @@ def workbook_bytes(book: WorkbookToWrite, framework: Framework, themes: Sequence
         heading = _QUESTIONS_HEADING_ROW
         for column, text in (("A", "Question id"), ("B", "Question"), ("C", "Answer")):
             _put(ws, f"{column}{heading}", text).font = bold
-        answers_dv = _list_validation(DataValidation, ANSWER_CHOICES, "Answer")
         for row, title in layout.area_rows:
             cell = _put(ws, f"B{row}", title)
             cell.font = bold
@@ -291,8 +292,15 @@ def workbook_bytes(book: WorkbookToWrite, framework: Framework, themes: Sequence
             answer.protection = unlocked
             answer.fill = input_fill
             answer.border = box
-            answers_dv.add(answer)
-        ws.add_data_validation(answers_dv)
+            # One validation per question, so the cell shows the question's guidance.
+            answer_dv = _list_validation(DataValidation, ANSWER_CHOICES, "Answer")
+            guidance = guidance_of.get(qid)
+            if guidance:
+                answer_dv.showInputMessage = True
+                answer_dv.promptTitle = qid[:32]
+                answer_dv.prompt = guidance if len(guidance) <= 255 else guidance[:254] + "…"
+            answer_dv.add(answer)
+            ws.add_data_validation(answer_dv)
         grade_dv = _list_validation(DataValidation, GRADE_CHOICES, "Overall grade")
         views_dv = _list_validation(DataValidation, YES_NO, "Views gathered")
         date_dv = DataValidation(
@@ -466,7 +474,9 @@ def read_workbook(
     import openpyxl
 
     try:
-        with path.open("rb") as handle:
+        with path.open("rb") as handle, warnings.catch_warnings():
+            # ("Data Validation extension is not supported": Excel's own extensions, unread.)
+            warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(handle, read_only=False, data_only=True)
     except Exception as exc:  # openpyxl raises all sorts on files it cannot parse
         raise WorkbookError(
