@@ -354,7 +354,7 @@ def test_a_workbook_unknown_to_the_store_is_refused(cli: Cli, month: dict[str, A
     ann = month["Ann Auditor"]
     path = Path(ann["file"])
     wb = openpyxl.load_workbook(path)
-    wb["qaudit"]["B2"] = "2026-12-0000000000000000"
+    wb["qaudit"]["B2"] = "000000000000"
     wb.save(path)
     _refused(cli, path, expect=[str(path), "is not in this store"])
 

@@ -89,6 +89,9 @@ class WorkbookError(InputError):
         self.cell = cell
         super().__init__(problem, file=file, sheet=sheet)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_workbook_error, (self.problem, self.file, self.sheet, self.cell))
+
     def _format(self) -> str:
         where = [self.file]
         if self.sheet is not None:
@@ -96,6 +99,10 @@ class WorkbookError(InputError):
         if getattr(self, "cell", None) is not None:
             where.append(f"cell {self.cell}")
         return f"{', '.join(where)}: {_one_line(self.problem)}"
+
+
+def _workbook_error(problem: str, file: str, sheet: str | None, cell: str | None) -> WorkbookError:
+    return WorkbookError(problem, file=file, sheet=sheet, cell=cell)
 
 
 def _one_line(text: str, limit: int = 400) -> str:

@@ -157,7 +157,7 @@ def export_forms_in(
                 )
             )
             sheets.append(SheetToWrite(name, header, digest))
-        ref = f"{month}-{secrets.token_hex(8)}"
+        ref = secrets.token_hex(6)  # random; short, as the change log shows it
         export_id = tx.insert(
             "form_exports",
             {
