@@ -88,6 +88,12 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "reaudits",
         "Re-audits after Inadequate audits: pending, done (improved / same / worse), cancelled.",
     ),
+    "forms": LazyCommand(
+        "qaudit.cli.forms",
+        "app",
+        None,
+        "Audit workbooks: export one per auditor for a month, import them back.",
+    ),
     "overdue": LazyCommand(
         "qaudit.cli.worklist",
         "app",

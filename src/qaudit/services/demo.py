@@ -155,6 +155,7 @@ def build_demo(*, path: Path, ctx: Context) -> DemoResult:
         desk = replace(ctx, user=DEMO_QA_LEAD)
         _complaints_year(store, desk, result)
         _voice(store, desk, result)
+        _workbook_round_trip(store, ctx, result)
     finally:
         store.dispose()
     return result
@@ -450,3 +451,51 @@ def _voice(store: Store, ctx: Context, result: DemoResult) -> None:
         note="Added to the quarterly report from 2026/27-Q3",
     )
     result.scrutiny_sessions = 1
+
+
+# --- audit workbooks: one auditor's December workbook, filled by code and imported ----------
+
+
+def _workbook_round_trip(store: Store, ctx: Context, result: DemoResult) -> None:
+    """Export December's workbooks, fill the first sheet of the first one as an auditor would
+    in Excel (answers from the drop-downs, the grade last) and import it: the route of
+    ``qaudit forms export`` / ``forms import``, end to end."""
+    import io
+    import tempfile
+
+    import openpyxl
+
+    from qaudit.importers.workbook import layout_for, read_workbook, workbook_bytes
+    from qaudit.services.forms import export_forms_in, import_forms_in
+    from qaudit.services.vocabulary import framework_in_force, themes_in_force
+    from qaudit.store.lite import AlchemyTx
+
+    on = _on(ctx, DEMO_TODAY)
+    framework = framework_in_force(on)
+    themes = themes_in_force(on)
+    with write_transaction(store, on) as session:
+        books = export_forms_in(AlchemyTx(session), on, month=DEMO_MONTHS[-1], framework=framework)
+    book = books[0].book
+    layout = layout_for(framework)
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(book, framework, themes)))
+    ws = wb[book.sheets[0].name]
+    for _, qid, _ in layout.question_rows[:6]:
+        ws[layout.answers[qid]] = "Good"
+    ws[layout.fields["strengths"]] = STRENGTHS[0]
+    ws[layout.fields["themes"]] = "voice-of-the-child"
+    ws[layout.fields["views_gathered"]] = "Yes"
+    ws[layout.fields["audit_date"]] = datetime.combine(DEMO_TODAY, time())
+    ws[layout.fields["grade"]] = Grade.GOOD.label
+    with tempfile.TemporaryDirectory(prefix="qaudit-demo-") as folder:
+        path = Path(folder) / f"{book.auditor}.xlsx"
+        wb.save(path)
+        returned = read_workbook(
+            path,
+            max_bytes=on.policy.imports.max_file_bytes,
+            max_unpacked=on.policy.imports.max_unpacked_bytes,
+        )
+    with write_transaction(store, on) as session:
+        outcomes = import_forms_in(
+            AlchemyTx(session), on, books=[returned], month=None, framework=framework, themes=themes
+        )
+    result.audits += sum(1 for outcome in outcomes if outcome.result == "recorded")
