@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements.lock
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: install lock demo test test-browser lint format bench docs clean
+.PHONY: install lock demo test test-slow test-all test-browser lint format bench docs clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "qaudit needs Python 3.11 or newer")'
@@ -29,9 +29,16 @@ lock:
 demo: install
 	$(BIN)/qaudit demo
 
-# On every core (pytest-xdist).
+# On every core (pytest-xdist): everything but the tests marked slow (processes racing and
+# killed, the attacker's 200 generated stores, random text through every command), which
+# test-slow runs; CI (.ci/run) runs both.
 test: install
-	$(BIN)/python -m pytest -n auto --dist worksteal
+	$(BIN)/python -m pytest -n auto --dist worksteal -m 'not slow and not browser'
+
+test-slow: install
+	$(BIN)/python -m pytest -n auto --dist worksteal -m 'slow and not browser'
+
+test-all: test test-slow
 
 # The HTML report in headless Chromium at 420 and 1280 px (installs nothing: apt-get install
 # chromium first); the screenshots are left in .browser-screenshots/ to look at.

@@ -118,6 +118,7 @@ def seeded_url(db_url: str, tmp_path: Path) -> str:
     return db_url
 
 
+@pytest.mark.slow  # make test-slow, and CI
 @TEXT_SETTINGS
 @given(summary=TEXT, theme=TEXT, committee=TEXT, resolution=TEXT, user=TEXT)
 def test_random_text_through_the_write_commands(

@@ -140,6 +140,7 @@ def _due(cli: Cli, ref: str) -> str:
     return shown["response_due"]  # type: ignore[index,no-any-return]
 
 
+@pytest.mark.both_stores
 def test_an_extension_agreed_in_time_is_recorded(desk: Cli) -> None:
     ref = _log(desk, "2026-11-23")["ref"]  # due Mon 7 December
     done = desk("complaints", "extend", ref, "--days", "5", "--date", "2026-12-07",
@@ -150,6 +151,7 @@ def test_an_extension_agreed_in_time_is_recorded(desk: Cli) -> None:
     assert _due(desk, ref) == "2026-12-14"
 
 
+@pytest.mark.both_stores
 def test_a_late_extension_is_refused_and_writes_nothing(desk: Cli) -> None:
     ref = _log(desk, "2026-11-23")["ref"]
     before = snapshot(desk.url)
@@ -164,6 +166,7 @@ def test_a_late_extension_is_refused_and_writes_nothing(desk: Cli) -> None:
     assert _due(desk, ref) == "2026-12-07"
 
 
+@pytest.mark.both_stores
 def test_a_late_agreed_extension_is_recorded_with_its_reason(desk: Cli) -> None:
     ref = _log(desk, "2026-11-23", "--case", "A1")["ref"]
     done = desk(
@@ -189,6 +192,7 @@ def test_a_late_agreed_extension_is_recorded_with_its_reason(desk: Cli) -> None:
     assert "sound" in desk("db", "verify").stderr  # the extension's row is sealed in the log
 
 
+@pytest.mark.both_stores
 def test_a_letter_after_a_late_extension_counts_as_late(desk: Cli) -> None:
     """Answered by the extended date, but the timescale was missed on 7 December, before
     the extension was agreed: the report counts the letter late, and the extension apart."""
@@ -233,6 +237,7 @@ def test_a_letter_after_a_late_extension_counts_as_late(desk: Cli) -> None:
          "the extension's agreement date 2026-11-20 is before the stage was received"),
     ],
 )  # fmt: skip
+@pytest.mark.both_stores
 def test_extension_refusals_say_why_and_write_nothing(
     desk: Cli, today: str, args: list[str], message: str
 ) -> None:

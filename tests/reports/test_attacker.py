@@ -186,6 +186,7 @@ BATCHES = 4
 PER_BATCH = 50  # 200 generated stores in all, in batches that xdist's workers share
 
 
+@pytest.mark.slow  # make test-slow, and CI: about 25 s of CPU a batch
 @pytest.mark.parametrize("batch", range(BATCHES))
 def test_generated_stores_published_give_nothing_away(
     demo_db: Path, tmp_path: Path, batch: int

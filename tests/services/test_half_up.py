@@ -67,6 +67,6 @@ def test_complaint_in_time_and_mean() -> None:
         )
         for i, letter in enumerate(["2026-05-12", "2026-05-12", "2026-05-12", "2026-05-13"])
     ]
-    out = _figures(rows, month(2026, 5), WorkingCalendar())
+    out = _figures(rows, [], month(2026, 5), WorkingCalendar())
     assert out.answered == 4
     assert out.mean_working_days == 1.3

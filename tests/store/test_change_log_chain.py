@@ -91,8 +91,9 @@ def test_backup_is_consistent_private_and_never_overwrites(tmp_path: Path) -> No
     checked = backup_store(store=store, target=target)
     assert checked.ok and checked.head == verify_store(store=store).head
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    with pytest.raises(RuleError, match="exists: give --force"):
+    with pytest.raises(RuleError, match="backup.db exists") as refused:
         backup_store(store=store, target=target)
+    assert refused.value.remedy == "force"  # the command line: "(give --force to replace it)"
     assert backup_store(store=store, target=target, force=True).ok
     _tamper(store, "UPDATE change_log SET actor = 'mallory' WHERE id = 2")
     restored = restore_store(store=store, backup=target, ctx=make_context())

@@ -25,7 +25,7 @@ from qaudit.store.engine import WRITER_LOCK, Store
 pytestmark = pytest.mark.slow
 
 PROCESSES = 4
-WRITES = 5
+WRITES = 3
 TODAY = "2026-12-01"
 BUSY = "Error: the store is busy"
 REPORT = ["report", "complaints", "--period", "2026/27", "--format", "json"]

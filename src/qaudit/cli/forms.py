@@ -12,7 +12,7 @@ import typer
 from qaudit.cli.output import emit_rows
 from qaudit.cli.params import QuietOption, month_option
 from qaudit.cli.state import Format, say, state
-from qaudit.display import counted
+from qaudit.display import counted, day
 from qaudit.errors import RuleError
 
 app = typer.Typer(help="Audit workbooks: export one per auditor for a month, import them back.")
@@ -240,7 +240,9 @@ def import_(
         f"{already} already recorded, {waiting} not yet done."
     )
     for o in inadequate:
+        assert o.moderation_due is not None and o.reaudit_due is not None
+        owner = o.moderation_owner or "no head of service known for the case's team"
         say(
-            f"{o.case_ref}: Inadequate: moderation due {o.moderation_due:%d/%m/%Y}, re-audit "
-            f"due {o.reaudit_due:%d/%m/%Y}."
+            f"{o.case_ref}: Inadequate: moderation due {day(o.moderation_due)} ({owner}); "
+            f"re-audit due {day(o.reaudit_due)}."
         )

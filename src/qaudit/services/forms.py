@@ -206,6 +206,7 @@ class SheetOutcome:
     moderation_due: date | None = None
     reaudit_due: date | None = None
     actions: int = 0
+    moderation_owner: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -403,6 +404,7 @@ def _import_sheet(
         result.moderation_due,
         result.reaudit_due,
         len(result.actions),
+        result.moderation_owner,
     )
 
 
