@@ -21,16 +21,15 @@ from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, date_option, grade_value
 from qaudit.cli.state import Format, say, state
 from qaudit.display import day
+from qaudit.domain.audit_cycle import REAUDIT_STATUSES
 from qaudit.errors import RuleError
 
 app = typer.Typer()
 audits_app = typer.Typer(help="Audits recorded and still to do.")
 
 
-class ReauditStatus(StrEnum):
-    pending = "pending"
-    done = "done"
-    cancelled = "cancelled"
+# The --status choices, from the one list of re-audit states.
+ReauditStatus = StrEnum("ReauditStatus", [(s, s) for s in REAUDIT_STATUSES])  # type: ignore[misc]
 
 
 @app.command()

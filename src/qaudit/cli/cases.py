@@ -15,6 +15,7 @@ from qaudit.cli.progress import row_progress
 from qaudit.cli.state import Format, say, state, warn
 from qaudit.cli.stdin import as_given, input_file, shown_name
 from qaudit.display import counted
+from qaudit.domain.cases import CATEGORIES
 
 
 class SummaryFormat(StrEnum):
@@ -22,11 +23,8 @@ class SummaryFormat(StrEnum):
     json = "json"
 
 
-class Category(StrEnum):
-    CLA = "CLA"
-    CP = "CP"
-    CIN = "CIN"
-    CL = "CL"
+# The --category choices, from the one list of categories.
+Category = StrEnum("Category", [(c, c) for c in CATEGORIES])  # type: ignore[misc]
 
 
 app = typer.Typer(help="The case list: import it from CSV or Annex A, list cases.")

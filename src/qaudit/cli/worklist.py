@@ -11,6 +11,7 @@ from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, 
 from qaudit.cli.output import emit_rows
 from qaudit.cli.params import grade_value, month_option
 from qaudit.cli.state import Format, say, state
+from qaudit.domain.audit_cycle import AUDIT_STATUSES
 from qaudit.domain.overdue import OVERDUE_KINDS
 
 app = typer.Typer()
@@ -20,12 +21,8 @@ audits_app = typer.Typer(help="Audits recorded and still to do.")
 OverdueKind = StrEnum("OverdueKind", [(kind, kind) for kind in OVERDUE_KINDS])  # type: ignore[misc]
 
 
-class AuditStatus(StrEnum):
-    due = "due"
-    overdue = "overdue"
-    graded = "graded"
-    moderation_due = "moderation-due"
-    moderated = "moderated"
+# The --status choices, from the one list of audit states.
+AuditStatus = StrEnum("AuditStatus", [(s, s) for s in AUDIT_STATUSES])  # type: ignore[misc]
 
 
 OVERDUE_COLUMNS = [

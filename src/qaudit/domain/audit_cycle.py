@@ -18,6 +18,8 @@ MODERATING_ROLE = "head_of_service"
 AUDIT_KINDS: tuple[str, ...] = ("sample", "reaudit", "adhoc")
 MODERATION_OUTCOMES: tuple[str, ...] = ("agreed", "regraded")
 REAUDIT_STATUSES: tuple[str, ...] = ("pending", "done", "cancelled")
+AUDIT_STATUSES: tuple[str, ...] = ("due", "overdue", "graded", "moderation-due", "moderated")
+"""Where an audit stands in ``audits list``: still to do (due, overdue) or recorded."""
 
 AuditKind = Literal["sample", "reaudit", "adhoc"]
 

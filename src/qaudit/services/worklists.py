@@ -61,9 +61,6 @@ class AuditLine:
         }
 
 
-AUDIT_STATUSES = ("due", "overdue", "graded", "moderation-due", "moderated")
-
-
 def list_audits(
     rows: Rows,
     ctx: Context,
