@@ -133,6 +133,7 @@ def test_random_text_through_the_write_commands(
             assert invoke(seeded_url, *listing, "--format", fmt)[0] == 0
 
 
+@pytest.mark.slow  # make test-slow, and CI
 @TEXT_SETTINGS
 @given(name=TEXT, team=TEXT, ref=TEXT, worker=TEXT)
 def test_random_text_through_the_importers(

@@ -91,7 +91,7 @@ def test_backup_is_consistent_private_and_never_overwrites(tmp_path: Path) -> No
     checked = backup_store(store=store, target=target)
     assert checked.ok and checked.head == verify_store(store=store).head
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    with pytest.raises(RuleError, match="backup.db exists") as refused:
+    with pytest.raises(RuleError, match=r"backup\.db exists") as refused:
         backup_store(store=store, target=target)
     assert refused.value.remedy == "force"  # the command line: "(give --force to replace it)"
     assert backup_store(store=store, target=target, force=True).ok

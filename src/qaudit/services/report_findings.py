@@ -271,66 +271,58 @@ def _ranked(findings: Iterable[QuestionFindings], count: str) -> list[QuestionFi
     return [f for *_, f in scored[:RANKED]]
 
 
-def strongest_table(findings: list[QuestionFindings]) -> Table:
-    ranked = _ranked(findings, "good_or_better")
+def _ranked_table(
+    findings: list[QuestionFindings], count: str, name: str, title: str, label: str, what: str
+) -> Table:
+    """The questions most often answered ``what`` (counted by ``count``), service-only."""
     return Table(
-        name="strongest",
-        title="Strongest questions",
+        name=name,
+        title=title,
         columns=[
             Column("question", "Question"),
             Column("section", "Section"),
             _count("answered", "Answered"),
-            _count("good_or_better", "Good or better"),
-            Column("good_or_better_pct", "Good or better %", "pct"),
+            _count(count, label),
+            Column(f"{count}_pct", f"{label} %", "pct"),
         ],
         rows=[
             {
                 "question": f.question,
                 "section": f.section,
                 "answered": f.answered,
-                "good_or_better": f.good_or_better,
-                **rate("good_or_better_pct", f.good_or_better, f.answered),
+                count: getattr(f, count),
+                **rate(f"{count}_pct", getattr(f, count), f.answered),
             }
-            for f in ranked
+            for f in _ranked(findings, count)
         ],
         definitions=[
-            f"The {RANKED} questions most often answered Good or Outstanding in the period's "
-            "audits (a tie goes to the higher share); Answered leaves out not applicable."
+            f"The {RANKED} questions most often answered {what} in the period's audits (a tie "
+            "goes to the higher share); Answered leaves out not applicable."
         ],
         note=FOR_THE_SERVICE,
         public=False,
     )
 
 
+def strongest_table(findings: list[QuestionFindings]) -> Table:
+    return _ranked_table(
+        findings,
+        "good_or_better",
+        "strongest",
+        "Strongest questions",
+        "Good or better",
+        "Good or Outstanding",
+    )
+
+
 def weakest_table(findings: list[QuestionFindings]) -> Table:
-    ranked = _ranked(findings, "concerns")
-    return Table(
-        name="weakest",
-        title="Questions most often graded Requires improvement or Inadequate",
-        columns=[
-            Column("question", "Question"),
-            Column("section", "Section"),
-            _count("answered", "Answered"),
-            _count("concerns", "Requires improvement or Inadequate"),
-            Column("concerns_pct", "Requires improvement or Inadequate %", "pct"),
-        ],
-        rows=[
-            {
-                "question": f.question,
-                "section": f.section,
-                "answered": f.answered,
-                "concerns": f.concerns,
-                **rate("concerns_pct", f.concerns, f.answered),
-            }
-            for f in ranked
-        ],
-        definitions=[
-            f"The {RANKED} questions most often answered Requires improvement or Inadequate in "
-            "the period's audits (a tie goes to the higher share); Answered leaves out not "
-            "applicable."
-        ],
-        note=FOR_THE_SERVICE,
-        public=False,
+    return _ranked_table(
+        findings,
+        "concerns",
+        "weakest",
+        "Questions most often graded Requires improvement or Inadequate",
+        "Requires improvement or Inadequate",
+        "Requires improvement or Inadequate",
     )
 
 
