@@ -45,11 +45,12 @@ def report(view: ComplaintView, fmt: Format, message: str) -> None:
 
 @contextmanager
 def naming_options(options: Mapping[str, str]) -> Iterator[None]:
-    """A complaint rule's refusal (its ``kind``) followed by the options that answer it."""
+    """A complaint rule's refusal followed by this command's options that answer it (by the
+    refusal's ``remedy``; a remedy every command answers alike is cli/app.py ``REMEDIES``)."""
     try:
         yield
     except RuleError as exc:
-        hint = options.get(getattr(exc, "kind", ""))
+        hint = options.get(exc.remedy or "")
         if hint is None:
             raise
         raise RuleError(f"{exc.message} ({hint})") from None

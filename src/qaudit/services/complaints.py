@@ -37,17 +37,10 @@ from qaudit.store.models import (
 )
 
 
-class ComplaintRefused(RuleError):
-    """A complaint rule refused the change; ``kind`` names the rule (domain.complaints.Refusal),
-    so the command line can name the option that satisfies it."""
-
-    def __init__(self, message: str, kind: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-def _refused(exc: Refusal) -> ComplaintRefused:
-    return ComplaintRefused(str(exc), exc.kind)
+def _refused(exc: Refusal) -> RuleError:
+    """A complaint rule's refusal, naming the rule as its remedy (errors.QauditError), so the
+    command line can name the option that satisfies it."""
+    return RuleError(str(exc), remedy=exc.kind)
 
 
 def _view(session: Session, complaint: Complaint) -> ComplaintView:
