@@ -103,6 +103,16 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
         "reviewed within 24 hours, advocates requested and not provided; with days overdue in "
         "working days, the owner, and who it escalates to.",
     ),
+    "notify": LazyCommand(
+        "qaudit.cli.notify",
+        "app",
+        "notify",
+        "Email each person what they own that is overdue or falls due within 3 working days "
+        "(policy [notify]), one message each; heads of service also get their teams' work "
+        "overdue past the escalation point, once per item and stage. Each item goes to a "
+        "person once a day at most, so a rerun (after a failure, say) sends only what was not "
+        "sent. Messages hold case references and dates, never a child's name or free text.",
+    ),
     "audits": LazyCommand(
         "qaudit.cli.worklist",
         "audits_app",

@@ -20,7 +20,10 @@ app = typer.Typer(help="Staff: auditors, team managers, heads of service, the QA
 def import_(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="CSV with header name,role,team; - for standard input.")
+        Path,
+        typer.Argument(
+            help="CSV with header name,role,team and optionally email; - for standard input."
+        ),
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing.")] = False,
     quiet: QuietOption = False,
@@ -28,6 +31,8 @@ def import_(
     """Import staff: roles auditor, team_manager, head_of_service, qa_lead (or social_worker).
 
     A head of service's team may list several teams separated by ';': they answer for each.
+    An email column gives the addresses reminders go to (qaudit notify); a blank one clears
+    the address, and a file without the column leaves the addresses as they are.
 
     Example: `qaudit staff import data/demo-staff.csv`
     """
@@ -67,7 +72,13 @@ def list_(
     emit_limited(
         (s.as_dict() for s in people),
         fmt=fmt,
-        columns=[("name", "Name"), ("role", "Role"), ("team", "Team"), ("heads", "Heads")],
+        columns=[
+            ("name", "Name"),
+            ("role", "Role"),
+            ("team", "Team"),
+            ("heads", "Heads"),
+            ("email", "Email"),
+        ],
         title="Staff",
         limit=row_limit(fmt, limit, every),
         total=lambda: len(people),

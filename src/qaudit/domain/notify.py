@@ -6,6 +6,7 @@ state generated from the record (``detail``), never a child's name or free text 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -42,6 +43,8 @@ class NoticeItem:
     owner: str | None  # whose work it is (shown to a head of service in escalations)
     stage: str  # the escalation step: a complaint's stage, else the due date (ISO)
     urgent: bool = False  # a child's flagged survey concern
+    uid: str = ""  # the identity kept in the record of what was sent, when ``ref`` is shared
+    # (an audit's ref is its sample's month); "" means ``ref``
 
     @property
     def overdue(self) -> bool:
@@ -53,7 +56,7 @@ class NoticeItem:
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.kind, self.ref)
+        return (self.kind, self.uid or self.ref)
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ class Sent:
 
     recipient: str  # staff name, as recorded
     kind: str
-    ref: str
+    ref: str  # the item's identity (``NoticeItem.key``'s second part)
     section: str
     stage: str
     sent_on: date  # the London day it was sent
@@ -197,3 +200,32 @@ def choose(
             else:
                 choice.escalated.append(item)
     return choice
+
+
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def address_problem(address: str) -> str | None:
+    """Why ``address`` cannot be a staff member's email address, or None when it can.
+
+    The plain ``name@council.gov.uk`` form, in ASCII: what a council relay accepts. A display
+    name (``Jo Clarke <jo@…>``), spaces, several addresses or a domain without a dot are
+    refused rather than guessed at."""
+    if len(address) > 254:
+        return "is longer than an email address can be (254 characters)"
+    if "<" in address or ">" in address:
+        return "must be the address alone (jo.clarke@council.example), without a name or <>"
+    if any(ch in address for ch in ",; "):
+        return "must be one address, without spaces"
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return "is not an email address (name@council.example)"
+    if len(local) > 64 or not _LOCAL.match(local):
+        return f"has a part before the @ that an email address cannot have ({local!r})"
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        return f"has a domain that is not a mail domain ({domain!r})"
+    if not labels[-1].isalpha():
+        return f"has a domain that is not a mail domain ({domain!r})"
+    return None

@@ -100,6 +100,55 @@ class ImportPolicy:
     max_unpacked_bytes: int = 100 * 1024**2
 
 
+TLS_MODES: tuple[str, ...] = ("starttls", "ssl", "none")
+"""How qaudit talks to the mail relay: STARTTLS on a plain port (587, 25), TLS from the
+start (465), or in clear, which is allowed only for a relay on this machine."""
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+@dataclass(frozen=True)
+class NotifyPolicy:
+    """The council's mail relay and the reminder rules. The relay's password is never here: it
+    comes from QAUDIT_SMTP_PASSWORD or the 0600 file ``password_file`` names."""
+
+    host: str | None = None  # no relay: ``qaudit notify`` can only show what it would send
+    port: int = 587
+    sender: str | None = field(default=None, metadata={"key": "from"})
+    tls: str = "starttls"
+    username: str | None = None
+    password_file: str | None = None
+    # A PEM file of the certificate authorities to trust for the relay (a council's own CA);
+    # by default the system's.
+    ca_file: str | None = None
+    timeout_seconds: int = 30
+    # Work falling due within this many working days is in the digest beside what is overdue.
+    due_within_working_days: int = 3
+    # A head of service is sent their teams' work once it is more than this many working days
+    # overdue (and a complaint escalated to them, at once).
+    escalate_after_working_days: int = 3
+    # A reminder of the same item goes to the same person at most once in this many days.
+    repeat_days: int = 1
+    # Survey reviews and flagged concerns go to this team's members (the QA lead if it has none).
+    voice_team: str | None = "Voice and Participation"
+
+    def __post_init__(self) -> None:
+        if self.tls not in TLS_MODES:
+            raise PolicyError(
+                f"policy key 'notify.tls' must be one of {', '.join(TLS_MODES)}, not {self.tls!r}"
+            )
+        if self.tls == "none" and self.host is not None and self.host not in LOOPBACK_HOSTS:
+            raise PolicyError(
+                "policy key 'notify.tls' may be \"none\" only for a relay on 127.0.0.1 "
+                f"(this machine), not on {self.host!r}: mail to a remote relay goes encrypted"
+            )
+        if not 1 <= self.port <= 65535:
+            raise PolicyError(f"policy key 'notify.port' must be from 1 to 65535, not {self.port}")
+        if self.timeout_seconds < 1:
+            raise PolicyError("policy key 'notify.timeout_seconds' must be at least 1")
+        if self.repeat_days < 1:
+            raise PolicyError("policy key 'notify.repeat_days' must be at least 1")
+
+
 @dataclass(frozen=True)
 class Policy:
     audit: AuditPolicy = field(default_factory=AuditPolicy)
@@ -108,6 +157,7 @@ class Policy:
     voice: VoicePolicy = field(default_factory=VoicePolicy)
     reports: ReportPolicy = field(default_factory=ReportPolicy)
     imports: ImportPolicy = field(default_factory=ImportPolicy)
+    notify: NotifyPolicy = field(default_factory=NotifyPolicy)
 
 
 def policy_from_mapping(values: Mapping[str, Any]) -> Policy:
@@ -123,15 +173,18 @@ def _build(cls: type[Any], values: Mapping[str, Any], prefix: str) -> Any:
     if not isinstance(values, Mapping):
         raise PolicyError(f"{prefix.rstrip('.') or 'policy'} must be a table")
     hints = get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
+    # A field's key in the file is its name unless it says otherwise ("from" is Python's).
+    names = {f.metadata.get("key", f.name): f.name for f in dataclasses.fields(cls)}
+    known = set(names)
     unknown = sorted(set(values) - known)
     if unknown:
         raise PolicyError(
             f"unknown policy key '{prefix}{unknown[0]}' (known here: {', '.join(sorted(known))})"
         )
     kwargs: dict[str, Any] = {}
-    for name, raw in values.items():
-        key = f"{prefix}{name}"
+    for given, raw in values.items():
+        key = f"{prefix}{given}"
+        name = names[given]
         hint = hints[name]
         if dataclasses.is_dataclass(hint):
             kwargs[name] = _build(hint, raw, key + ".")  # type: ignore[arg-type]
@@ -149,7 +202,7 @@ def _check_value(key: str, hint: Any, raw: Any) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
             raise PolicyError(f"policy key '{key}' must be a whole number ≥ 0, not {raw!r}")
         return raw
-    if hint == (str | None):
+    if hint == (str | None) or hint is str:
         if not isinstance(raw, str):
             raise PolicyError(f"policy key '{key}' must be a string")
         return raw

@@ -1,16 +1,19 @@
-"""The staff CSV: ``name,role,team``; a head of service's team may list several, split by ``;``."""
+"""The staff CSV: ``name,role,team`` and optionally ``email``; a head of service's team may
+list several, split by ``;``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from qaudit.domain.notify import address_problem
 from qaudit.domain.text import NAME_LIMIT, length_problem
 from qaudit.errors import InputError
 from qaudit.importers.files import header_key, header_positions, read_small_csv
 
 ROLES = ("auditor", "team_manager", "head_of_service", "qa_lead", "social_worker")
 REQUIRED = ("name", "role", "team")
+OPTIONAL = ("email",)
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,8 @@ class StaffRow:
     name: str
     role: str
     teams: tuple[str, ...]
+    email: str | None = None  # None: left blank (unknown), or no email column
+    email_given: bool = False  # the file has an email column: a blank one clears the address
 
 
 def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
@@ -28,7 +33,9 @@ def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
     header_line, header = rows[0] if rows else (0, [])
     if not header:
         raise InputError("the file has no header row and no staff", file=name)
-    positions, ignored = header_positions(header, required=REQUIRED, file=name, line=header_line)
+    positions, ignored = header_positions(
+        header, required=REQUIRED, optional=OPTIONAL, file=name, line=header_line
+    )
     staff: list[StaffRow] = []
     seen: dict[str, StaffRow] = {}
     for line, row in rows[1:]:
@@ -75,12 +82,24 @@ def read_staff_csv(path: Path) -> tuple[list[StaffRow], list[str]]:
                 column=positions["team"] + 1,
                 column_name="team",
             )
-        entry = StaffRow(line, person, role, teams)
+        email = None
+        if "email" in positions:
+            email = row[positions["email"]].strip() or None
+            if email is not None and (problem := address_problem(email)) is not None:
+                raise InputError(
+                    f"'{email}' {problem}",
+                    file=name,
+                    line=line,
+                    column=positions["email"] + 1,
+                    column_name="email",
+                )
+        entry = StaffRow(line, person, role, teams, email, "email" in positions)
         earlier = seen.get(person.casefold())
         if earlier is not None:
-            if (earlier.role, earlier.teams) != (role, teams):
+            if (earlier.role, earlier.teams, earlier.email) != (role, teams, email):
                 raise InputError(
-                    f"'{person}' is also on line {earlier.line} with a different role or team",
+                    f"'{person}' is also on line {earlier.line} "
+                    "with a different role, team or email",
                     file=name,
                     line=line,
                 )

@@ -36,6 +36,12 @@ class OverdueItem:
     escalate_to: str | None
     detail: str
     urgent: bool = False  # listed before everything else (a survey response flagging concern)
+    # What a reminder needs beyond the list (never in as_dict): the record's own identity
+    # (``ref`` is the sample's month for an audit), the escalation step it is at (a
+    # complaint's stage, else its due date), and whether it was escalated by hand already.
+    key: str = ""
+    stage: str = ""
+    escalated: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,29 +57,35 @@ class OverdueItem:
 
 
 def list_overdue(
-    rows: Rows, ctx: Context, kinds: Sequence[str] = OVERDUE_KINDS
+    rows: Rows, ctx: Context, kinds: Sequence[str] = OVERDUE_KINDS, *, due_by: date | None = None
 ) -> list[OverdueItem]:
     """What is past its due date (a date is met until that day ends), most overdue first,
-    from one read transaction."""
+    from one read transaction; with ``due_by``, also what falls due on or before that day
+    (``days_overdue`` 0: the reminders of ``qaudit notify``)."""
     today = ctx.today
+    before = max(today, due_by + timedelta(days=1)) if due_by is not None else today
     cal = calendar(ctx)
     leads = rows.all("SELECT name FROM staff WHERE role = 'qa_lead' ORDER BY name LIMIT 1")
     qa_lead = leads[0][0] if leads else None
     items: list[OverdueItem] = []
     if "audit" in kinds:
-        items += overdue_audits(rows, today, cal)
+        items += overdue_audits(rows, today, cal, before)
     if "moderation" in kinds:
-        items += overdue_moderations(rows, today, cal, qa_lead)
+        items += overdue_moderations(rows, today, cal, qa_lead, before)
     if "reaudit" in kinds:
-        items += overdue_reaudits(rows, today, cal)
+        items += overdue_reaudits(rows, today, cal, before)
     if "action" in kinds:
-        items += overdue_actions(rows, today, cal)
+        items += overdue_actions(rows, today, cal, before)
     if "complaint" in kinds:
-        items += overdue_complaints(rows, today, cal, qa_lead)
+        items += overdue_complaints(rows, today, cal, qa_lead, before)
     if "survey" in kinds:
-        items += overdue_surveys(rows, ctx.now, cal, ctx.policy.voice.review_hours, qa_lead)
+        items += overdue_surveys(
+            rows, ctx.now, cal, ctx.policy.voice.review_hours, qa_lead, every=due_by is not None
+        )
     if "advocacy" in kinds:
-        items += overdue_advocacy(rows, today, cal, ctx.policy.voice.advocate_working_days_before)
+        items += overdue_advocacy(
+            rows, today, cal, ctx.policy.voice.advocate_working_days_before, before
+        )
     items.sort(key=overdue_order)
     return items
 
@@ -99,6 +111,10 @@ def _late(
     owner: str | None,
     escalate_to: str | None,
     detail: str,
+    *,
+    key: str | None = None,
+    stage: str | None = None,
+    escalated: bool = False,
 ) -> OverdueItem:
     """One overdue item due on a day (as stored), its days overdue in working days."""
     on = day(due)
@@ -111,36 +127,46 @@ def _late(
         owner=owner,
         escalate_to=escalate_to,
         detail=detail,
+        key=key or ref,
+        stage=stage or on.isoformat(),
+        escalated=escalated,
     )
 
 
-def overdue_audits(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
-    """Sample items not graded by their due date."""
+def overdue_audits(
+    rows: Rows, today: date, cal: WorkingCalendar, before: date | None = None
+) -> list[OverdueItem]:
+    """Sample items not graded by their due date (or due before ``before``)."""
     found = rows.all(
         "SELECT s.month, c.case_ref, i.due, a.name, "
         + head_of_service("c.team_id")
-        + " FROM sample_items i JOIN samples s ON s.id = i.sample_id"
+        + ", i.id FROM sample_items i JOIN samples s ON s.id = i.sample_id"
         " JOIN cases c ON c.id = i.case_id LEFT JOIN staff a ON a.id = i.auditor_id"
-        " WHERE i.status = 'open' AND i.due < :today",
-        {"today": today},
+        " WHERE i.status = 'open' AND i.due < :before",
+        {"before": before or today},
     )
     return [
         _late("audit", month, ref, due, today, cal, owner, escalate,
-              f"sampled in {month}, not graded" + ("" if owner else "; no auditor allocated"))
-        for month, ref, due, owner, escalate in found
+              f"sampled in {month}, not graded" + ("" if owner else "; no auditor allocated"),
+              key=f"item {item_id}")
+        for month, ref, due, owner, escalate, item_id in found
     ]  # fmt: skip
 
 
 def overdue_moderations(
-    rows: Rows, today: date, cal: WorkingCalendar, qa_lead: str | None
+    rows: Rows,
+    today: date,
+    cal: WorkingCalendar,
+    qa_lead: str | None,
+    before: date | None = None,
 ) -> list[OverdueItem]:
     """Moderations of Inadequate audits not completed by their due date."""
     found = rows.all(
         "SELECT m.audit_id, c.case_ref, m.due, o.name, m.outcome, m.conversation_date"
         " FROM moderations m JOIN audits a ON a.id = m.audit_id"
         " JOIN cases c ON c.id = a.case_id LEFT JOIN staff o ON o.id = m.owner_id"
-        " WHERE m.completed_on IS NULL AND m.due < :today",
-        {"today": today},
+        " WHERE m.completed_on IS NULL AND m.due < :before",
+        {"before": before or today},
     )
     out = []
     for audit_id, ref, due, owner_name, outcome, conversation in found:
@@ -155,15 +181,17 @@ def overdue_moderations(
     return out
 
 
-def overdue_reaudits(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
+def overdue_reaudits(
+    rows: Rows, today: date, cal: WorkingCalendar, before: date | None = None
+) -> list[OverdueItem]:
     """Re-audits after an Inadequate audit still pending after their due date."""
     found = rows.all(
         "SELECT r.audit_id, c.case_ref, r.due, a.name, "
         + head_of_service("c.team_id")
         + " FROM reaudits r JOIN cases c ON c.id = r.case_id"
         " LEFT JOIN staff a ON a.id = r.auditor_id"
-        " WHERE r.status = 'pending' AND r.due < :today",
-        {"today": today},
+        " WHERE r.status = 'pending' AND r.due < :before",
+        {"before": before or today},
     )
     return [
         _late("reaudit", str(audit_id), ref, due, today, cal, owner, escalate,
@@ -172,7 +200,9 @@ def overdue_reaudits(rows: Rows, today: date, cal: WorkingCalendar) -> list[Over
     ]  # fmt: skip
 
 
-def overdue_actions(rows: Rows, today: date, cal: WorkingCalendar) -> list[OverdueItem]:
+def overdue_actions(
+    rows: Rows, today: date, cal: WorkingCalendar, before: date | None = None
+) -> list[OverdueItem]:
     """Actions from audits still open after their due date: the owner's; escalated to the
     head of service of the owner's team, else of the case's team. (Never the action's text:
     it is free text about the case.)"""
@@ -180,8 +210,8 @@ def overdue_actions(rows: Rows, today: date, cal: WorkingCalendar) -> list[Overd
         "SELECT x.id, x.audit_id, x.moderation_id, c.case_ref, x.due, o.name, "
         "COALESCE(" + head_of_service("o.team_id") + ", " + head_of_service("c.team_id") + ")"
         " FROM actions x JOIN cases c ON c.id = x.case_id JOIN staff o ON o.id = x.owner_id"
-        " WHERE x.status = 'open' AND x.due < :today",
-        {"today": today},
+        " WHERE x.status = 'open' AND x.due < :before",
+        {"before": before or today},
     )
     return [
         _late("action", str(action_id), ref, due, today, cal, owner, escalate,
@@ -193,7 +223,11 @@ def overdue_actions(rows: Rows, today: date, cal: WorkingCalendar) -> list[Overd
 
 
 def overdue_complaints(
-    rows: Rows, today: date, cal: WorkingCalendar, qa_lead: str | None
+    rows: Rows,
+    today: date,
+    cal: WorkingCalendar,
+    qa_lead: str | None,
+    before: date | None = None,
 ) -> list[OverdueItem]:
     """Complaints whose final response letter is not sent by the due date."""
     found = rows.all(
@@ -202,8 +236,8 @@ def overdue_complaints(
         + ", k.logged_by FROM complaints k"
         " JOIN complaint_stages s ON s.complaint_id = k.id AND s.stage = k.stage"
         " LEFT JOIN cases c ON c.id = k.case_id"
-        " WHERE k.closed_on IS NULL AND s.letter_on IS NULL AND s.due < :today",
-        {"today": today},
+        " WHERE k.closed_on IS NULL AND s.letter_on IS NULL AND s.due < :before",
+        {"before": before or today},
     )
     out = []
     for ref, case_ref, due, number, responded, escalated, head_name, logged_by in found:
@@ -215,7 +249,8 @@ def overdue_complaints(
         detail = f"stage {number}: {state}" + (f"; escalated {day(escalated)}" if escalated else "")
         # The owner is the complaints officer who logged it.
         out.append(_late("complaint", ref, case_ref, due, today, cal, logged_by,
-                         head_name or qa_lead, detail))  # fmt: skip
+                         head_name or qa_lead, detail, stage=f"stage {number}",
+                         escalated=escalated is not None))  # fmt: skip
     return out
 
 
@@ -225,9 +260,12 @@ def overdue_surveys(
     cal: WorkingCalendar,
     review_hours: int,
     qa_lead: str | None,
+    *,
+    every: bool = False,
 ) -> list[OverdueItem]:
     """Responses not reviewed within ``review_hours`` clock hours of receipt; a flagged
-    concern first among equals. ``due`` is the deadline, on the London clock."""
+    concern first among equals. ``due`` is the deadline, on the London clock. ``every``:
+    those not yet due too (every response waiting for its review)."""
     from qaudit.importers.survey_csv import SURVEY_LABELS
 
     hours = timedelta(hours=review_hours)
@@ -236,7 +274,7 @@ def overdue_surveys(
         "SELECT response_id, survey, age_band, received_at, concern FROM survey_responses"
         " WHERE reviewed_at IS NULL AND received_at < :cutoff"
         " ORDER BY received_at, response_id",
-        {"cutoff": now.astimezone(UTC) - hours},
+        {"cutoff": now.astimezone(UTC) - (timedelta(0) if every else hours)},
     )
     today = now.astimezone(LONDON).date()
     out = []
@@ -254,13 +292,19 @@ def overdue_surveys(
                 escalate_to=qa_lead,
                 detail=f"{SURVEY_LABELS.get(survey, survey)} {band}: {state}",
                 urgent=bool(concern),
+                key=response_id,
+                stage=due.date().isoformat(),
             )
         )
     return out
 
 
 def overdue_advocacy(
-    rows: Rows, today: date, cal: WorkingCalendar, days_before: int = 2
+    rows: Rows,
+    today: date,
+    cal: WorkingCalendar,
+    days_before: int = 2,
+    before: date | None = None,
 ) -> list[OverdueItem]:
     """Requests with no advocate provided, due ``days_before`` working days before the
     conference: overdue from the day after, while the conference may still be ahead."""
@@ -276,7 +320,7 @@ def overdue_advocacy(
     for row_id, ref, conference, recorded_by, escalate in found:
         on = day(conference)
         due = cal.working_days_before(on, days_before)
-        if due >= today:
+        if due >= (before or today):
             continue  # a date is met until it ends
         if on >= today:
             state = f"conference on {on} still ahead, no advocate yet"

@@ -63,7 +63,7 @@ def import_staff(
             team_id = teams[0].id if teams and row.role != "head_of_service" else None
             person = by_name.get(row.name.casefold())
             if person is None:
-                person = Staff(name=row.name, role=row.role, team_id=team_id)
+                person = Staff(name=row.name, role=row.role, team_id=team_id, email=row.email)
                 session.add(person)
                 session.flush()
                 by_name[row.name.casefold()] = person
@@ -71,8 +71,12 @@ def import_staff(
             else:
                 before = {"role": person.role, "team": team_names.get(person.team_id)}
                 after = {"role": row.role, "team": team_names.get(team_id)}
+                if row.email_given:
+                    before["email"], after["email"] = person.email, row.email
                 if before != after:
                     person.role, person.team_id = row.role, team_id
+                    if row.email_given:
+                        person.email = row.email
                     session.add(person)
                     changes[person.name] = {"before": before, "after": after}
                     summary.updated.append(person.name)
@@ -124,6 +128,7 @@ class StaffView:
     role: str
     team: str | None
     heads: tuple[str, ...]
+    email: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -131,6 +136,7 @@ class StaffView:
             "role": self.role,
             "team": self.team,
             "heads": "; ".join(self.heads),
+            "email": self.email,
         }
 
 
@@ -149,6 +155,7 @@ def list_staff(*, store: Store, role: str | None = None) -> list[StaffView]:
                 role=s.role,
                 team=teams.get(s.team_id) if s.team_id is not None else None,
                 heads=tuple(sorted(heads.get(s.id, []))) if s.id is not None else (),
+                email=s.email,
             )
             for s in session.exec(query).all()
         ]

@@ -37,7 +37,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         "id",
         ("id", "session_id", "text", "status", "note", "updated_on"),
     ),
-    "staff": ("id", ("id", "name", "role", "team_id")),
+    "staff": ("id", ("id", "name", "role", "team_id", "email")),
     "cases": (
         "id",
         (
@@ -56,6 +56,22 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("id", "ref", "month", "auditor_id", "sheets", "exported_at", "exported_by"),
     ),
     "heads_of_service": ("team_id", ("team_id", "staff_id")),
+    "notifications": (
+        "id",
+        (
+            "id",
+            "message_id",
+            "staff_id",
+            "address",
+            "notice",
+            "subject",
+            "sent_at",
+            "sent_on",
+            "sent_by",
+            "relay",
+            "reply",
+        ),
+    ),
     "advocacy": (
         "id",
         (
@@ -103,6 +119,22 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "closed_on",
             "logged_at",
             "logged_by",
+        ),
+    ),
+    "notification_items": (
+        "id",
+        (
+            "id",
+            "notification_id",
+            "staff_id",
+            "kind",
+            "ref",
+            "case_ref",
+            "section",
+            "stage",
+            "due",
+            "days_overdue",
+            "sent_on",
         ),
     ),
     "sample_draws": (

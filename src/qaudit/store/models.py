@@ -51,6 +51,7 @@ class Staff(SQLModel, table=True):
     name: str = Field(unique=True)
     role: str
     team_id: int | None = Field(default=None, foreign_key="teams.id")
+    email: str | None = None  # where reminders go (qaudit notify); none: they are not sent
 
 
 class HeadOfService(SQLModel, table=True):
@@ -262,6 +263,49 @@ class FormExport(SQLModel, table=True):
     sheets: list[Any] = Field(sa_column=Column(JSON, nullable=False))
     exported_at: datetime
     exported_by: str
+
+
+class Notification(SQLModel, table=True):
+    """One reminder email the relay accepted: to whom, when, what the relay replied. Written
+    after the relay's reply, never before, so nothing is recorded as sent that was not."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (CheckConstraint("notice IN ('digest', 'urgent')", name="notice"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True)  # the Message-ID header
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    address: str
+    notice: str  # domain.notify.NOTICE_KINDS
+    subject: str
+    sent_at: datetime
+    sent_on: date  # the London day: reminders are once a day
+    sent_by: str
+    relay: str  # host:port
+    reply: str  # the relay's reply to the message ("250 2.0.0 Ok: queued as ...")
+
+
+class NotificationItem(SQLModel, table=True):
+    """One item a message named: its kind and reference, the section it was in and the
+    escalation stage, never its free text."""
+
+    __tablename__ = "notification_items"
+    __table_args__ = (
+        CheckConstraint("section IN ('overdue', 'due', 'escalated', 'urgent')", name="section"),
+        Index("ix_notification_items_staff_kind_ref", "staff_id", "kind", "ref"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notifications.id", index=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    kind: str  # domain.overdue.OVERDUE_KINDS
+    ref: str
+    case_ref: str | None = None
+    section: str  # domain.notify.SECTIONS
+    stage: str
+    due: date
+    days_overdue: int
+    sent_on: date
 
 
 class Complaint(SQLModel, table=True):

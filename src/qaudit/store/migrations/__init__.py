@@ -4,4 +4,4 @@ HEAD is written here so an up-to-date store is recognised without importing Alem
 a test checks it against the scripts in ``versions/``.
 """
 
-HEAD = "0010"
+HEAD = "0011"

@@ -1,0 +1,213 @@
+"""``qaudit notify``: reminder emails through the council's mail relay, what was sent, and who
+reminders cannot reach."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from qaudit.cli.output import emit_rows
+from qaudit.cli.params import QuietOption
+from qaudit.cli.state import Format, State, say, state, warn
+from qaudit.display import counted
+from qaudit.domain.overdue import OVERDUE_KINDS
+from qaudit.errors import QauditError
+
+if TYPE_CHECKING:
+    from qaudit.services.notify import Outcome, Plan
+
+app = typer.Typer()
+
+NoticeKind = StrEnum("NoticeKind", [(kind, kind) for kind in OVERDUE_KINDS])  # type: ignore[misc]
+
+PLAN_COLUMNS = [
+    ("to", "To"),
+    ("address", "Address"),
+    ("overdue", "Overdue"),
+    ("due", "Due"),
+    ("escalated", "Escalated"),
+    ("urgent", "Urgent"),
+    ("subject", "Subject"),
+]
+HISTORY_COLUMNS = [
+    ("sent_at", "Sent"),
+    ("to", "To"),
+    ("notice", "Notice"),
+    ("items", "Items"),
+    ("refs", "What"),
+    ("subject", "Subject"),
+    ("reply", "Relay's reply"),
+]
+GAP_COLUMNS = [("problem", "Problem"), ("who", "Who"), ("detail", "Detail")]
+
+
+@app.command()
+def notify(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show who would be sent what, and send nothing (no relay needed). With --to, "
+            "the message itself.",
+        ),
+    ] = False,
+    only: Annotated[
+        list[NoticeKind] | None,
+        typer.Option("--only", help="Only these kinds of work (repeatable)."),
+    ] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Only this person (a staff name).")] = None,
+    urgent: Annotated[
+        bool,
+        typer.Option(
+            "--urgent",
+            help="Only children's flagged survey concerns not yet reviewed, to the voice team, "
+            "each once (for a cron line every 15 minutes).",
+        ),
+    ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="List who reminders cannot reach (no email, owners not on the staff list) "
+            "and what is missing from the relay's settings; send nothing.",
+        ),
+    ] = False,
+    history: Annotated[
+        bool, typer.Option("--history", help="List the messages sent (with --to: to one person).")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    quiet: QuietOption = False,
+) -> None:
+    """Email each person what they own that is overdue or falls due within 3 working days
+    (policy [notify]), one message each; heads of service also get their teams' work overdue
+    past the escalation point, once per item and stage. Each item goes to a person once a day
+    at most, so a rerun (after a failure, say) sends only what was not sent. Messages hold
+    case references and dates, never a child's name or free text.
+
+    The relay is the policy's [notify] host, port, from and tls (STARTTLS by default); its
+    password only from QAUDIT_SMTP_PASSWORD or a password_file only its owner can read.
+    Exit 0 when every message went; 1 when the relay failed or refused someone (what was sent
+    stays recorded and is not sent again).
+
+    Example: `qaudit notify --dry-run`
+    """
+    st = state(ctx)
+    if sum((check, history, dry_run and not (check or history))) > 1 or (check and history):
+        raise typer.BadParameter("give one of --check, --history and --dry-run")
+    if history:
+        _history(st, to, fmt)
+        return
+    run = st.context()
+    if check:
+        from qaudit.services.notify import notify_gaps
+
+        gaps = notify_gaps(store=st.store, ctx=run)
+        emit_rows((g.as_dict() for g in gaps), fmt=fmt, columns=GAP_COLUMNS, title="Notify check")
+        if fmt is Format.table:
+            say(
+                "Everyone with work to be sent has an address, and the relay is set."
+                if not gaps
+                else f"{counted(len(gaps), 'problem')} to put right."
+            )
+        return
+    from qaudit.services.notify import plan_notices
+
+    kinds = [k.value for k in only] if only else list(OVERDUE_KINDS)
+    plan = plan_notices(store=st.store, ctx=run, kinds=kinds, to=to, urgent=urgent)
+    for name, n in sorted(plan.no_address.items()):
+        warn(f"{name} has {counted(n, 'item')} to be sent but no email address (staff import)")
+    if dry_run:
+        _show_plan(plan, fmt, body=to is not None, sender=run.policy.notify.sender)
+        return
+    if not plan.digests:
+        if fmt is Format.json:
+            emit_rows([], fmt=fmt, columns=PLAN_COLUMNS)
+        say("Nothing to send" + (f" ({plan.held} sent already)." if plan.held else "."))
+        return
+    from qaudit.mail.transport import SmtpTransport
+    from qaudit.services.notify import environment, relay_settings, send_notices
+
+    settings = relay_settings(run.policy.notify, environ=environment())
+    outcome = send_notices(
+        store=st.store,
+        ctx=run,
+        plan=plan,
+        transport=SmtpTransport(settings),
+        sender=settings.sender,
+    )
+    _report(outcome, plan, fmt)
+
+
+def _rows(plan: Plan) -> list[dict[str, object]]:
+    from qaudit.domain.notify import subject
+
+    return [
+        {
+            "to": d.recipient.name,
+            "address": d.recipient.email,
+            "overdue": len(d.overdue),
+            "due": len(d.due),
+            "escalated": len(d.escalated),
+            "urgent": len(d.urgent),
+            "subject": subject(d),
+        }
+        for d in plan.digests
+    ]
+
+
+def _show_plan(plan: Plan, fmt: Format, *, body: bool, sender: str | None) -> None:
+    if body and fmt is Format.table:
+        from qaudit.mail.compose import compose
+
+        for digest in plan.digests:
+            message = compose(digest, sender=sender or "qaudit@localhost", now=plan.as_of)
+            text = message.get_body(preferencelist=("plain",))
+            typer.echo(f"To: {message['To']}\nSubject: {message['Subject']}\n")
+            typer.echo(text.get_content() if text is not None else "")
+    else:
+        emit_rows(_rows(plan), fmt=fmt, columns=PLAN_COLUMNS, title="Would send (dry run)")
+    if fmt is Format.table:
+        held = (
+            f"; {plan.held} item{'s' if plan.held != 1 else ''} sent already" if plan.held else ""
+        )
+        say(
+            f"Dry run: {counted(len(plan.digests), 'message')} would be sent{held}; "
+            "nothing sent, nothing recorded."
+        )
+
+
+def _report(outcome: Outcome, plan: Plan, fmt: Format) -> None:
+    sent = [d for d, _ in outcome.sent]
+    emit_rows(
+        [row for row in _rows(plan) if row["to"] in {d.recipient.name for d in sent}],
+        fmt=fmt,
+        columns=PLAN_COLUMNS,
+        title="Sent",
+    )
+    total = len(plan.digests)
+    if outcome.complete:
+        say(f"Sent {counted(len(sent), 'message')} through {outcome.relay}.")
+        return
+    names = ", ".join(d.recipient.name for d in sent) or "none"
+    missed = [f"{d.recipient.name} ({why})" for d, why in outcome.refused]
+    missed += [d.recipient.name for d in outcome.not_sent]
+    failure = f"{outcome.failure}; " if outcome.failure is not None else ""
+    raise QauditError(
+        f"{failure}sent {len(sent)} of {total} messages ({names}); not sent: "
+        + ", ".join(missed)
+        + ". What was sent is recorded: a rerun sends only the rest."
+    )
+
+
+def _history(st: State, to: str | None, fmt: Format) -> None:
+    from qaudit.services.notify import sent_messages
+
+    messages = sent_messages(store=st.store, to=to)
+    emit_rows(
+        (m.as_dict() for m in messages), fmt=fmt, columns=HISTORY_COLUMNS, title="Messages sent"
+    )
+    if fmt is Format.table:
+        say(f"{counted(len(messages), 'message')} sent." if messages else "Nothing sent yet.")
