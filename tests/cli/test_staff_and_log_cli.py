@@ -26,10 +26,22 @@ def test_staff_import_creates_people_teams_and_heads(cli: Cli, tmp_path: Path) -
     assert "4 staff; 4 added, 0 updated, 0 unchanged; 3 new teams." in result.stderr
     listed = cli("staff", "list", "--format", "json").json()
     assert listed == [
-        {"name": "Ann Smith", "role": "auditor", "team": "Quality Assurance", "heads": ""},
-        {"name": "Bo Jones", "role": "team_manager", "team": "Team A", "heads": ""},
-        {"name": "Cy Patel", "role": "head_of_service", "team": None, "heads": "Team A; Team B"},
-        {"name": "Di Evans", "role": "qa_lead", "team": None, "heads": ""},
+        {
+            "name": "Ann Smith",
+            "role": "auditor",
+            "team": "Quality Assurance",
+            "heads": "",
+            "email": None,
+        },
+        {"name": "Bo Jones", "role": "team_manager", "team": "Team A", "heads": "", "email": None},
+        {
+            "name": "Cy Patel",
+            "role": "head_of_service",
+            "team": None,
+            "heads": "Team A; Team B",
+            "email": None,
+        },
+        {"name": "Di Evans", "role": "qa_lead", "team": None, "heads": "", "email": None},
     ]
 
 
@@ -76,7 +88,7 @@ def test_staff_reimport_changes_nothing_and_a_later_list_updates(cli: Cli, tmp_p
         ([["name", "role", "team"], ["A", "auditor", "T1;T2"]],
          "line 2, column 3 (team): only a head of service may have several teams"),
         ([["name", "role", "team"], ["A", "auditor", "T1"], ["A", "team_manager", "T1"]],
-         "line 3: 'A' is also on line 2 with a different role or team"),
+         "line 3: 'A' is also on line 2 with a different role, team or email"),
         ([["name", "role", "team"], [" ", "auditor", "T1"]],
          "line 2, column 1 (name): the name is blank"),
         ([["name", "role", "team"]], "the file has a header but no staff"),

@@ -75,10 +75,29 @@ def demo(
         )
     say(f"{count} overdue on {DEMO_TODAY} (the demo's today).")
     import qaudit.reports.render as render
+    from qaudit.cli.notify import PLAN_KEEP, PLAN_TABLE, plan_rows
+    from qaudit.services.notify import plan_notices
+    from qaudit.store.engine import Store
+
+    store = Store(f"sqlite:///{path}")
+    try:
+        plan = plan_notices(store=store, ctx=then)
+    finally:
+        store.dispose()
+    emit_rows(
+        plan_rows(plan),
+        fmt=Format.table,
+        columns=PLAN_TABLE,
+        keep=PLAN_KEEP,
+        title=f"Reminders qaudit notify would email on {DEMO_TODAY} (dry run)",
+    )
+    say(
+        f"The demo sets no mail relay: `qaudit notify --dry-run` shows these "
+        f"{len(plan.digests)} messages,\nand --to NAME one of them in full."
+    )
     from qaudit.domain.periods import parse_period
     from qaudit.files import write_atomically
     from qaudit.services.reports import build_report
-    from qaudit.store.engine import Store
 
     quarter = parse_period("2026/27-Q3", DEMO_TODAY)
     store = Store(f"sqlite:///{path}")
@@ -93,6 +112,7 @@ def demo(
         say(f"Wrote the board report for {quarter.label} to {target}")
     say(
         f"Next: qaudit --db {path} --today {DEMO_TODAY} overdue\n"
+        f"      qaudit --db {path} --today {DEMO_TODAY} notify --dry-run\n"
         f"      qaudit --db {path} reaudits\n"
         f"      qaudit --db {path} log"
     )

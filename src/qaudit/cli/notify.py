@@ -31,6 +31,8 @@ PLAN_COLUMNS = [
     ("urgent", "Urgent"),
     ("subject", "Subject"),
 ]
+# At a terminal, one column says what each message holds (its subject's counts).
+PLAN_TABLE = [("to", "To"), ("address", "Address"), ("what", "What")]
 HISTORY_COLUMNS = [
     ("sent_at", "Sent"),
     ("to", "To"),
@@ -40,6 +42,14 @@ HISTORY_COLUMNS = [
     ("subject", "Subject"),
     ("reply", "Relay's reply"),
 ]
+PLAN_KEEP = ("to", "what")
+
+
+def plan_columns(fmt: Format) -> list[tuple[str, str]]:
+    return PLAN_TABLE if fmt is Format.table else PLAN_COLUMNS
+
+
+HISTORY_KEEP = ("sent_at", "to", "notice", "items")
 GAP_COLUMNS = [("problem", "Problem"), ("who", "Who"), ("detail", "Detail")]
 
 
@@ -141,11 +151,12 @@ def notify(
     _report(outcome, plan, fmt)
 
 
-def _rows(plan: Plan) -> list[dict[str, object]]:
+def plan_rows(plan: Plan) -> list[dict[str, object]]:
     from qaudit.domain.notify import subject
 
     return [
         {
+            "what": subject(d).removeprefix("qaudit: ").split(" (")[0],
             "to": d.recipient.name,
             "address": d.recipient.email,
             "overdue": len(d.overdue),
@@ -168,7 +179,13 @@ def _show_plan(plan: Plan, fmt: Format, *, body: bool, sender: str | None) -> No
             typer.echo(f"To: {message['To']}\nSubject: {message['Subject']}\n")
             typer.echo(text.get_content() if text is not None else "")
     else:
-        emit_rows(_rows(plan), fmt=fmt, columns=PLAN_COLUMNS, title="Would send (dry run)")
+        emit_rows(
+            plan_rows(plan),
+            fmt=fmt,
+            columns=plan_columns(fmt),
+            title="Would send (dry run)",
+            keep=PLAN_KEEP,
+        )
     if fmt is Format.table:
         held = (
             f"; {plan.held} item{'s' if plan.held != 1 else ''} sent already" if plan.held else ""
@@ -182,10 +199,11 @@ def _show_plan(plan: Plan, fmt: Format, *, body: bool, sender: str | None) -> No
 def _report(outcome: Outcome, plan: Plan, fmt: Format) -> None:
     sent = [d for d, _ in outcome.sent]
     emit_rows(
-        [row for row in _rows(plan) if row["to"] in {d.recipient.name for d in sent}],
+        [row for row in plan_rows(plan) if row["to"] in {d.recipient.name for d in sent}],
         fmt=fmt,
-        columns=PLAN_COLUMNS,
+        columns=plan_columns(fmt),
         title="Sent",
+        keep=PLAN_KEEP,
     )
     total = len(plan.digests)
     if outcome.complete:
@@ -207,7 +225,11 @@ def _history(st: State, to: str | None, fmt: Format) -> None:
 
     messages = sent_messages(store=st.store, to=to)
     emit_rows(
-        (m.as_dict() for m in messages), fmt=fmt, columns=HISTORY_COLUMNS, title="Messages sent"
+        (m.as_dict() for m in messages),
+        fmt=fmt,
+        columns=HISTORY_COLUMNS,
+        title="Messages sent",
+        keep=HISTORY_KEEP,
     )
     if fmt is Format.table:
         say(f"{counted(len(messages), 'message')} sent." if messages else "Nothing sent yet.")
