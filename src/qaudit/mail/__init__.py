@@ -1,0 +1,1 @@
+"""Sending qaudit's reminder emails."""
