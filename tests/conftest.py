@@ -17,6 +17,14 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
+from tests.smtp_server import (  # noqa: F401
+    refusing_port,
+    silent_port,
+    smtp_certificates,
+    smtp_relay,
+    smtp_ssl,
+    smtp_tls,
+)
 from typer.testing import CliRunner
 
 from qaudit.cli import app
