@@ -107,9 +107,11 @@ class SmtpRelay:
     Knobs a test may set at any time (they apply from the next command or connection):
     ``refuse`` (addresses refused at RCPT with 550), ``refuse_nth`` (the nth RCPT since the
     last reset is refused, 1-based), ``hang_on_data`` (seconds to wait before answering the
-    end of DATA), ``credentials`` ((user, password): a login is then required, offered only
-    over TLS), ``starttls`` (whether STARTTLS is offered). ``reset()`` clears them and the
-    received ``messages``; ``rcpt_count`` counts RCPT commands."""
+    end of DATA; with ``hang_on_data_nth``, only the nth DATA since the last reset: a relay
+    that stops answering midway), ``credentials`` ((user, password): a login is then
+    required, offered only over TLS), ``starttls`` (whether STARTTLS is offered).
+    ``reset()`` clears them and the received ``messages``; ``rcpt_count`` counts RCPT
+    commands."""
 
     def __init__(
         self,
@@ -157,6 +159,8 @@ class SmtpRelay:
         self.refuse: set[str] = set()
         self.refuse_nth: int | None = None
         self.hang_on_data = 0.0
+        self.hang_on_data_nth: int | None = None
+        self.data_count = 0
         self.credentials: tuple[str, str] | None = None
         self.starttls = self._offers_starttls
 
@@ -216,7 +220,8 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         relay = self.relay
-        if relay.hang_on_data:
+        relay.data_count += 1
+        if relay.hang_on_data and relay.hang_on_data_nth in (None, relay.data_count):
             await asyncio.sleep(relay.hang_on_data)
         content = bytes(envelope.original_content)
         message = cast(EmailMessage, email.message_from_bytes(content, policy=email.policy.default))

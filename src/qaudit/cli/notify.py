@@ -209,15 +209,22 @@ def _report(outcome: Outcome, plan: Plan, fmt: Format) -> None:
     if outcome.complete:
         say(f"Sent {counted(len(sent), 'message')} through {outcome.relay}.")
         return
-    names = ", ".join(d.recipient.name for d in sent) or "none"
     missed = [f"{d.recipient.name} ({why})" for d, why in outcome.refused]
     missed += [d.recipient.name for d in outcome.not_sent]
     failure = f"{outcome.failure}; " if outcome.failure is not None else ""
-    raise QauditError(
-        f"{failure}sent {len(sent)} of {total} messages ({names}); not sent: "
-        + ", ".join(missed)
-        + ". What was sent is recorded: a rerun sends only the rest."
-    )
+    if sent:
+        went = f"sent {len(sent)} of {total} messages ({', '.join(d.recipient.name for d in sent)})"
+        after = "What was sent is recorded: a rerun sends only the rest."
+    else:
+        went = f"nothing was sent ({total} message{'s' if total != 1 else ''})"
+        after = "Nothing is recorded as sent: a rerun sends them all."
+    if outcome.failure is not None and outcome.failure.kind == "timeout" and outcome.not_sent:
+        # The relay may have taken the message it never answered for.
+        after += (
+            f" The relay did not answer for the message to {outcome.not_sent[0].recipient.name}: "
+            "it may have gone, and may go again."
+        )
+    raise QauditError(f"{failure}{went}; not sent: {', '.join(missed)}. {after}")
 
 
 def _history(st: State, to: str | None, fmt: Format) -> None:
