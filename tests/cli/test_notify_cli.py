@@ -346,3 +346,44 @@ def test_staff_emails_are_checked_and_listed(cli: Cli, tmp_path: Path) -> None:
     after = {row["name"]: row["email"] for row in cli("staff", "list", "-f", "json").json()}  # type: ignore[union-attr]
     assert after["Ann Auditor"] == "ann.auditor@council.example"
     assert after["Tess Manager"] is None
+
+
+def test_two_runs_at_once_do_not_send_the_same_reminder_twice(
+    office: Cli, tmp_path: Path, smtp_relay: SmtpRelay
+) -> None:
+    """A plan made before another run sent its messages: each is read again just before it
+    goes, and what the other run sent is left out."""
+    from conftest import make_context
+    from qaudit.config import load_policy
+    from qaudit.mail.transport import SmtpTransport
+    from qaudit.services.notify import plan_notices, relay_settings, send_notices
+    from qaudit.store.engine import Store
+
+    config = policy(tmp_path, smtp_relay, tls="none")
+    ctx = make_context("2026-12-01T07:00")
+    ctx = type(ctx)(ctx.user, ctx.now, ctx.recorded_at, load_policy(config))
+    store = Store(office.url)
+    try:
+        stale = plan_notices(store=store, ctx=ctx)
+        assert len(stale.digests) == 4
+        first = notify(office, config, "--to", "Tess Manager")  # the other run
+        assert first.exit_code == 0, first.stderr
+        settings = relay_settings(ctx.policy.notify, environ={})
+        relay = SmtpTransport(settings)
+        outcome = send_notices(
+            store=store, ctx=ctx, plan=stale, transport=relay, sender=settings.sender
+        )
+    finally:
+        store.dispose()
+    assert outcome.complete and len(outcome.sent) == 3
+    recipients = [m.rcpt_tos[0] for m in smtp_relay.messages]
+    assert recipients.count("tess.manager@council.example") == 1 and len(recipients) == 4
+    assert sent_rows(office) == 4
+
+
+def test_history_of_someone_unknown_is_refused(office: Cli) -> None:
+    refused = office("notify", "--history", "--to", "Nobody Here")
+    assert refused.exit_code == 1
+    assert "Error: no one called 'Nobody Here' is on the staff list" in refused.stderr
+    empty = office("notify", "--history", "--format", "json").json()
+    assert empty == []

@@ -503,6 +503,8 @@ def test_overdue_after_24_clock_hours(waiting: Cli) -> None:
         escalate_to="Quinn Lead",
         detail="Your Life, Your Care 4-7: not reviewed",
         urgent=False,
+        key="S3",  # what a reminder records it by, and its escalation step: the day due
+        stage="2026-10-25",
     )
     assert s3.due.isoformat() == "2026-10-25T11:00:00+00:00"
     assert s3.as_dict()["case_ref"] == ""

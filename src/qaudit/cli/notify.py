@@ -125,6 +125,17 @@ def notify(
         return
     from qaudit.services.notify import plan_notices
 
+    settings = None
+    if not dry_run:
+        from qaudit.services.notify import environment, relay_settings
+
+        settings = relay_settings(run.policy.notify, environ=environment())
+        # A run that sends records what it sent: a store at an older schema is brought up to
+        # date first (with its backup), as any command that writes does.
+        from qaudit.services.transaction import write_transaction
+
+        with write_transaction(st.store, run):
+            pass
     kinds = [k.value for k in only] if only else list(OVERDUE_KINDS)
     plan = plan_notices(store=st.store, ctx=run, kinds=kinds, to=to, urgent=urgent)
     for name, n in sorted(plan.no_address.items()):
@@ -138,9 +149,9 @@ def notify(
         say("Nothing to send" + (f" ({plan.held} sent already)." if plan.held else "."))
         return
     from qaudit.mail.transport import SmtpTransport
-    from qaudit.services.notify import environment, relay_settings, send_notices
+    from qaudit.services.notify import send_notices
 
-    settings = relay_settings(run.policy.notify, environ=environment())
+    assert settings is not None
     outcome = send_notices(
         store=st.store,
         ctx=run,

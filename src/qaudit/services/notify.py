@@ -29,6 +29,7 @@ from qaudit.domain.notify import (
     Recipient,
     Sent,
     address_problem,
+    already_sent,
     choose,
     uk_day,
 )
@@ -222,14 +223,19 @@ def _uk(match: re.Match[str]) -> str:
         return match[0]
 
 
-def _history(rows: Rows, since: date) -> dict[int, list[Sent]]:
-    """What each person was sent that still holds an item back: reminders since ``since``,
-    escalations and urgent notices ever."""
+def _history(rows: Rows, since: date, *, staff_id: int | None = None) -> dict[int, list[Sent]]:
+    """What each person (or one) was sent that still holds an item back: reminders since
+    ``since``, escalations and urgent notices ever."""
+    params: dict[str, Any] = {"since": since}
+    one = ""
+    if staff_id is not None:
+        one = " AND i.staff_id = :staff_id"
+        params["staff_id"] = staff_id
     found = rows.all(
         "SELECT i.staff_id, s.name, i.kind, i.ref, i.section, i.stage, i.sent_on"
         " FROM notification_items i JOIN staff s ON s.id = i.staff_id"
-        " WHERE i.sent_on >= :since OR i.section IN ('escalated', 'urgent')",
-        {"since": since},
+        " WHERE (i.sent_on >= :since OR i.section IN ('escalated', 'urgent'))" + one,
+        params,
     )
     history: dict[int, list[Sent]] = defaultdict(list)
     for staff_id, name, kind, ref, section, stage, sent_on in found:
@@ -269,7 +275,10 @@ def send_notices(
     try:
         with transport:
             while pending:
-                digest = pending[0]
+                digest = _not_sent_since(store, ctx, plan, pending[0])
+                if digest is None:  # another run sent it meanwhile (two cron lines at once)
+                    pending.pop(0)
+                    continue
                 address = digest.recipient.email
                 assert address is not None  # plan_notices leaves out people without one
                 message = compose(digest, sender=sender, now=ctx.now)
@@ -288,6 +297,37 @@ def send_notices(
         outcome.failure = exc
         outcome.not_sent = pending
     return outcome
+
+
+def _not_sent_since(store: Store, ctx: Context, plan: Plan, digest: Digest) -> Digest | None:
+    """``digest`` less what was sent to its recipient since the plan was made (by a run at
+    the same time), read again just before sending; None when nothing is left."""
+    from dataclasses import replace
+
+    person = plan.people[digest.recipient.name]
+    since = ctx.today - timedelta(days=max(ctx.policy.notify.repeat_days, 1))
+    with store.reading() as session:
+        found = _history(AlchemyRows(session.connection()), since, staff_id=person.id)
+    sent = found.get(person.id, [])
+    if not sent:
+        return digest
+    repeat = ctx.policy.notify.repeat_days
+
+    def left(section: str, items: tuple[NoticeItem, ...]) -> tuple[NoticeItem, ...]:
+        return tuple(
+            item
+            for item in items
+            if not already_sent(section, item, sent, today=ctx.today, repeat_days=repeat)
+        )
+
+    fresh = replace(
+        digest,
+        overdue=left("overdue", digest.overdue),
+        due=left("due", digest.due),
+        escalated=left("escalated", digest.escalated),
+        urgent=left("urgent", digest.urgent),
+    )
+    return None if fresh.empty else fresh
 
 
 def _record(
@@ -461,6 +501,8 @@ def sent_messages(*, store: Store, to: str | None = None) -> list[SentMessage]:
         if to is not None:
             where = " WHERE lower(s.name) = lower(:to)"
             params["to"] = to
+            if not rows.all("SELECT 1 FROM staff s" + where, params):
+                raise QauditError(f"no one called '{to}' is on the staff list")
         found = rows.all(
             "SELECT n.id, n.sent_at, s.name, n.address, n.notice, n.subject, n.reply, n.sent_by"
             " FROM notifications n JOIN staff s ON s.id = n.staff_id"
