@@ -387,3 +387,19 @@ def test_history_of_someone_unknown_is_refused(office: Cli) -> None:
     assert "Error: no one called 'Nobody Here' is on the staff list" in refused.stderr
     empty = office("notify", "--history", "--format", "json").json()
     assert empty == []
+
+
+def test_check_tries_the_relay_without_sending(
+    office: Cli, tmp_path: Path, smtp_tls: SmtpRelay, refusing_port: int
+) -> None:
+    config = policy(tmp_path, smtp_tls)
+    found = notify(office, config, "--check", "--format", "json").json()
+    assert isinstance(found, list)
+    assert {g["problem"] for g in found} == {"no email"}  # Nina; the relay answers
+    assert smtp_tls.messages == []
+    down = policy(tmp_path, smtp_tls, port=refusing_port)
+    found = notify(office, down, "--check", "--format", "json").json()
+    assert isinstance(found, list)
+    (relay,) = [g for g in found if g["problem"] == "relay"]
+    assert relay["who"] == f"127.0.0.1:{refusing_port}"
+    assert "refused the connection" in relay["detail"]

@@ -4,6 +4,7 @@ and each way a relay fails, as one MailError of the right kind that never shows 
 from __future__ import annotations
 
 import pickle
+import socket
 import time
 from dataclasses import replace
 from email.message import EmailMessage
@@ -160,7 +161,13 @@ def test_a_relay_that_is_down(refusing_port: int) -> None:
     )
 
 
-def test_a_relay_name_that_does_not_resolve() -> None:
+def test_a_relay_name_that_does_not_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The lookup fails as a resolver would, without asking one: the tests use no network
+    # beyond 127.0.0.1.
+    def no_such_name(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
     settings = SmtpSettings("relay.invalid", 587, "starttls", SENDER)
     with pytest.raises(MailError, match=r"^the mail relay relay\.invalid:587 cannot be found"):
         SmtpTransport(settings).__enter__()

@@ -16,6 +16,7 @@ from qaudit.domain.overdue import OVERDUE_KINDS
 from qaudit.errors import QauditError
 
 if TYPE_CHECKING:
+    from qaudit.domain.policy import NotifyPolicy
     from qaudit.services.notify import Outcome, Plan
 
 app = typer.Typer()
@@ -49,7 +50,9 @@ def plan_columns(fmt: Format) -> list[tuple[str, str]]:
     return PLAN_TABLE if fmt is Format.table else PLAN_COLUMNS
 
 
-HISTORY_KEEP = ("sent_at", "to", "notice", "items")
+HISTORY_KEEP = ("sent_at", "to", "items")
+# At a terminal: when, to whom, how many items, the subject (--format csv/json: every item).
+HISTORY_TABLE = [("sent_at", "Sent"), ("to", "To"), ("items", "Items"), ("subject", "Subject")]
 GAP_COLUMNS = [("problem", "Problem"), ("who", "Who"), ("detail", "Detail")]
 
 
@@ -114,8 +117,10 @@ def notify(
     if check:
         from qaudit.services.notify import notify_gaps
 
-        gaps = notify_gaps(store=st.store, ctx=run)
-        emit_rows((g.as_dict() for g in gaps), fmt=fmt, columns=GAP_COLUMNS, title="Notify check")
+        gaps = [g.as_dict() for g in notify_gaps(store=st.store, ctx=run)]
+        if not any(g["problem"] == "relay" for g in gaps):
+            gaps += _try_relay(run.policy.notify)
+        emit_rows(gaps, fmt=fmt, columns=GAP_COLUMNS, title="Notify check")
         if fmt is Format.table:
             say(
                 "Everyone with work to be sent has an address, and the relay is set."
@@ -160,6 +165,20 @@ def notify(
         sender=settings.sender,
     )
     _report(outcome, plan, fmt)
+
+
+def _try_relay(policy: NotifyPolicy) -> list[dict[str, str]]:
+    """Connect to the relay as a run would (TLS, login) and leave without sending."""
+    from qaudit.mail.transport import MailError, SmtpTransport
+    from qaudit.services.notify import environment, relay_settings
+
+    settings = relay_settings(policy, environ=environment())
+    try:
+        with SmtpTransport(settings):
+            pass
+    except MailError as exc:
+        return [{"problem": "relay", "who": f"{settings.host}:{settings.port}", "detail": str(exc)}]
+    return []
 
 
 def plan_rows(plan: Plan) -> list[dict[str, object]]:
@@ -245,7 +264,7 @@ def _history(st: State, to: str | None, fmt: Format) -> None:
     emit_rows(
         (m.as_dict() for m in messages),
         fmt=fmt,
-        columns=HISTORY_COLUMNS,
+        columns=HISTORY_TABLE if fmt is Format.table else HISTORY_COLUMNS,
         title="Messages sent",
         keep=HISTORY_KEEP,
     )
