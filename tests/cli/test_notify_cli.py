@@ -21,6 +21,7 @@ pytestmark = pytest.mark.both_stores
 PASSWORD = "Kestrel-Wharf-Lantern-93"  # the relay's: never in a message, the store or the log
 COMMENT = "Otter-Quarry-Marigold in my room"  # a child's survey comment: never in an email
 ACTION_TEXT = "Heron-Basalt-Juniper visit plan"  # an action's text: never in an email
+SUMMARY = "Swift-Granite-Poppy no reply"  # a complaint's summary: never in an email
 
 STAFF = [
     ["name", "role", "team", "email"],
@@ -61,7 +62,7 @@ def office(cli: Cli, tmp_path: Path) -> Cli:
     assert graded.exit_code == 0, graded.stderr
     logged = cli(
         "--user", "Quinn Lead", "complaints", "log", "--received", "2026-11-02", "--case", "K2",
-        today="2026-11-02",
+        "--summary", SUMMARY, today="2026-11-02",
     )  # fmt: skip
     assert logged.exit_code == 0, logged.stderr
     surveyed = cli(
@@ -146,8 +147,9 @@ def test_a_days_reminders_go_once_each_over_starttls(
     for received in smtp_tls.messages:
         raw = received.content.decode("ascii")
         for body in bodies(smtp_tls)[received.rcpt_tos[0]][:2]:
-            assert COMMENT not in body and ACTION_TEXT not in body
-        assert PASSWORD not in raw and "Otter" not in raw and "Heron" not in raw
+            assert COMMENT not in body and ACTION_TEXT not in body and SUMMARY not in body
+        for word in (PASSWORD, "Otter", "Heron", "Swift"):
+            assert word not in raw
     # The record: each message, its items, the relay's reply; and one event each in the log.
     assert sent_rows(office) == 4
     assert scalar_sql(office.url, "SELECT count(*) FROM notification_items") == 5
@@ -403,3 +405,31 @@ def test_check_tries_the_relay_without_sending(
     (relay,) = [g for g in found if g["problem"] == "relay"]
     assert relay["who"] == f"127.0.0.1:{refusing_port}"
     assert "refused the connection" in relay["detail"]
+
+
+def test_a_store_that_fails_after_the_relay_took_a_message_says_so(
+    office: Cli, tmp_path: Path, smtp_relay: SmtpRelay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relay accepted the second message but its record could not be written (the store
+    busy past its timeout, say): the run stops, and says that message may go again."""
+    import qaudit.services.notify as service
+    from qaudit.errors import StoreError
+
+    real = service._record
+    calls: list[str] = []
+
+    def record_then_fail(*args: Any, **kwargs: Any) -> None:
+        calls.append("record")
+        if len(calls) == 2:
+            raise StoreError("the store is busy (another command is writing); try again")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "_record", record_then_fail)
+    config = policy(tmp_path, smtp_relay, tls="none")
+    failed = notify(office, config)
+    assert failed.exit_code == 1
+    (line,) = [x for x in failed.stderr.splitlines() if x.startswith("Error:")]
+    assert line.startswith("Error: the store is busy")
+    assert "sent 2 of 4 messages (Hal Head, Quinn Lead); not sent: Tess Manager, Val Voice" in line
+    assert "The message to Quinn Lead went but could not be recorded: it may be sent" in line
+    assert len(smtp_relay.messages) == 2 and sent_rows(office) == 1

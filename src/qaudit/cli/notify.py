@@ -242,19 +242,27 @@ def _report(outcome: Outcome, plan: Plan, fmt: Format) -> None:
     missed = [f"{d.recipient.name} ({why})" for d, why in outcome.refused]
     missed += [d.recipient.name for d in outcome.not_sent]
     failure = f"{outcome.failure}; " if outcome.failure is not None else ""
-    if sent:
-        went = f"sent {len(sent)} of {total} messages ({', '.join(d.recipient.name for d in sent)})"
+    gone = [d.recipient.name for d in sent]
+    if outcome.unrecorded is not None:
+        gone.append(outcome.unrecorded.recipient.name)
+    if gone:
+        went = f"sent {len(gone)} of {total} messages ({', '.join(gone)})"
         after = "What was sent is recorded: a rerun sends only the rest."
     else:
         went = f"nothing was sent ({total} message{'s' if total != 1 else ''})"
         after = "Nothing is recorded as sent: a rerun sends them all."
-    if outcome.failure is not None and outcome.failure.kind == "timeout" and outcome.not_sent:
+    if outcome.unrecorded is not None:
+        after += (
+            f" The message to {outcome.unrecorded.recipient.name} went but could not be "
+            "recorded: it may be sent again."
+        )
+    if getattr(outcome.failure, "kind", None) == "timeout" and outcome.not_sent:
         # The relay may have taken the message it never answered for.
         after += (
             f" The relay did not answer for the message to {outcome.not_sent[0].recipient.name}: "
             "it may have gone, and may go again."
         )
-    raise QauditError(f"{failure}{went}; not sent: {', '.join(missed)}. {after}")
+    raise QauditError(f"{failure}{went}; not sent: {', '.join(missed) or 'none'}. {after}")
 
 
 def _history(st: State, to: str | None, fmt: Format) -> None:

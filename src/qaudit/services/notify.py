@@ -41,7 +41,7 @@ from qaudit.store.engine import Store
 from qaudit.store.lite import AlchemyRows, Rows, day, moment
 
 if TYPE_CHECKING:
-    from qaudit.mail.transport import MailError, SmtpSettings, Transport
+    from qaudit.mail.transport import SmtpSettings, Transport
     from qaudit.services.overdue import OverdueItem
 
 PASSWORD_VARIABLE = "QAUDIT_SMTP_PASSWORD"
@@ -252,8 +252,9 @@ class Outcome:
 
     sent: list[tuple[Digest, str]] = field(default_factory=list)  # with the relay's reply
     refused: list[tuple[Digest, str]] = field(default_factory=list)  # recipient refused: why
-    not_sent: list[Digest] = field(default_factory=list)  # after the relay failed
-    failure: MailError | None = None
+    not_sent: list[Digest] = field(default_factory=list)  # after the relay (or store) failed
+    failure: QauditError | None = None  # a MailError, or the store's error
+    unrecorded: Digest | None = None  # accepted by the relay, but the store could not say so
     relay: str = ""
 
     @property
@@ -291,9 +292,13 @@ def send_notices(
                     pending.pop(0)
                     continue
                 pending.pop(0)
-                _record(store, ctx, plan, digest, message, reply, transport.description)
+                try:
+                    _record(store, ctx, plan, digest, message, reply, transport.description)
+                except QauditError:
+                    outcome.unrecorded = digest  # it went: a rerun may send it again
+                    raise
                 outcome.sent.append((digest, reply))
-    except MailError as exc:
+    except QauditError as exc:  # the relay failed (MailError), or the store did
         outcome.failure = exc
         outcome.not_sent = pending
     return outcome
