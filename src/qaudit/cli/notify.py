@@ -3,6 +3,7 @@ reminders cannot reach."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -42,6 +43,7 @@ HISTORY_COLUMNS = [
     ("refs", "What"),
     ("subject", "Subject"),
     ("reply", "Relay's reply"),
+    ("sent_by", "Sent by"),
 ]
 PLAN_KEEP = ("to", "what")
 
@@ -163,6 +165,7 @@ def notify(
         plan=plan,
         transport=SmtpTransport(settings),
         sender=settings.sender,
+        clock=lambda: datetime.now(UTC),
     )
     _report(outcome, plan, fmt)
 

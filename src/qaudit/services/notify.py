@@ -15,7 +15,7 @@ import os
 import re
 import stat
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -263,11 +263,18 @@ class Outcome:
 
 
 def send_notices(
-    *, store: Store, ctx: Context, plan: Plan, transport: Transport, sender: str
+    *,
+    store: Store,
+    ctx: Context,
+    plan: Plan,
+    transport: Transport,
+    sender: str,
+    clock: Callable[[], datetime] | None = None,
 ) -> Outcome:
     """Send each message of ``plan`` and record each the relay accepts, in its own
-    transaction. A recipient the relay refuses is left out and the rest go on; a relay that
-    fails (down, login refused, a timeout) stops the run: what was sent stays recorded."""
+    transaction, at the moment ``clock`` gives (the real time; ``ctx.recorded_at`` without
+    one). A recipient the relay refuses is left out and the rest go on; a relay that fails
+    (down, login refused, a timeout) stops the run: what was sent stays recorded."""
     from qaudit.mail.compose import compose
     from qaudit.mail.transport import MailError
 
@@ -293,7 +300,8 @@ def send_notices(
                     continue
                 pending.pop(0)
                 try:
-                    _record(store, ctx, plan, digest, message, reply, transport.description)
+                    at = clock() if clock is not None else ctx.recorded_at
+                    _record(store, ctx, plan, digest, message, reply, transport.description, at)
                 except QauditError:
                     outcome.unrecorded = digest  # it went: a rerun may send it again
                     raise
@@ -343,6 +351,7 @@ def _record(
     message: Any,
     reply: str,
     relay: str,
+    sent_at: datetime,
 ) -> None:
     from qaudit.services.transaction import write_transaction
     from qaudit.store.changelog import record_change
@@ -357,7 +366,7 @@ def _record(
             address=digest.recipient.email or "",
             notice=digest.notice,
             subject=str(message["Subject"]),
-            sent_at=ctx.recorded_at,
+            sent_at=sent_at,
             sent_on=sent_on,
             sent_by=ctx.user,
             relay=relay,
@@ -387,7 +396,7 @@ def _record(
             action="notify.send",
             entity="notification",
             entity_ref=row.message_id,
-            recorded_at=ctx.recorded_at,
+            recorded_at=sent_at,
             as_of=ctx.now,
             detail={
                 "to": person.name,
