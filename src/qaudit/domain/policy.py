@@ -103,7 +103,19 @@ class ImportPolicy:
 TLS_MODES: tuple[str, ...] = ("starttls", "ssl", "none")
 """How qaudit talks to the mail relay: STARTTLS on a plain port (587, 25), TLS from the
 start (465), or in clear, which is allowed only for a relay on this machine."""
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: localhost, 127.0.0.0/8 or ::1 (bracketed or not)."""
+    import ipaddress
+
+    name = host.strip().strip("[]")
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -136,7 +148,7 @@ class NotifyPolicy:
             raise PolicyError(
                 f"policy key 'notify.tls' must be one of {', '.join(TLS_MODES)}, not {self.tls!r}"
             )
-        if self.tls == "none" and self.host is not None and self.host not in LOOPBACK_HOSTS:
+        if self.tls == "none" and self.host is not None and not is_loopback(self.host):
             raise PolicyError(
                 "policy key 'notify.tls' may be \"none\" only for a relay on 127.0.0.1 "
                 f"(this machine), not on {self.host!r}: mail to a remote relay goes encrypted"

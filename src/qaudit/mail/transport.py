@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
-import ipaddress
 import smtplib
 import socket
 import ssl
@@ -20,11 +19,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal, Protocol, Self
 
+from qaudit.domain.policy import TLS_MODES, is_loopback
 from qaudit.errors import QauditError
-
-TLS_MODES: tuple[str, ...] = ("starttls", "ssl", "none")
-"""STARTTLS on the submission or relay port; TLS from the first byte (465); none, which is
-allowed only for a relay on this machine (a local Postfix that relays on over TLS itself)."""
 
 _MODE_LABELS = {"starttls": "STARTTLS", "ssl": "TLS", "none": "no TLS"}
 REPLY_LIMIT = 200
@@ -99,7 +95,7 @@ def check_settings(settings: SmtpSettings) -> None:
         raise refuse(f"the port must be a number from 1 to 65535, not {settings.port!r}")
     if settings.tls not in TLS_MODES:
         raise refuse(f"the TLS mode must be starttls, ssl or none, not {settings.tls!r}")
-    if settings.tls == "none" and not _is_loopback(settings.host):
+    if settings.tls == "none" and not is_loopback(settings.host):
         raise refuse(
             "tls = none is allowed only for a relay on 127.0.0.1 (or ::1, localhost); "
             "a relay on the network needs starttls or ssl"
@@ -400,16 +396,6 @@ def _timed_out(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
-
-
-def _is_loopback(host: str) -> bool:
-    name = host.strip().strip("[]")
-    if name.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def _is_address(text: str) -> bool:
