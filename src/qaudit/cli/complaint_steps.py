@@ -88,7 +88,8 @@ def escalate(
     quiet: QuietOption = False,
 ) -> None:
     """Escalate to the head of service of the case's team. With --overdue, every overdue
-    complaint not yet escalated (safe to run daily from cron).
+    complaint not yet escalated (safe to run daily from cron). The next qaudit notify emails
+    the head of service, once per stage.
 
     Example: `qaudit complaints escalate --overdue --format csv --no-header >> escalations.csv`
     """
@@ -125,6 +126,8 @@ def escalate(
         )
     if overdue and not done:
         say("No overdue complaint left to escalate.")
+    elif any(not e.already for e in done):
+        say("The next qaudit notify emails each head of service what was escalated to them.")
 
 
 def next_stage(

@@ -145,8 +145,7 @@ def notify(
             pass
     kinds = [k.value for k in only] if only else list(OVERDUE_KINDS)
     plan = plan_notices(store=st.store, ctx=run, kinds=kinds, to=to, urgent=urgent)
-    for name, n in sorted(plan.no_address.items()):
-        warn(f"{name} has {counted(n, 'item')} to be sent but no email address (staff import)")
+    _warn_no_address(plan.no_address)
     if dry_run:
         _show_plan(plan, fmt, body=to is not None, sender=run.policy.notify.sender)
         return
@@ -168,6 +167,19 @@ def notify(
         clock=lambda: datetime.now(UTC),
     )
     _report(outcome, plan, fmt)
+
+
+def _warn_no_address(people: dict[str, int]) -> None:
+    """Who has work to be sent but no address: each by name when few, else one line."""
+    if len(people) <= 3:
+        for name, n in sorted(people.items()):
+            warn(f"{name} has {counted(n, 'item')} to be sent but no email address (staff import)")
+        return
+    first = ", ".join(f"{name} ({n})" for name, n in sorted(people.items())[:3])
+    warn(
+        f"{len(people)} people have items to be sent but no email address: {first} and "
+        f"{len(people) - 3} more; qaudit notify --check lists them"
+    )
 
 
 def _try_relay(policy: NotifyPolicy) -> list[dict[str, str]]:
