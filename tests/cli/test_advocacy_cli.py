@@ -286,6 +286,7 @@ def test_quarterly_figures_match_a_hand_count(desk: Cli) -> None:
         "met_late": 1,
         "not_provided": 0,
         "awaiting": 0,
+        "ahead": 0,
         "exceptions": [
             {"id": untold, "case_ref": "B3", "conference_date": "2026-12-15", "provided_on": None}
         ],
@@ -454,3 +455,23 @@ def test_family_feedback_by_team(desk: Cli, db_url: str, tmp_path: Path) -> None
         assert (empty.audits, empty.views_gathered_pct, empty.by_team) == (0, None, ())
     finally:
         store.dispose()
+
+
+def test_a_conference_recorded_ahead_counts_once_it_is_held(desk: Cli) -> None:
+    """A mid-month report counts what has happened: a request recorded for a conference next
+    week is not yet a conference, a child told or a request."""
+    _record(desk, "A1", "2026-12-01", "--offered", "--not-requested", today="2026-12-01")
+    _record(desk, "A2", "2026-12-10", "--not-offered", "--requested", today="2026-12-01")
+
+    def figures(today: str) -> dict[str, object]:
+        found = desk("advocacy", "stats", "--period", "2026-12", "--format", "json", today=today)
+        data = found.json()
+        assert isinstance(data, dict)
+        return data
+
+    early = figures("2026-12-04")
+    assert (early["conferences"], early["told"], early["requests"], early["ahead"]) == (1, 1, 0, 1)
+    assert early["exceptions"] == []
+    held = figures("2026-12-10")  # the conference day: held, its request awaiting
+    assert (held["conferences"], held["requests"], held["awaiting"], held["ahead"]) == (2, 1, 1, 0)
+    assert [e["case_ref"] for e in held["exceptions"]] == ["A2"]  # type: ignore[union-attr]

@@ -28,6 +28,7 @@ def test_advocacy_percentages() -> None:
         met_late=0,
         not_provided=0,
         awaiting=0,
+        ahead=0,
         exceptions=(),
         unmet=(),
     )

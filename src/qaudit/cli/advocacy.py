@@ -180,6 +180,7 @@ def stats(
 ) -> None:
     """Advocacy figures for a period: conferences, children told, requests and uptake,
     requests met by the conference date; and the conferences where the child was not told.
+    Conferences held by today count (one recorded ahead counts once held).
 
     Example: `qaudit advocacy stats --period last-quarter`
     """
@@ -209,7 +210,8 @@ def stats(
         ("Met by the conference", f"{figures.met} ({share(figures.met_pct)})"),
         ("Provided late", figures.met_late),
         ("Not provided", figures.not_provided),
-        ("Awaiting (conference not passed)", figures.awaiting),
+        ("Awaiting (conference today)", figures.awaiting),
+        ("Recorded ahead (not yet held: not counted)", figures.ahead),
     ]
     emit_rows(
         ({"figure": k, "value": v} for k, v in rows),

@@ -282,6 +282,7 @@ class AdvocacyStats:
     met_late: int
     not_provided: int  # the conference has passed without an advocate
     awaiting: int  # the conference is today: still in time
+    ahead: int  # recorded for a date after today: not counted until held
     exceptions: tuple[ConferenceRef, ...]  # the child was not told
     unmet: tuple[ConferenceRef, ...]  # asked, and no advocate by the conference
 
@@ -313,14 +314,19 @@ class AdvocacyStats:
             "met_late": self.met_late,
             "not_provided": self.not_provided,
             "awaiting": self.awaiting,
+            "ahead": self.ahead,
             "exceptions": [e.as_dict() for e in self.exceptions],
             "unmet": [u.as_dict() for u in self.unmet],
         }
 
 
 def advocacy_stats(*, store: Store, ctx: Context, period: Period) -> AdvocacyStats:
-    """The period's figures, and the conferences where the child was not told."""
-    views = list_conferences(store=store, ctx=ctx, period=period)
+    """The period's figures, and the conferences where the child was not told: of the
+    conferences held by today (today's included). One recorded ahead of its date counts once
+    it is held (``ahead`` says how many wait), so a report run mid-month counts only what
+    has happened."""
+    recorded = list_conferences(store=store, ctx=ctx, period=period)
+    views = [v for v in recorded if v.conference_date <= ctx.today]
     asked = [v for v in views if v.requested]
     return AdvocacyStats(
         period=period.label,
@@ -334,6 +340,7 @@ def advocacy_stats(*, store: Store, ctx: Context, period: Period) -> AdvocacySta
         met_late=sum(v.met is False and v.provided_on is not None for v in asked),
         not_provided=sum(v.status == "not-met" for v in asked),
         awaiting=sum(v.status == "awaiting" for v in asked),
+        ahead=len(recorded) - len(views),
         exceptions=tuple(
             ConferenceRef(v.id, v.case_ref, v.conference_date) for v in views if not v.offered
         ),

@@ -270,7 +270,8 @@ def voice_section(*, store: Store, ctx: Context, period: Period) -> Section:
             }
         ],
         definitions=[
-            "Conferences: child protection conferences held in the period.",
+            "Conferences: child protection conferences held in the period (by the report's "
+            "date: one recorded ahead counts once it is held).",
             "Children told: conferences where the child was told they may have an advocate; "
             "told % is of the conferences.",
             "Requests: conferences where an advocate was asked for; uptake % is the share of "
