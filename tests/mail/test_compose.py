@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -12,6 +13,8 @@ from datetime import UTC, date, datetime
 from email.message import EmailMessage
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qaudit.domain.dates import LONDON
 from qaudit.domain.notify import Digest, NoticeItem, Recipient, subject
@@ -323,3 +326,48 @@ def test_importing_compose_does_not_import_jinja2() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "False"
+
+
+# -- any text at all in the records ---------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.text(max_size=60),
+    team=st.one_of(st.none(), st.text(max_size=40)),
+    ref=st.text(min_size=1, max_size=30),
+    case_ref=st.text(max_size=20),
+    detail=st.text(max_size=120),
+    owner=st.one_of(st.none(), st.text(max_size=40)),
+)
+def test_any_text_in_the_records_makes_a_well_formed_message(
+    name: str, team: str | None, ref: str, case_ref: str, detail: str, owner: str | None
+) -> None:
+    """Whatever a name, team, reference or detail holds (a newline and a header, markup, a
+    NUL, right-to-left marks), the message has exactly the headers qaudit wrote, one To,
+    and an HTML part in which nothing from the records is markup."""
+    item = NoticeItem("action", ref, case_ref, date(2026, 12, 3), 2, detail, owner, "2026-12-03")
+    digest = Digest(
+        Recipient(name, "ann@council.example", "head_of_service", team),
+        "digest",
+        overdue=(item,),
+        escalated=(item,),
+        due_by=date(2026, 12, 4),
+    )
+    now = datetime(2026, 12, 1, 7, 0, tzinfo=LONDON)
+    raw = compose(digest, sender="qa@council.example", now=now).as_bytes()
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert sorted(parsed.keys()) == sorted(
+        ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted",
+         "X-Auto-Response-Suppress", "MIME-Version", "Content-Type"]
+    )  # fmt: skip
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["ann@council.example"]
+    html = parsed.get_body(preferencelist=("html",))
+    assert html is not None
+    body = html.get_content()
+    # Markup only where the template put it: every "<" starts one of its own tags.
+    for tag in re.findall(r"<\s*/?\s*([A-Za-z!][^\s>/]*)", body):
+        assert tag.lower() in {
+            "!doctype", "html", "head", "meta", "title", "body", "p", "h2", "table", "thead",
+            "tbody", "tr", "th", "td", "span", "code", "hr", "br", "div", "strong",
+        }, tag  # fmt: skip
