@@ -51,7 +51,9 @@ def one_line(text: str) -> str:
 
 def day(value: date) -> str:
     """A date as people write it: ``Tue 1 Dec 2026`` (no leading zero on the day)."""
-    return f"{value:%a} {value.day} {value:%b %Y}"
+    from qaudit.domain.dates import uk_day
+
+    return uk_day(value)
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:

@@ -88,3 +88,8 @@ def check_date_bounds(day: date, today: date, *, shown: str | None = None) -> da
         return day
     text = shown.strip() if shown is not None else day.isoformat()
     raise ValueError(f"'{text}' is out of range: dates must be {allowed_range(today)}")
+
+
+def uk_day(value: date) -> str:
+    """A date as people write it: ``Tue 1 Dec 2026`` (no leading zero on the day)."""
+    return f"{value:%a} {value.day} {value:%b %Y}"

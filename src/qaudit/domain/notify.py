@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from qaudit.domain.dates import uk_day
+
 NOTICE_KINDS: tuple[str, ...] = ("digest", "urgent")
 """A daily digest to each person; an urgent notice of a child's flagged survey concern."""
 
@@ -108,11 +110,6 @@ class Sent:
     section: str
     stage: str
     sent_on: date  # the London day it was sent
-
-
-def uk_day(value: date) -> str:
-    """``Fri 4 Dec 2026``: a date as a reminder shows it (as ``qaudit.display.day``)."""
-    return f"{value:%a} {value.day} {value:%b %Y}"
 
 
 def subject(digest: Digest) -> str:

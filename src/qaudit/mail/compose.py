@@ -17,8 +17,8 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from qaudit.display import one_line
-from qaudit.domain.dates import LONDON
-from qaudit.domain.notify import KIND_LABELS, Digest, NoticeItem, subject, uk_day
+from qaudit.domain.dates import LONDON, uk_day
+from qaudit.domain.notify import KIND_LABELS, Digest, NoticeItem, subject
 from qaudit.errors import QauditError
 
 if TYPE_CHECKING:

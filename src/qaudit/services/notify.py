@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qaudit.display import counted
-from qaudit.domain.dates import LONDON
+from qaudit.domain.dates import LONDON, uk_day
 from qaudit.domain.notify import (
     Digest,
     NoticeItem,
@@ -31,7 +31,6 @@ from qaudit.domain.notify import (
     address_problem,
     already_sent,
     choose,
-    uk_day,
 )
 from qaudit.domain.overdue import OVERDUE_KINDS
 from qaudit.domain.policy import NotifyPolicy
