@@ -11,7 +11,7 @@ import typer
 
 from qaudit.cli.output import emit_rows
 from qaudit.cli.params import QuietOption
-from qaudit.cli.state import Format, State, say, state, warn
+from qaudit.cli.state import Format, State, quiet, say, state, warn
 from qaudit.display import counted
 from qaudit.domain.overdue import OVERDUE_KINDS
 from qaudit.errors import QauditError
@@ -87,7 +87,8 @@ def notify(
         typer.Option(
             "--check",
             help="List who reminders cannot reach (no email, owners not on the staff list) "
-            "and what is missing from the relay's settings; send nothing.",
+            "and what the relay's settings lack, and try the relay (connect, TLS, login); "
+            "send nothing.",
         ),
     ] = False,
     history: Annotated[
@@ -110,8 +111,8 @@ def notify(
     Example: `qaudit notify --dry-run`
     """
     st = state(ctx)
-    if sum((check, history, dry_run and not (check or history))) > 1 or (check and history):
-        raise typer.BadParameter("give one of --check, --history and --dry-run")
+    if sum((check, history, dry_run)) > 1:
+        raise typer.BadParameter("give one of --check, --history and --dry-run, not several")
     if history:
         _history(st, to, fmt)
         return
@@ -232,9 +233,7 @@ def _show_plan(plan: Plan, fmt: Format, *, body: bool, sender: str | None) -> No
             keep=PLAN_KEEP,
         )
     if fmt is Format.table:
-        held = (
-            f"; {plan.held} item{'s' if plan.held != 1 else ''} sent already" if plan.held else ""
-        )
+        held = f"; {counted(plan.held, 'item')} sent already" if plan.held else ""
         say(
             f"Dry run: {counted(len(plan.digests), 'message')} would be sent{held}; "
             "nothing sent, nothing recorded."
@@ -243,13 +242,14 @@ def _show_plan(plan: Plan, fmt: Format, *, body: bool, sender: str | None) -> No
 
 def _report(outcome: Outcome, plan: Plan, fmt: Format) -> None:
     sent = [d for d, _ in outcome.sent]
-    emit_rows(
-        [row for row in plan_rows(plan) if row["to"] in {d.recipient.name for d in sent}],
-        fmt=fmt,
-        columns=plan_columns(fmt),
-        title="Sent",
-        keep=PLAN_KEEP,
-    )
+    if fmt is not Format.table or not quiet():  # -q from cron: a table is for people
+        emit_rows(
+            [row for row in plan_rows(plan) if row["to"] in {d.recipient.name for d in sent}],
+            fmt=fmt,
+            columns=plan_columns(fmt),
+            title="Sent",
+            keep=PLAN_KEEP,
+        )
     total = len(plan.digests)
     if outcome.complete:
         say(f"Sent {counted(len(sent), 'message')} through {outcome.relay}.")

@@ -237,8 +237,8 @@ def _history(rows: Rows, since: date, *, staff_id: int | None = None) -> dict[in
         params,
     )
     history: dict[int, list[Sent]] = defaultdict(list)
-    for staff_id, name, kind, ref, section, stage, sent_on in found:
-        history[staff_id].append(Sent(name, kind, ref, section, stage, day(sent_on)))
+    for who, name, kind, ref, section, stage, sent_on in found:
+        history[who].append(Sent(name, kind, ref, section, stage, day(sent_on)))
     return history
 
 
