@@ -1,6 +1,7 @@
-"""What is past its due date, of every kind, for ``qaudit overdue`` (and the demo): one query
-per kind, in plain SQL through ``store.lite.Rows`` (no SQLAlchemy, no table models), so it
-answers in about the time Python takes to start; the same SQL runs on PostgreSQL through
+"""What is past its due date, of every kind, for ``qaudit overdue`` (and the demo), and what
+falls due by a day for ``qaudit notify``'s reminders: one query per kind, in plain SQL
+through ``store.lite.Rows`` (no SQLAlchemy, no table models), so it answers in about the
+time Python takes to start; the same SQL runs on PostgreSQL through
 ``Store``. Each kind's query reads the rows it lists in one statement, whatever the store's
 size. The kinds, and the order they are listed in, are ``domain.overdue``'s.
 """
