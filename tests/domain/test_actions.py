@@ -14,6 +14,7 @@ from qaudit.domain.actions import (
     mark_done,
     parse_action,
 )
+from qaudit.domain.rules import RuleBroken
 
 D = date.fromisoformat
 
@@ -60,7 +61,7 @@ def test_a_wrong_action_is_refused_saying_which_part(text: str, message: str) ->
 
 def test_an_action_is_due_on_or_after_the_day_it_is_set() -> None:
     check_due(ActionInput("a", "b", D("2026-12-01")), D("2026-12-01"))
-    with pytest.raises(ValueError, match="before it is set on 2026-12-02"):
+    with pytest.raises(RuleBroken, match="before it is set on 2026-12-02"):
         check_due(ActionInput("a", "b", D("2026-12-01")), D("2026-12-02"))
 
 
@@ -93,7 +94,7 @@ def test_where_an_action_stands_on_a_day(
 def test_marking_done_refuses_twice_future_and_before_set(
     status: str, on: str, message: str
 ) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(RuleBroken, match=message):
         mark_done(
             status=status, set_on=D("2026-12-01"), on=D(on), today=D("2026-12-14"), by="x", text="t"
         )
@@ -107,9 +108,9 @@ def test_marking_done_on_a_good_day() -> None:
 
 def test_reassigning_only_an_open_action_to_someone_else() -> None:
     check_reassign(status="open", owner="A", new_owner="B", text="t")
-    with pytest.raises(ValueError, match="is done"):
+    with pytest.raises(RuleBroken, match="is done"):
         check_reassign(status="done", owner="A", new_owner="B", text="t")
-    with pytest.raises(ValueError, match="already A's"):
+    with pytest.raises(RuleBroken, match="already A's"):
         check_reassign(status="open", owner="A", new_owner="A", text="t")
 
 

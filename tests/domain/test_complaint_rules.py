@@ -252,3 +252,16 @@ def test_each_list_of_values_is_defined_once() -> None:
 
     assert tuple(o.value for o in Outcome) == rules.OUTCOMES
     assert tuple(r.value for r in Relationship) == rules.RELATIONSHIPS
+
+
+def test_a_complaint_rules_refusal_is_the_domains_one_refusal() -> None:
+    """Every domain rule refuses with domain.rules.RuleBroken; a complaint rule's names the
+    rule as its remedy, which the command line turns into the option that satisfies it."""
+    from qaudit.domain.complaints import Refusal
+    from qaudit.domain.rules import RuleBroken
+    from qaudit.services.rules import refused
+
+    refusal = Refusal("the response is due first", "late")
+    assert isinstance(refusal, RuleBroken) and refusal.remedy == "late"
+    error = refused(refusal)
+    assert (str(error), error.remedy) == ("the response is due first", "late")

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Literal
 
 from qaudit.domain.dates import parse_file_date
+from qaudit.domain.rules import RuleBroken
 from qaudit.domain.text import NAME_LIMIT, check_text
 
 ACTION_TEXT_LIMIT = 500
@@ -66,9 +67,9 @@ def new_action(text: str, owner: str, due: date) -> ActionInput:
 
 
 def check_due(action: ActionInput, set_on: date) -> None:
-    """An action is due on or after the day it is set: a ValueError otherwise."""
+    """An action is due on or after the day it is set: RuleBroken otherwise."""
     if action.due < set_on:
-        raise ValueError(
+        raise RuleBroken(
             f"the action '{action.text}' is due on {action.due}, before it is set on {set_on}"
         )
 
@@ -95,20 +96,20 @@ def mark_done(
 ) -> ActionDone:
     """Marking an action done on ``on``: not twice, not before it was set, not in the future."""
     if status == "done":
-        raise ValueError(f"the action '{text}' is already done")
+        raise RuleBroken(f"the action '{text}' is already done")
     if on > today:
-        raise ValueError(f"the date it was done, {on}, is after today ({today})")
+        raise RuleBroken(f"the date it was done, {on}, is after today ({today})")
     if on < set_on:
-        raise ValueError(f"the action '{text}' was set on {set_on}: it cannot be done on {on}")
+        raise RuleBroken(f"the action '{text}' was set on {set_on}: it cannot be done on {on}")
     return ActionDone(status="done", done_on=on, done_by=by)
 
 
 def check_reassign(*, status: str, owner: str, new_owner: str, text: str) -> None:
     """Reassigning: only an open action, and only to someone else."""
     if status == "done":
-        raise ValueError(f"the action '{text}' is done: there is nothing to reassign")
+        raise RuleBroken(f"the action '{text}' is done: there is nothing to reassign")
     if owner == new_owner:
-        raise ValueError(f"the action '{text}' is already {owner}'s")
+        raise RuleBroken(f"the action '{text}' is already {owner}'s")
 
 
 ACTION_STATE_CHOICES: tuple[str, ...] = tuple(state.replace(" ", "-") for state in ACTION_STATES)

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Literal, Protocol
 
 from qaudit.domain.grades import Grade, GradeChange, grade_change, needs_development
+from qaudit.domain.rules import RuleBroken
 
 GRADING_ROLES: tuple[str, ...] = ("auditor", "team_manager", "qa_lead")
 """Who records audits: never a social worker, and a head of service moderates instead."""
@@ -22,15 +23,6 @@ AUDIT_STATUSES: tuple[str, ...] = ("due", "overdue", "graded", "moderation-due",
 """Where an audit stands in ``audits list``: still to do (due, overdue) or recorded."""
 
 AuditKind = Literal["sample", "reaudit", "adhoc"]
-
-
-class RuleBroken(ValueError):
-    """An audit-cycle rule refuses the change; the message says which, in the domain's words.
-    ``remedy`` names, for the command line, the other way that is open (e.g. "adhoc")."""
-
-    def __init__(self, message: str, *, remedy: str | None = None) -> None:
-        super().__init__(message)
-        self.remedy = remedy
 
 
 class Calendar(Protocol):

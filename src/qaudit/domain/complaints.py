@@ -8,6 +8,7 @@ from datetime import date
 from typing import Protocol
 
 from qaudit.domain.policy import ComplaintPolicy
+from qaudit.domain.rules import RuleBroken
 
 PROCEDURES = ("statutory", "corporate")
 RELATIONSHIPS = ("parent", "child", "carer", "other")
@@ -86,12 +87,12 @@ def complaint_ref(year: int, number: int) -> str:
 # whose message speaks of the complaint, never of how the change was asked for.
 
 
-class Refusal(ValueError):
-    """A rule refused the change. ``kind`` names the rule, so that a caller can say how to
-    satisfy it (the command line names its options)."""
+class Refusal(RuleBroken):
+    """A complaint rule refused the change. ``kind`` names the rule, and is the refusal's
+    remedy, so that a caller can say how to satisfy it (the command line names its options)."""
 
     def __init__(self, message: str, kind: str = "rule") -> None:
-        super().__init__(message)
+        super().__init__(message, remedy=kind)
         self.kind = kind
 
 

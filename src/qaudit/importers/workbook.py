@@ -25,6 +25,7 @@ from qaudit.domain.actions import ActionInput, new_action
 from qaudit.domain.audit_cycle import check_development
 from qaudit.domain.dates import parse_file_date
 from qaudit.domain.grades import Grade, parse_grade
+from qaudit.domain.rules import RuleBroken
 from qaudit.domain.text import check_text
 from qaudit.errors import InputError
 from qaudit.importers.files import check_unpacked_size, detect_kind, open_check
@@ -718,7 +719,7 @@ def read_sheet(
     family_feedback = free_text("family_feedback")
     try:
         check_development(grade, development)
-    except ValueError as exc:  # domain.audit_cycle.RuleBroken
+    except RuleBroken as exc:
         raise fail(fields["development"], str(exc)) from None
 
     views_cell = fields["views_gathered"]

@@ -21,8 +21,10 @@ from qaudit.domain.actions import (
     staff_match,
     unknown_owner,
 )
-from qaudit.errors import NotFoundError, RuleError
+from qaudit.domain.rules import RuleBroken
+from qaudit.errors import NotFoundError
 from qaudit.services.context import Context
+from qaudit.services.rules import refused
 from qaudit.store.lite import Event, Rows, WriteTx, day
 
 
@@ -64,8 +66,8 @@ def check_actions(
     for action in actions:
         try:
             check_due(action, set_on)
-        except ValueError as exc:
-            raise RuleError(str(exc)) from None
+        except RuleBroken as exc:
+            raise refused(exc) from None
         owners.append(find_owner(rows, action.owner))
     return owners
 
@@ -256,8 +258,8 @@ def mark_action_done(tx: WriteTx, ctx: Context, *, action_id: int, on: date) -> 
             status=status, set_on=view.set_on, on=on, today=ctx.today, by=ctx.user,
             text=view.text,
         )  # fmt: skip
-    except ValueError as exc:
-        raise RuleError(f"action {action_id}: {exc}") from None
+    except RuleBroken as exc:
+        raise refused(exc, prefix=f"action {action_id}: ") from None
     tx.update("actions", action_id, {"status": done.status, "done_on": done.done_on,
                                      "done_by": done.done_by})  # fmt: skip
     after = _action(tx, action_id, ctx.today)[0]
@@ -286,8 +288,8 @@ def reassign_action(
     new_id, new_name = find_owner(tx, to)
     try:
         check_reassign(status=status, owner=view.owner, new_owner=new_name, text=view.text)
-    except ValueError as exc:
-        raise RuleError(f"action {action_id}: {exc}") from None
+    except RuleBroken as exc:
+        raise refused(exc, prefix=f"action {action_id}: ") from None
     tx.update("actions", action_id, {"owner_id": new_id})
     tx.log(
         Event(

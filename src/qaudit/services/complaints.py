@@ -14,7 +14,8 @@ from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from qaudit.domain import complaints as rules
-from qaudit.domain.complaints import Refusal, StageChange, complaint_ref, timescale
+from qaudit.domain.complaints import StageChange, complaint_ref, timescale
+from qaudit.domain.rules import RuleBroken
 from qaudit.errors import NotFoundError, RuleError
 from qaudit.services.context import Context
 from qaudit.services.erasure import logged_text
@@ -23,6 +24,7 @@ from qaudit.services.records import (
     head_of_team,
     refuse_future,
 )
+from qaudit.services.rules import refused
 from qaudit.services.transaction import write_transaction
 from qaudit.services.worklists import ComplaintView, calendar, complaint_status
 from qaudit.store.changelog import record_change
@@ -35,12 +37,6 @@ from qaudit.store.models import (
     Staff,
     Team,
 )
-
-
-def _refused(exc: Refusal) -> RuleError:
-    """A complaint rule's refusal, naming the rule as its remedy (errors.QauditError), so the
-    command line can name the option that satisfies it."""
-    return RuleError(str(exc), remedy=exc.kind)
 
 
 def _view(session: Session, complaint: Complaint) -> ComplaintView:
@@ -144,8 +140,8 @@ def log_complaint(
             received=received,
             relationship=relationship,
         )
-    except Refusal as exc:
-        raise _refused(exc) from None
+    except RuleBroken as exc:
+        raise refused(exc) from None
     with write_transaction(store, ctx) as session:
         case_id = case_with_ref(session, case_ref).id if case_ref is not None else None
         conn = session.connection()
@@ -236,8 +232,8 @@ def respond(*, store: Store, ctx: Context, ref: str, on: date) -> ComplaintView:
         complaint, row, stage = _load(session, ref)
         try:
             change = rules.respond(stage, on)
-        except Refusal as exc:
-            raise _refused(exc) from None
+        except RuleBroken as exc:
+            raise refused(exc) from None
         _apply(session, row, change)
         _log(
             session,
@@ -263,8 +259,8 @@ def send_letter(*, store: Store, ctx: Context, ref: str, on: date) -> LetterSent
         complaint, row, stage = _load(session, ref)
         try:
             change = rules.letter(stage, on)
-        except Refusal as exc:
-            raise _refused(exc) from None
+        except RuleBroken as exc:
+            raise refused(exc) from None
         _apply(session, row, change)
         _log(
             session,
@@ -296,8 +292,8 @@ def extend(
         try:
             scale = timescale(ctx.policy.complaints, complaint.procedure, stage.stage)
             change = rules.extend(stage, days, agreed_on, late_agreed, reason, scale, calendar(ctx))
-        except Refusal as exc:
-            raise _refused(exc) from None
+        except RuleBroken as exc:
+            raise refused(exc) from None
         except ValueError as exc:
             raise RuleError(str(exc)) from None
         extension = change.extension
@@ -368,8 +364,8 @@ def _escalate(session: Session, ctx: Context, ref: str) -> Escalation:
     view = _view(session, complaint)
     try:
         change = rules.escalate(stage, ctx.today)
-    except Refusal as exc:
-        raise _refused(exc) from None
+    except RuleBroken as exc:
+        raise refused(exc) from None
     if change is None:
         person = session.get(Staff, row.escalated_to_id) if row.escalated_to_id else None
         return Escalation(
@@ -448,8 +444,8 @@ def next_stage(
             new = rules.next_stage(
                 stage, requested, late_reason, ctx.policy.complaints, calendar(ctx)
             )
-        except Refusal as exc:
-            raise _refused(exc) from None
+        except RuleBroken as exc:
+            raise refused(exc) from None
         added = ComplaintStage(
             complaint_id=complaint.id,  # type: ignore[arg-type]
             stage=new.stage,
@@ -487,8 +483,8 @@ def close(
         complaint, _, stage = _load(session, ref)
         try:
             closure = rules.close(stage, outcome, day)
-        except Refusal as exc:
-            raise _refused(exc) from None
+        except RuleBroken as exc:
+            raise refused(exc) from None
         complaint.outcome, complaint.closed_on = closure.outcome, closure.closed_on
         session.add(complaint)
         session.flush()

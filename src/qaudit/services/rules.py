@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from qaudit.domain.audit_cycle import RuleBroken
+from qaudit.domain.rules import RuleBroken
 from qaudit.errors import RuleError
 
 T = TypeVar("T")
@@ -17,4 +17,10 @@ def ruled(rule: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return rule(*args, **kwargs)
     except RuleBroken as exc:
-        raise RuleError(str(exc), remedy=exc.remedy) from None
+        raise refused(exc) from None
+
+
+def refused(exc: RuleBroken, *, prefix: str = "") -> RuleError:
+    """A domain rule's refusal as the service's error, its remedy kept (``prefix`` names the
+    record when the rule's words do not, e.g. "action 4: ")."""
+    return RuleError(prefix + str(exc), remedy=exc.remedy)
