@@ -436,3 +436,17 @@ def test_a_store_that_fails_after_the_relay_took_a_message_says_so(
     assert "sent 2 of 4 messages (Hal Head, Quinn Lead); not sent: Tess Manager, Val Voice" in line
     assert "The message to Quinn Lead went but could not be recorded: it may be sent" in line
     assert len(smtp_relay.messages) == 2 and sent_rows(office) == 1
+
+
+@pytest.mark.parametrize("today", ["2026-12-05T07:00", "2026-12-25T07:00"])  # Sat; Christmas
+def test_no_reminders_on_a_day_no_one_works_but_urgent_concerns_still_go(
+    office: Cli, tmp_path: Path, smtp_relay: SmtpRelay, today: str
+) -> None:
+    config = policy(tmp_path, smtp_relay, tls="none")
+    quiet_day = notify(office, config, today=today)
+    assert quiet_day.exit_code == 0, quiet_day.stderr
+    assert "is not a working day: no reminders today" in quiet_day.stderr
+    assert smtp_relay.messages == [] and sent_rows(office) == 0
+    urgent = notify(office, config, "--urgent", today=today)
+    assert urgent.exit_code == 0, urgent.stderr
+    assert [m.rcpt_tos for m in smtp_relay.messages] == [["val.voice@council.example"]]

@@ -147,6 +147,16 @@ def notify(
     kinds = [k.value for k in only] if only else list(OVERDUE_KINDS)
     plan = plan_notices(store=st.store, ctx=run, kinds=kinds, to=to, urgent=urgent)
     _warn_no_address(plan.no_address)
+    if plan.closed:
+        from qaudit.display import day
+
+        say(
+            f"{day(run.today)} is not a working day: no reminders today (the next working "
+            "day's run sends them; --urgent still sends a child's flagged concern)."
+        )
+        if fmt is not Format.table:
+            emit_rows([], fmt=fmt, columns=PLAN_COLUMNS)
+        return
     if dry_run:
         _show_plan(plan, fmt, body=to is not None, sender=run.policy.notify.sender)
         return

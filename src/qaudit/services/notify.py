@@ -66,6 +66,7 @@ class Plan:
     as_of: datetime
     due_by: date
     urgent: bool
+    closed: bool = False  # today is not a working day: no reminders (urgent notices still go)
     digests: list[Digest] = field(default_factory=list)
     held: int = 0  # items left out: sent to that person already (today, or at that stage)
     no_address: dict[str, int] = field(default_factory=dict)  # person: items not sent
@@ -88,8 +89,14 @@ def plan_notices(
 
     policy = ctx.policy.notify
     today = ctx.today
-    due_by = calendar(ctx).add_working_days(today, policy.due_within_working_days)
+    working = calendar(ctx)
+    due_by = working.add_working_days(today, policy.due_within_working_days)
     plan = Plan(as_of=ctx.now, due_by=due_by, urgent=urgent)
+    if not urgent and not working.is_working_day(today):
+        # A weekend, bank holiday or closure day: no one is at work to act on a reminder;
+        # the next working day's run sends what is due then. A child's concern still goes.
+        plan.closed = True
+        return plan
     with store.reading() as session:
         rows = AlchemyRows(session.connection())
         people = _people(rows)
