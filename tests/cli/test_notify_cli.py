@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,7 @@ def test_a_days_reminders_go_once_each_over_starttls(
 ) -> None:
     smtp_tls.credentials = ("qaudit", PASSWORD)
     monkeypatch.setenv("QAUDIT_SMTP_PASSWORD", PASSWORD)
-    config = policy(tmp_path, smtp_tls, username="qaudit")
+    config = policy(tmp_path, smtp_tls, username="qaudit", reply_to="qa-team@council.example")
     done = notify(office, config)
     assert done.exit_code == 0, done.stderr
     assert "Sent 4 messages through the mail relay 127.0.0.1:" in done.stderr
@@ -135,7 +136,10 @@ def test_a_days_reminders_go_once_each_over_starttls(
     assert tess["Subject"].strip() == "qaudit: 1 due by Fri 4 Dec 2026 (Team A)"
     assert tess["From"].addresses[0].addr_spec == "qa-service@council.example"
     assert tess["To"].addresses[0].addr_spec == "tess.manager@council.example"
-    assert tess["Date"] and re.fullmatch(r"<[^@>]+@council\.example>", tess["Message-ID"])
+    assert re.fullmatch(r"<[^@>]+@council\.example>", tess["Message-ID"])
+    # Dated when it really went (the run's --today is 07:00), replies to the QA team.
+    assert abs(tess["Date"].datetime - datetime.now(UTC)) < timedelta(minutes=10)
+    assert tess["Reply-To"].addresses[0].addr_spec == "qa-team@council.example"
     assert tess["Auto-Submitted"] == "auto-generated"
     for body in (tess_text, tess_html):
         assert "K1" in body and "Thu 3 Dec 2026" in body
@@ -299,6 +303,7 @@ def test_check_lists_who_reminders_cannot_reach(office: Cli, tmp_path: Path) -> 
         ({"host": "relay.council.example", "tls": "none"}, "only for a relay on 127.0.0.1"),
         ({"username": "qaudit"}, "needs a password"),
         ({"from": "QA <qa@council.example>"}, "policy key 'notify.from'"),
+        ({"reply_to": "qa-team@council"}, "policy key 'notify.reply_to'"),
         ({"password_file": "PASSWORD_FILE", "username": "qaudit"}, "chmod 600"),
     ],
 )

@@ -126,6 +126,7 @@ class NotifyPolicy:
     host: str | None = None  # no relay: ``qaudit notify`` can only show what it would send
     port: int = 587
     sender: str | None = field(default=None, metadata={"key": "from"})
+    reply_to: str | None = None  # where replies go: the QA team's mailbox, say
     tls: str = "starttls"
     username: str | None = None
     password_file: str | None = None

@@ -67,6 +67,8 @@ def compose(
     sender_name: str = "qaudit",
     now: datetime,
     product_line: str | None = None,
+    reply_to: str | None = None,
+    sent_at: datetime | None = None,
 ) -> EmailMessage:
     """``digest`` as a multipart/alternative message (text, then HTML) from ``sender`` to its
     recipient, marked as sent by a machine so out-of-office replies are not sent back.
@@ -74,6 +76,9 @@ def compose(
     ``now`` (timezone-aware) dates the message; the states ("due today", "2 working days
     overdue") come from each item's own fields and now's date on the London clock.
     ``product_line`` is one more line for the footer (say, which council's qaudit this is).
+    ``reply_to``: where replies go (the QA team's mailbox rather than the sending address).
+    ``sent_at``: the Date header, when the message really goes (``now`` by default; ``now``
+    may be a moment given with ``--today``).
     Raises AddressError when the recipient has no address, or either address is not one plain
     ASCII address."""
     if now.tzinfo is None or now.utcoffset() is None:
@@ -89,7 +94,9 @@ def compose(
     message["From"] = sender_address
     message["To"] = to
     message["Subject"] = one_line(subject(digest))
-    message["Date"] = format_datetime(now)
+    if reply_to is not None:
+        message["Reply-To"] = _address("", reply_to)
+    message["Date"] = format_datetime(sent_at if sent_at is not None else now)
     message["Message-ID"] = make_msgid(idstring="qaudit", domain=sender_address.domain)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no automatic replies
     message["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange

@@ -295,7 +295,13 @@ def send_notices(
                     continue
                 address = digest.recipient.email
                 assert address is not None  # plan_notices leaves out people without one
-                message = compose(digest, sender=sender, now=ctx.now)
+                message = compose(
+                    digest,
+                    sender=sender,
+                    now=ctx.now,
+                    reply_to=ctx.policy.notify.reply_to,
+                    sent_at=clock() if clock is not None else None,
+                )
                 try:
                     reply = transport.send(message, address)
                 except MailError as exc:
@@ -437,6 +443,8 @@ def relay_settings(policy: NotifyPolicy, *, environ: dict[str, str]) -> SmtpSett
         )
     if (problem := address_problem(policy.sender)) is not None:
         raise ConfigError(f"policy key 'notify.from': '{policy.sender}' {problem}")
+    if policy.reply_to is not None and (problem := address_problem(policy.reply_to)) is not None:
+        raise ConfigError(f"policy key 'notify.reply_to': '{policy.reply_to}' {problem}")
     password = environ.get(PASSWORD_VARIABLE) or None
     if password is None and policy.password_file is not None:
         password = read_password_file(Path(policy.password_file))
