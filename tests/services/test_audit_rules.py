@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import make_context, write_csv
 from qaudit.domain.grades import Grade
+from qaudit.errors import RuleError
 from qaudit.services.audits import list_reaudits, record_grade
 from qaudit.services.cases import import_cases
 from qaudit.services.grading import GradeInput
@@ -147,3 +149,39 @@ def test_closed_and_not_yet_open_cases_are_not_sampled(store: Store, tmp_path: P
     assert sample.short_by == 47
     assert all(line.auditor is None for line in sample.lines)  # no auditors in this store
     assert sample.unallocated == 3
+
+
+def test_an_audit_completes_only_the_work_its_caller_names(loaded: Store) -> None:
+    """A workbook's sheet names the sample item or re-audit it is for: the audit completes
+    that one, or is refused; never whatever else the case has open."""
+    from sqlalchemy import text
+
+    draw_sample(store=loaded, ctx=make_context("2026-12-01"), month="2026-12", size=10, seed=1)
+    _inadequate(loaded, "R2", "2026-12-02")  # completes R2's sample item; a re-audit pending
+    with loaded.engine.connect() as conn:
+        items = dict(conn.execute(text(
+            "SELECT c.case_ref, i.id FROM sample_items i JOIN cases c ON c.id = i.case_id"
+            " WHERE i.status = 'open'"
+        )).all())  # fmt: skip
+        reaudit = conn.execute(text("SELECT id FROM reaudits WHERE status = 'pending'")).scalar()
+
+    def grade(case: str, work: tuple[Any, int], day: str = "2026-12-03") -> str:
+        return record_grade(
+            store=loaded,
+            ctx=make_context(day),
+            entry=GradeInput(
+                case_ref=case, grade=Grade.GOOD, auditor="Ann Auditor",
+                audit_date=date.fromisoformat(day), work=work,
+            ),
+        ).completes  # fmt: skip
+
+    # R3's open sample item is not R3's re-audit, nor is R4's item R3's.
+    with pytest.raises(RuleError, match="case R3 has no audit due"):
+        grade("R3", ("reaudit", reaudit))
+    with pytest.raises(RuleError, match="case R3 has no audit due"):
+        grade("R3", ("sample", items["R4"]))
+    assert grade("R3", ("sample", items["R3"])).startswith("sample")
+    # R2's re-audit, named, is completed by a later audit; its sample item was done already.
+    with pytest.raises(RuleError, match="case R2"):
+        grade("R2", ("sample", items["R3"]), "2027-01-13")
+    assert grade("R2", ("reaudit", reaudit), "2027-01-13") == "re-audit"

@@ -376,6 +376,7 @@ def _import_sheet(
         family_feedback=sheet.family_feedback,
         views_gathered=sheet.views_gathered,
         actions=sheet.actions,
+        work=("sample" if record.kind == "sample" else "reaudit", record.item_id),
     )
     try:
         result = record_grade_in(tx, ctx, entry)
@@ -384,16 +385,6 @@ def _import_sheet(
     except QauditError as exc:
         cell = record.fields["audit_date"] if "date" in exc.message else grade_cell
         raise fail(exc.message, cell) from None
-    table, column = (
-        ("sample_items", "audit_id") if record.kind == "sample" else ("reaudits", "done_audit_id")
-    )
-    completed = tx.all(f"SELECT {column} FROM {table} WHERE id = :id", {"id": record.item_id})
-    if not completed or completed[0][0] != result.audit_id:
-        raise fail(
-            f"recording it would complete {result.completes}, not {what}; record the other "
-            "first, or grade this case at the terminal",
-            grade_cell,
-        )
     return SheetOutcome(
         book.file,
         record.sheet,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from qaudit.domain.actions import ActionInput
 from qaudit.domain.audit_cycle import (
@@ -60,6 +60,10 @@ class GradeInput:
     views_gathered: bool | None = None
     adhoc: bool = False
     actions: list[ActionInput] = field(default_factory=list)
+    # The sample item or re-audit this audit completes, when the caller knows which (a
+    # workbook's sheet names it): ("sample", item id) or ("reaudit", re-audit id). None: the
+    # work the case has due, as the rules choose it.
+    work: tuple[Literal["sample", "reaudit"], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,13 +167,31 @@ def _grader(rows: Rows, name: str, case: _Case) -> tuple[int, str]:
     return person_id, person_name
 
 
-def _work_due(rows: Rows, case: _Case, audit_date: date, adhoc: bool) -> _Work:
-    """What an audit of the case on ``audit_date`` completes (domain.audit_cycle)."""
+def _work_due(
+    rows: Rows,
+    case: _Case,
+    audit_date: date,
+    adhoc: bool,
+    work: tuple[Literal["sample", "reaudit"], int] | None = None,
+) -> _Work:
+    """What an audit of the case on ``audit_date`` completes (domain.audit_cycle); with
+    ``work``, only that sample item or re-audit is considered (it must be the case's, and
+    still open)."""
+    only = {"sample": "", "reaudit": ""}
+    params: dict[str, Any] = {"case": case.id, "on": audit_date}
+    if work is not None:
+        kind, work_id = work
+        other = "reaudit" if kind == "sample" else "sample"
+        only[kind] = " AND {alias}.id = :work"
+        only[other] = " AND 1 = 0"  # the other kind is not this audit's to complete
+        params["work"] = work_id
     items = rows.all(
         "SELECT i.id, s.month, i.due, st.name FROM sample_items i"
         " JOIN samples s ON s.id = i.sample_id LEFT JOIN staff st ON st.id = i.auditor_id"
-        " WHERE i.case_id = :case AND i.status = 'open' ORDER BY i.id LIMIT 1",
-        {"case": case.id},
+        " WHERE i.case_id = :case AND i.status = 'open'"
+        + only["sample"].format(alias="i")
+        + " ORDER BY i.id LIMIT 1",
+        params,
     )
     # A re-audit is a later audit: grading the case again the same day is not one.
     reaudits = rows.all(
@@ -178,8 +200,9 @@ def _work_due(rows: Rows, case: _Case, audit_date: date, adhoc: bool) -> _Work:
         " LEFT JOIN moderations m ON m.audit_id = f.id"
         " LEFT JOIN staff st ON st.id = r.auditor_id"
         " WHERE r.case_id = :case AND r.status = 'pending' AND f.audit_date < :on"
-        " ORDER BY r.id LIMIT 1",
-        {"case": case.id, "on": audit_date},
+        + only["reaudit"].format(alias="r")
+        + " ORDER BY r.id LIMIT 1",
+        params,
     )
     item = OpenItem(items[0][0], items[0][1]) if items else None
     pending = None
@@ -252,7 +275,7 @@ def record_grade_in(tx: WriteTx, ctx: Context, entry: GradeInput) -> GradeResult
     case = _open_case(tx, entry.case_ref, entry.audit_date)
     case_id, case_ref, team_id = case.id, case.ref, case.team_id
     auditor_id, auditor_name = _grader(tx, entry.auditor, case)
-    due_work = _work_due(tx, case, entry.audit_date, entry.adhoc)
+    due_work = _work_due(tx, case, entry.audit_date, entry.adhoc, entry.work)
     work = due_work.completes
     first_actions = _first_actions(tx, due_work, entry.audit_date)
     kind = work.kind
