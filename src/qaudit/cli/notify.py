@@ -120,7 +120,7 @@ def notify(
     if check:
         from qaudit.services.notify import notify_gaps
 
-        gaps = [g.as_dict() for g in notify_gaps(store=st.store, ctx=run)]
+        gaps = [g.as_dict() for g in notify_gaps(store=st.store, ctx=run, environ=_environ())]
         if not any(g["problem"] == "relay" for g in gaps):
             gaps += _try_relay(run.policy.notify)
         emit_rows(gaps, fmt=fmt, columns=GAP_COLUMNS, title="Notify check")
@@ -135,9 +135,9 @@ def notify(
 
     settings = None
     if not dry_run:
-        from qaudit.services.notify import environment, relay_settings
+        from qaudit.services.notify import relay_settings
 
-        settings = relay_settings(run.policy.notify, environ=environment())
+        settings = relay_settings(run.policy.notify, environ=_environ())
         # A run that sends records what it sent: a store at an older schema is brought up to
         # date first (with its backup), as any command that writes does.
         from qaudit.services.transaction import write_transaction
@@ -180,6 +180,13 @@ def notify(
     _report(outcome, plan, fmt)
 
 
+def _environ() -> dict[str, str]:
+    """The process's environment, where the relay's password may be (services read none)."""
+    import os
+
+    return dict(os.environ)
+
+
 def _warn_no_address(people: dict[str, int]) -> None:
     """Who has work to be sent but no address: each by name when few, else one line."""
     if len(people) <= 3:
@@ -196,9 +203,9 @@ def _warn_no_address(people: dict[str, int]) -> None:
 def _try_relay(policy: NotifyPolicy) -> list[dict[str, str]]:
     """Connect to the relay as a run would (TLS, login) and leave without sending."""
     from qaudit.mail.transport import MailError, SmtpTransport
-    from qaudit.services.notify import environment, relay_settings
+    from qaudit.services.notify import relay_settings
 
-    settings = relay_settings(policy, environ=environment())
+    settings = relay_settings(policy, environ=_environ())
     try:
         with SmtpTransport(settings):
             pass
@@ -208,11 +215,11 @@ def _try_relay(policy: NotifyPolicy) -> list[dict[str, str]]:
 
 
 def plan_rows(plan: Plan) -> list[dict[str, object]]:
-    from qaudit.domain.notify import subject
+    from qaudit.domain.notify import subject, summary
 
     return [
         {
-            "what": subject(d).removeprefix("qaudit: ").split(" (")[0],
+            "what": summary(d),
             "to": d.recipient.name,
             "address": d.recipient.email,
             "overdue": len(d.overdue),

@@ -112,9 +112,8 @@ class Sent:
     sent_on: date  # the London day it was sent
 
 
-def subject(digest: Digest) -> str:
-    """``qaudit: 3 overdue, 2 due by Fri 4 Dec 2026 (Assessment Team 1)``: counts a person can
-    act on from the inbox, never a case ref or a child's detail."""
+def summary(digest: Digest) -> str:
+    """``3 overdue, 2 due by Fri 4 Dec 2026``: what a message asks of its reader, in counts."""
     if digest.notice == "urgent":
         n = len(digest.urgent)
         what = (
@@ -122,18 +121,25 @@ def subject(digest: Digest) -> str:
             if n == 1
             else f"{n} children's surveys flag a concern"
         )
-        return f"qaudit: urgent: {what}, not yet reviewed"
+        return f"urgent: {what}, not yet reviewed"
     parts = []
-    overdue = len(digest.overdue)
-    if overdue:
-        parts.append(f"{overdue} overdue")
+    if digest.overdue:
+        parts.append(f"{len(digest.overdue)} overdue")
     if digest.due:
         by = f" by {uk_day(digest.due_by)}" if digest.due_by else " soon"
         parts.append(f"{len(digest.due)} due{by}")
     if digest.escalated:
         parts.append(f"{len(digest.escalated)} escalated to you")
+    return ", ".join(parts) or "nothing due"
+
+
+def subject(digest: Digest) -> str:
+    """``qaudit: 3 overdue, 2 due by Fri 4 Dec 2026 (Assessment Team 1)``: counts a person can
+    act on from the inbox, never a case ref or a child's detail."""
+    if digest.notice == "urgent":
+        return f"qaudit: {summary(digest)}"
     team = f" ({digest.recipient.team})" if digest.recipient.team else ""
-    return f"qaudit: {', '.join(parts) or 'nothing due'}{team}"
+    return f"qaudit: {summary(digest)}{team}"
 
 
 @dataclass(frozen=True)

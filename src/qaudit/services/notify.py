@@ -11,11 +11,10 @@ what was not sent.
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -40,6 +39,8 @@ from qaudit.store.engine import Store
 from qaudit.store.lite import AlchemyRows, Rows, day, moment
 
 if TYPE_CHECKING:
+    from email.message import EmailMessage
+
     from qaudit.mail.transport import SmtpSettings, Transport
     from qaudit.services.overdue import OverdueItem
 
@@ -360,7 +361,7 @@ def _record(
     ctx: Context,
     plan: Plan,
     digest: Digest,
-    message: Any,
+    message: EmailMessage,
     reply: str,
     relay: str,
     sent_at: datetime,
@@ -426,7 +427,7 @@ def _record(
 # -- the relay ------------------------------------------------------------------------------
 
 
-def relay_settings(policy: NotifyPolicy, *, environ: dict[str, str]) -> SmtpSettings:
+def relay_settings(policy: NotifyPolicy, *, environ: Mapping[str, str]) -> SmtpSettings:
     """The relay as the policy names it, with its password from ``QAUDIT_SMTP_PASSWORD`` or
     the policy's ``password_file`` (which only its owner may read). Never the password in a
     message."""
@@ -487,10 +488,6 @@ def read_password_file(path: Path) -> str:
     return password
 
 
-def environment() -> dict[str, str]:
-    return dict(os.environ)
-
-
 # -- what was sent, and who cannot be sent anything ----------------------------------------
 
 
@@ -540,8 +537,11 @@ def sent_messages(*, store: Store, to: str | None = None) -> list[SentMessage]:
         )
         items: dict[int, list[str]] = defaultdict(list)
         for notification_id, kind, ref, case_ref, section in rows.all(
-            "SELECT notification_id, kind, ref, case_ref, section FROM notification_items"
-            " ORDER BY id"
+            "SELECT i.notification_id, i.kind, i.ref, i.case_ref, i.section"
+            " FROM notification_items i JOIN staff s ON s.id = i.staff_id"
+            + where
+            + " ORDER BY i.id",
+            params,
         ):
             shown = f"{kind} {case_ref or ref}" + (" (escalated)" if section == "escalated" else "")
             items[notification_id].append(shown)
@@ -573,7 +573,7 @@ class Gap:
         return {"problem": self.problem, "who": self.who, "detail": self.detail}
 
 
-def notify_gaps(*, store: Store, ctx: Context) -> list[Gap]:
+def notify_gaps(*, store: Store, ctx: Context, environ: Mapping[str, str]) -> list[Gap]:
     """Who would be sent work but has no address, owners not on the staff list, and staff
     who take part in the audit cycle with no address; and the relay's settings."""
     plan = plan_notices(store=store, ctx=ctx)
@@ -608,7 +608,7 @@ def notify_gaps(*, store: Store, ctx: Context) -> list[Gap]:
             )
         )
     try:
-        relay_settings(ctx.policy.notify, environ=environment())
+        relay_settings(ctx.policy.notify, environ=environ)
     except ConfigError as exc:
         gaps.append(Gap("relay", ctx.policy.notify.host or "(none)", str(exc)))
     return gaps
