@@ -98,13 +98,16 @@ def test_today_and_user_from_the_environment(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("[audit]\nsample_size = 'fifty'\n",
-         "policy key 'audit.sample_size' must be a whole number ≥ 0, not 'fifty'"),
+         "policy key 'audit.sample_size' must be a whole number, not 'fifty'"),
+        ("[audit]\nmoderation_working_days = 1_000_000_000\n",
+         "policy key 'audit.moderation_working_days' must be a whole number from 1 to 60, "
+         "not 1,000,000,000"),
         ("[audit]\nsample_sise = 40\n", "unknown policy key 'audit.sample_sise'"),
         ("[audit\nsample_size = 40\n", "not valid TOML: "),
         ("[calendar]\nclosure_days = ['2026-12-32']\n",
          "policy key 'calendar.closure_days': '2026-12-32' is not a date (YYYY-MM-DD)"),
     ],
-    ids=["wrong-type", "unknown-key", "bad-toml", "bad-date"],
+    ids=["wrong-type", "out-of-range", "unknown-key", "bad-toml", "bad-date"],
 )  # fmt: skip
 def test_a_bad_policy_file_is_refused(tmp_path: Path, content: str, message: str) -> None:
     policy = tmp_path / "policy.toml"

@@ -163,9 +163,10 @@ def test_the_notify_policy_reads_from_and_refuses_clear_text_to_a_remote_relay()
     for bad, words in [
         ({"host": "relay.council.example", "tls": "none"}, "only for a relay on 127.0.0.1"),
         ({"tls": "yes"}, "must be one of starttls, ssl, none"),
-        ({"port": 70000}, "from 1 to 65535"),
+        ({"port": 70000}, "from 1 to 65,535, not 70,000"),
         ({"password": "x"}, "unknown policy key 'notify.password'"),
-        ({"repeat_days": 0}, "at least 1"),
+        ({"repeat_days": 0}, "from 1 to 365, not 0"),
+        ({"timeout_seconds": 10**15}, "from 1 to 600, not 1,000,000,000,000,000"),
     ]:
         with pytest.raises(PolicyError, match=words):
             policy_from_mapping({"notify": bad})

@@ -23,6 +23,24 @@ def test_defaults_are_those_of_domain_md() -> None:
     assert policy.reports.run_length == 6
 
 
+def test_every_default_lies_in_its_range() -> None:
+    import dataclasses
+
+    def walk(obj: object) -> list[tuple[str, int, tuple[int, int]]]:
+        out = []
+        for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                out.extend(walk(value))
+            elif "range" in f.metadata:
+                out.append((f.name, value, f.metadata["range"]))
+        return out
+
+    found = walk(Policy())
+    assert len(found) >= 20
+    assert all(low <= value <= high for _, value, (low, high) in found), found
+
+
 def test_a_mapping_overrides_only_what_it_names() -> None:
     policy = policy_from_mapping(
         {"audit": {"reaudit_weeks": 12}, "calendar": {"closure_days": [date(2026, 12, 29)]}}
@@ -37,8 +55,18 @@ def test_a_mapping_overrides_only_what_it_names() -> None:
     [
         ({"audit": {"sample_size": True}}, "'audit.sample_size' must be a whole number"),
         ({"audit": {"sample_size": -1}}, "'audit.sample_size' must be a whole number"),
+        ({"audit": {"sample_size": 0}}, "'audit.sample_size' must be a whole number from 1 to "
+         "10,000, not 0"),
+        ({"audit": {"sample_size": 50_000}}, "from 1 to 10,000, not 50,000"),
+        ({"audit": {"moderation_working_days": 10**9}}, "from 1 to 60, not 1,000,000,000"),
+        ({"audit": {"exclusion_months": 2**70}}, "from 0 to 120, not a number that large"),
+        ({"voice": {"review_hours": 9_999_999_999_999}}, "'voice.review_hours' must be a whole "
+         "number from 1 to 744"),
+        ({"complaints": {"statutory": {"stage1_days": 99_999_999}}},
+         "'complaints.statutory.stage1_days' must be a whole number from 1 to 260"),
         ({"audit": 5}, "audit must be a table"),
-        ({"reports": {"run_length": 1}}, "'reports.run_length' must be at least 2"),
+        ({"reports": {"run_length": 1}},
+         "'reports.run_length' must be a whole number from 2 to 24"),
         ({"complaints": {"statutory": {"stage9_days": 1}}},
          "unknown policy key 'complaints.statutory.stage9_days'"),
     ],

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from qaudit.cli.limits import AllOption, WideOption
+from qaudit.cli.limits import MAX_ROWS, AllOption, WideOption
 from qaudit.cli.output import emit_rows
 from qaudit.cli.state import Format, say, state
 from qaudit.display import counted
@@ -23,6 +23,7 @@ def log(
             "--limit",
             "-n",
             min=0,
+            max=MAX_ROWS,
             help="At most this many (default 50); 0: all.",
             show_default=False,
         ),

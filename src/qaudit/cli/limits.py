@@ -16,12 +16,14 @@ from qaudit.cli.params import state_flag
 from qaudit.cli.state import Format, say
 
 TABLE_ROWS = 1_000  # what a table shows unless --limit or --all
+MAX_ROWS = 10**9  # the largest --limit: more rows than any store holds
 
 LimitOption = Annotated[
     int | None,
     typer.Option(
         "--limit",
         min=1,
+        max=MAX_ROWS,
         help=f"At most N rows (a table shows the first {TABLE_ROWS:,} unless --all).",
         show_default=False,
     ),

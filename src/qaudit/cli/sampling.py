@@ -10,6 +10,8 @@ import typer
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, month_option
 from qaudit.cli.state import Format, State, say, state, warn
+from qaudit.domain.policy import MAX_SAMPLE_SIZE as MAX_SAMPLE
+from qaudit.domain.sampling import SEED_LIMIT
 
 app = typer.Typer()
 
@@ -63,9 +65,13 @@ def sample(
     ] = None,
     size: Annotated[
         int | None,
-        typer.Option("--size", min=1, help="Cases to draw (policy: 50); larger tops up."),
+        typer.Option(
+            "--size", min=1, max=MAX_SAMPLE, help="Cases to draw (policy: 50); larger tops up."
+        ),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Draw from this seed.")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, max=SEED_LIMIT - 1, help="Draw from this seed.")
+    ] = None,
     redraw: Annotated[
         bool, typer.Option("--redraw", help="Replace the cases not yet graded (new seed).")
     ] = False,

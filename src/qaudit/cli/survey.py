@@ -14,6 +14,8 @@ from qaudit.cli.params import QuietOption, checked_text, period_option
 from qaudit.cli.state import Format, say, state, warn
 from qaudit.cli.stdin import as_given, input_file, shown_name
 
+MAX_COHORT = 100_000  # children invited to one survey: more than any council looks after
+
 if TYPE_CHECKING:
     from qaudit.services.survey import ResponseView
 
@@ -111,7 +113,9 @@ def cohort(
     period: Annotated[
         str, typer.Option("--period", help="YYYY-MM, YYYY/YY-Qn, YYYY/YY, DATE..DATE…")
     ],
-    invited: Annotated[int, typer.Option("--invited", min=1, help="Children invited.")],
+    invited: Annotated[
+        int, typer.Option("--invited", min=1, max=MAX_COHORT, help="Children invited.")
+    ],
     fmt: SummaryFormatOption = SummaryFormat.table,
     quiet: QuietOption = False,
 ) -> None:
