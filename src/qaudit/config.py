@@ -7,6 +7,7 @@ from pathlib import Path
 
 from qaudit.domain.policy import Policy, PolicyError, policy_from_mapping
 from qaudit.errors import ConfigError
+from qaudit.files import TooLarge, read_limited
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -14,9 +15,11 @@ def load_policy(path: Path | None) -> Policy:
     if path is None:
         return Policy()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: policy file not found") from None
+    except TooLarge as exc:
+        raise ConfigError(f"{path}: not a policy file: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"{path}: cannot read the policy file ({exc.__class__.__name__})"

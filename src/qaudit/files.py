@@ -5,6 +5,9 @@ written to a temporary file in the target's own folder, named ``.NAME.qaudit-PID
 created 0600, then renamed over the target: the name only ever holds a whole file. A path is
 checked before anything is written: never the store or its ``-wal``/``-shm`` (compared by
 device and inode, so links count), never a folder, a missing folder or a read-only file.
+
+Settings files qaudit reads (the policy, a framework, a password) are read no further than such a
+file may hold, so a device or a pipe named by mistake is refused, not read until memory runs out.
 """
 
 from __future__ import annotations
@@ -257,6 +260,25 @@ def put_in_place(temp: Path, target: Path, *, replace: bool) -> None:
         else:
             temp.unlink(missing_ok=True)
     fsync_folder(target.parent)
+
+
+SETTINGS_FILE_LIMIT = 1024 * 1024
+"""The most a settings file (the policy, a framework, a theme list, a password) may hold."""
+
+
+class TooLarge(OSError):
+    """A file holds more than its reader takes (or never ends: ``/dev/zero``, a pipe)."""
+
+
+def read_limited(path: Path, limit: int = SETTINGS_FILE_LIMIT) -> bytes:
+    """The bytes of ``path``, read no further than ``limit``: more is ``TooLarge``, so a
+    device, a pipe or a huge file named by mistake is refused rather than read into memory
+    until it runs out."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"it holds more than {limit / 1024**2:g} MiB, the most such a file may")
+    return data
 
 
 def write_atomically(path: Path, data: str | bytes, *, mode: int = PRIVATE_MODE) -> None:

@@ -120,6 +120,17 @@ def test_a_bad_policy_file_is_refused(tmp_path: Path, content: str, message: str
     assert not db.exists()
 
 
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_policy_path_that_never_ends_is_refused_unread(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    result = CliRunner().invoke(app, ["--db", str(db), "--config", "/dev/zero", "init"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: /dev/zero: not a policy file: it holds more than 1 MiB, the most such a file may\n"
+    )
+    assert not db.exists()
+
+
 def test_toml_errors_name_line_and_column(tmp_path: Path) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text("[audit]\nsample_size = 40\nreaudit_weeks = = 6\n", encoding="utf-8")

@@ -577,6 +577,17 @@ def test_framework_missing_file(tmp_path: Path) -> None:
     assert refusal(lambda: load_framework(path)) == f"{path}: not found"
 
 
+def test_framework_that_never_ends_is_refused_unread(tmp_path: Path) -> None:
+    path = Path("/dev/zero")  # named by mistake: read whole, it would fill the memory
+    assert refusal(lambda: load_framework(path)) == (
+        "/dev/zero: it holds more than 1 MiB, the most such a file may"
+    )
+    big = "# a comment\n" * 100_000  # 1.2 MB of valid TOML: no framework is that long
+    assert framework_refusal(tmp_path, HEAD + big) == (
+        "F: it holds more than 1 MiB, the most such a file may"
+    )
+
+
 def test_framework_empty_file(tmp_path: Path) -> None:
     assert framework_refusal(tmp_path, "\n") == "F: the file is empty"
 

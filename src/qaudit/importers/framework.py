@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qaudit.errors import InputError
+from qaudit.files import TooLarge, read_limited
 
 ANSWER_VALUES = ("outstanding", "good", "requires-improvement", "inadequate", "not-applicable")
 """What a framework question may be answered: the Ofsted grade slugs, or not-applicable."""
@@ -113,11 +114,13 @@ def _read_text(path: Path, *, csv_fields: bool = False) -> str:
     """The file's text, refusing a missing, empty or non-UTF-8 file (a leading BOM is fine)."""
     file = str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path)
     except FileNotFoundError:
         raise InputError("not found", file=file) from None
     except IsADirectoryError:
         raise InputError("is not a file", file=file) from None
+    except TooLarge as exc:
+        raise InputError(str(exc), file=file) from None
     except OSError as exc:
         raise InputError(f"cannot read it ({exc.strerror})", file=file) from None
     body = raw.removeprefix(_UTF8_BOM)

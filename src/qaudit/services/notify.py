@@ -34,6 +34,7 @@ from qaudit.domain.notify import (
 from qaudit.domain.overdue import OVERDUE_KINDS
 from qaudit.domain.policy import NotifyPolicy
 from qaudit.errors import ConfigError, QauditError
+from qaudit.files import read_limited
 from qaudit.services.context import Context
 from qaudit.store.engine import Store
 from qaudit.store.lite import AlchemyRows, Rows, day, moment
@@ -479,7 +480,7 @@ def read_password_file(path: Path) -> str:
             f"(mode {stat.S_IMODE(info.st_mode):04o}): chmod 600 it"
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         raise ConfigError(f"{path}: the relay's password file cannot be read") from None
     password = text.splitlines()[0] if text else ""
