@@ -4,6 +4,7 @@ not exist (a SQLite file not there, a PostgreSQL schema without qaudit's tables)
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,28 @@ def test_an_older_store_is_upgraded_not_refused(tmp_path: Path) -> None:
     assert logged.exit_code == 0, logged.stderr
     assert (tmp_path / f"qaudit.db.before-schema-{HEAD}.backup").exists()
     assert run("overdue").exit_code == 0
+
+
+@pytest.mark.parametrize("kind", ["folder", "device", "pipe"])
+@pytest.mark.parametrize("command", ["init", "sample", "cases import"])
+def test_a_store_path_that_is_not_a_file_is_refused(
+    tmp_path: Path, kind: str, command: str
+) -> None:
+    """``--db`` naming a folder, /dev/null or a named pipe: one plain refusal, whatever the
+    command (before, init wrote an internal-fault report beside /dev/null, in /dev)."""
+    if kind == "folder":
+        db = tmp_path / "folder.db"
+        db.mkdir()
+    elif kind == "device":
+        db = Path("/dev/null")
+        if not db.exists():
+            pytest.skip("no /dev/null")
+    else:
+        db = tmp_path / "pipe.db"
+        os.mkfifo(db)
+    args = {"init": ["init"], **_commands(tmp_path)}[command]
+    result = CliRunner().invoke(app, ["--db", str(db), "--today", "2026-12-01", *args])
+    assert result.exit_code == 1, result.stderr
+    what = "a folder" if kind == "folder" else "not a regular file"
+    assert result.stderr == f"Error: {db} is {what}: a SQLite store is a file (give another --db)\n"
+    assert not list(db.parent.glob(f"{db.name}.fault-*"))

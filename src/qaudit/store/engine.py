@@ -20,7 +20,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 from qaudit.errors import StoreError
-from qaudit.store.lite import sqlite_fault
+from qaudit.store.lite import refuse_a_non_file, sqlite_fault
 from qaudit.store.migrations import HEAD
 
 BUSY_TIMEOUT_MS = 5000
@@ -81,6 +81,13 @@ class Store:
 
     @classmethod
     def from_options(cls, *, db: Path, database_url: str | None) -> Store:
+        store = cls._from_options(db=db, database_url=database_url)
+        if store.path is not None:
+            refuse_a_non_file(store.path)
+        return store
+
+    @classmethod
+    def _from_options(cls, *, db: Path, database_url: str | None) -> Store:
         if database_url:
             try:
                 store = cls(database_url)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -137,6 +138,18 @@ def _sqlite_path(db: Path, database_url: str | None) -> Path | None:
     return None if str(db) in ("", ":memory:") else db
 
 
+def refuse_a_non_file(path: Path) -> None:
+    """A store is a file: a folder, a device (``/dev/null``) or a pipe named as one is refused
+    before SQLite is asked to open it (and would fail in ways that say less)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # not there (init creates it), or unreadable: opening it says which
+    if not stat.S_ISREG(mode):
+        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise StoreError(f"{path} is {what}: a SQLite store is a file (give another --db)")
+
+
 def _open_at_head(db: Path, *, write: bool) -> sqlite3.Connection | None:
     """A connection to the store at ``db`` in a transaction (BEGIN IMMEDIATE to write, with
     ``store.engine``'s settings), its schema checked at head; None (nothing held) when it is
@@ -144,6 +157,7 @@ def _open_at_head(db: Path, *, write: bool) -> sqlite3.Connection | None:
     where = str(db)
     if not db.exists():
         raise StoreError(f"no case store at {where}: run qaudit init")
+    refuse_a_non_file(db)
     conn: sqlite3.Connection | None = None
     try:
         conn = sqlite3.connect(_uri(db), uri=True, isolation_level=None, check_same_thread=False)
