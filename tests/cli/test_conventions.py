@@ -70,6 +70,44 @@ def test_a_reader_that_stops_is_no_error(big_store: Path, args: str, reader: str
     assert _piped(big_store, args, reader) == (0, "")
 
 
+def _redirected(db: Path, args: str, redirect: str) -> tuple[int, str]:
+    """qaudit's exit code and stderr with its standard output redirected so (bash syntax)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(qaudit.__file__).parents[1]),
+        "QAUDIT_TODAY": "2026-12-01",
+    }
+    script = f"{sys.executable} -m qaudit --db {db} {args} 2>stderr.txt {redirect}"
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=db.parent, env=env, capture_output=True, check=False,
+        timeout=120,
+    )  # fmt: skip
+    return done.returncode, (db.parent / "stderr.txt").read_text()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", ["cases list --format csv", "cases list --all", "overdue"])
+def test_output_that_cannot_be_written_is_one_error_line(big_store: Path, args: str) -> None:
+    """Standard output on a full disk (/dev/full): exit 1 and one line saying so, never an
+    internal fault."""
+    assert _redirected(big_store, args, "> /dev/full") == (
+        1,
+        "Error: cannot write the output (No space left on device); the store is unchanged\n",
+    )
+    assert not list(big_store.parent.glob("*.fault-*"))
+
+
+def test_a_closed_standard_output_does_nothing(big_store: Path) -> None:
+    before = snapshot(f"sqlite:///{big_store}")
+    code, stderr = _redirected(big_store, "complaints log --theme delay --summary x", ">&-")
+    assert (code, stderr) == (
+        1,
+        "Error: standard output is closed; nothing was done (send it to /dev/null to discard "
+        "it)\n",
+    )
+    assert snapshot(f"sqlite:///{big_store}") == before
+
+
 def _interrupt(*_args: object, **_kwargs: object) -> None:
     raise KeyboardInterrupt
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
 import sys
@@ -321,6 +322,11 @@ class QauditGroup(TyperGroup):
             # does. What a command wrote to the store was committed before its output.
             _reader_gone()
             raise typer.Exit(0) from None
+        except OSError as exc:
+            if exc.errno not in OUTPUT_ERRNOS:
+                raise
+            _output_failed(exc, ctx.find_root().obj)
+            raise typer.Exit(1) from None
         except ClickException as exc:
             _shown_safely(exc)
             raise
@@ -329,6 +335,13 @@ class QauditGroup(TyperGroup):
         # Around Click's own main, so a fault while the store is closed (after the command,
         # ctx.call_on_close) is caught too.
         _never_fail_to_encode()
+        if sys.stdout is None:  # started with stdout closed (`>&-`): nowhere to say anything
+            if sys.stderr is not None:
+                sys.stderr.write(
+                    "Error: standard output is closed; nothing was done "
+                    "(send it to /dev/null to discard it)\n"
+                )
+            sys.exit(1)
         try:
             try:
                 return super().main(*args, **kwargs)
@@ -339,6 +352,12 @@ class QauditGroup(TyperGroup):
                     sys.stdout.flush()
                 except BrokenPipeError:
                     _reader_gone()
+                except OSError as exc:
+                    if exc.errno not in OUTPUT_ERRNOS:
+                        raise
+                    _output_failed(exc, getattr(self._root, "obj", None))
+                    _reader_gone()
+                    sys.exit(1)
         except QauditError as exc:
             _refuse(exc)
             sys.exit(1)
@@ -355,6 +374,24 @@ class QauditGroup(TyperGroup):
             except Exception:  # reporting failed too: still one line, still no value
                 sys.stderr.write(f"Error: internal fault ({type(exc).__name__})\n")
             sys.exit(1)
+
+
+# A write to stdout that fails for these (a full disk, /dev/full, a lost terminal) is the
+# output's fault, not qaudit's: one line on stderr, exit 1.
+OUTPUT_ERRNOS: Final = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF, errno.ENXIO}
+)
+
+
+def _output_failed(exc: OSError, state: object) -> None:
+    from qaudit.cli.state import State
+
+    saved = isinstance(state, State) and state.saved()
+    after = (
+        "; the change was saved (see qaudit log)" if saved else "; the store is unchanged"
+    )
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"Error: cannot write the output ({exc.strerror or exc}){after}\n")
 
 
 def _reader_gone() -> None:
