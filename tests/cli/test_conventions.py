@@ -102,8 +102,7 @@ def test_a_closed_standard_output_does_nothing(big_store: Path) -> None:
     code, stderr = _redirected(big_store, "complaints log --theme delay --summary x", ">&-")
     assert (code, stderr) == (
         1,
-        "Error: standard output is closed; nothing was done (send it to /dev/null to discard "
-        "it)\n",
+        "Error: standard output is closed; nothing was done (send it to /dev/null to discard it)\n",
     )
     assert snapshot(f"sqlite:///{big_store}") == before
 

@@ -387,9 +387,7 @@ def _output_failed(exc: OSError, state: object) -> None:
     from qaudit.cli.state import State
 
     saved = isinstance(state, State) and state.saved()
-    after = (
-        "; the change was saved (see qaudit log)" if saved else "; the store is unchanged"
-    )
+    after = "; the change was saved (see qaudit log)" if saved else "; the store is unchanged"
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.write(f"Error: cannot write the output ({exc.strerror or exc}){after}\n")
 
