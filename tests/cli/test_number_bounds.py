@@ -39,8 +39,19 @@ def office(cli: Cli, tmp_path: Path) -> Cli:
          "Invalid value for '--limit': Input should be less than or equal to 1000000000"),
         (["log", "-n", HUGE],
          "Invalid value for '--limit' / '-n': Input should be less than or equal to 1000000000"),
+        (["actions", "done", HUGE],
+         "Invalid value for 'action_id': Input should be less than or equal to "
+         "9223372036854775807"),
+        (["actions", "reassign", HUGE, "--to", "Ann Auditor", "--reason", "leave"],
+         "Invalid value for 'action_id': Input should be less than or equal to"),
+        (["advocacy", "provide", HUGE],
+         "Invalid value for 'advocacy_id': Input should be less than or equal to"),
+        (["moderate", HUGE], "Invalid value for 'audit_id': Input should be less than or equal to"),
+        (["actions", "done", "0"],
+         "Invalid value for 'action_id': Input should be greater than or equal to 1"),
     ],
-    ids=["seed", "size", "size-just-over", "invited", "limit", "log-n"],
+    ids=["seed", "size", "size-just-over", "invited", "limit", "log-n", "action", "reassign",
+         "advocacy", "moderate", "action-zero"],
 )  # fmt: skip
 def test_a_number_too_large_to_be_meant_is_a_usage_error(
     office: Cli, args: list[str], words: str

@@ -10,7 +10,7 @@ import typer
 
 from qaudit.cli.limits import AllOption, LimitOption, WideOption, emit_limited, row_limit
 from qaudit.cli.output import emit_record
-from qaudit.cli.params import QuietOption, checked_name, checked_text, date_option
+from qaudit.cli.params import QuietOption, checked_name, checked_text, date_option, record_id
 from qaudit.cli.state import Format, state
 from qaudit.display import day
 from qaudit.domain.actions import ACTION_STATE_CHOICES
@@ -90,7 +90,7 @@ def list_(
 @app.command()
 def done(
     ctx: typer.Context,
-    action_id: Annotated[int, typer.Argument(help="The action's number (qaudit actions list).")],
+    action_id: Annotated[int, record_id("The action's number (qaudit actions list).")],
     on: Annotated[
         str | None, typer.Option("--on", help="The day it was done, YYYY-MM-DD (default today).")
     ] = None,
@@ -123,7 +123,7 @@ def done(
 @app.command()
 def reassign(
     ctx: typer.Context,
-    action_id: Annotated[int, typer.Argument(help="The action's number (qaudit actions list).")],
+    action_id: Annotated[int, record_id("The action's number (qaudit actions list).")],
     to: Annotated[str, typer.Option("--to", callback=checked_name, help="The new owner.")],
     reason: Annotated[
         str | None,

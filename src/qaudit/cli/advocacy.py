@@ -8,7 +8,7 @@ import typer
 
 from qaudit.cli.limits import WideOption
 from qaudit.cli.output import emit_object, emit_record, emit_rows
-from qaudit.cli.params import QuietOption, checked_text, date_option, period_option
+from qaudit.cli.params import QuietOption, checked_text, date_option, period_option, record_id
 from qaudit.cli.state import Format, state
 from qaudit.display import day
 
@@ -118,7 +118,7 @@ def record(
 @app.command()
 def provide(
     ctx: typer.Context,
-    advocacy_id: Annotated[int, typer.Argument(help="The advocacy record's number.")],
+    advocacy_id: Annotated[int, record_id("The advocacy record's number.")],
     on: Annotated[str | None, typer.Option("--date", help="Default today.")] = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,

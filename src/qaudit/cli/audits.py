@@ -18,7 +18,7 @@ from qaudit.cli.action_options import (
 )
 from qaudit.cli.limits import WideOption
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import QuietOption, checked_text, date_option, grade_value
+from qaudit.cli.params import QuietOption, checked_text, date_option, grade_value, record_id
 from qaudit.cli.state import Format, say, state
 from qaudit.display import day
 from qaudit.domain.audit_cycle import REAUDIT_STATUSES
@@ -190,7 +190,7 @@ def grade(
 @app.command()
 def moderate(
     ctx: typer.Context,
-    audit_id: Annotated[int, typer.Argument(help="The Inadequate audit's number.")],
+    audit_id: Annotated[int, record_id("The Inadequate audit's number.")],
     moderator: Annotated[
         str | None,
         typer.Option(

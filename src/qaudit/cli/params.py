@@ -17,6 +17,15 @@ from qaudit.domain.dates import LONDON, check_date_bounds, parse_date
 from qaudit.domain.text import check_text
 from qaudit.errors import RuleError
 
+MAX_RECORD_ID = 2**63 - 1
+"""The largest number a record can have (a 64-bit id, in SQLite and PostgreSQL alike)."""
+
+
+def record_id(what: str) -> Any:
+    """A record's number as an argument: 1 or more, and no larger than any id can be."""
+    return typer.Argument(min=1, max=MAX_RECORD_ID, help=what)
+
+
 if TYPE_CHECKING:
     from qaudit.domain.grades import Grade
     from qaudit.domain.periods import Period
