@@ -376,11 +376,10 @@ class QauditGroup(TyperGroup):
             sys.exit(1)
 
 
-# A write to stdout that fails for these (a full disk, /dev/full, a lost terminal) is the
-# output's fault, not qaudit's: one line on stderr, exit 1.
-OUTPUT_ERRNOS: Final = frozenset(
-    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF, errno.ENXIO}
-)
+# A write that fails for these (stdout on a full disk or /dev/full, over quota, too large a
+# file) is the output's fault, not qaudit's: one line on stderr, exit 1. (The store's own disk
+# filling is SQLite's error, said as such; other OSErrors are faults and reported as one.)
+OUTPUT_ERRNOS: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 def _output_failed(exc: OSError, state: object) -> None:

@@ -10,7 +10,7 @@ import typer
 from qaudit.cli.output import emit_object, emit_rows
 from qaudit.cli.params import QuietOption, checked_text, month_option
 from qaudit.cli.state import Format, State, say, state, warn
-from qaudit.domain.policy import MAX_SAMPLE_SIZE as MAX_SAMPLE
+from qaudit.domain.policy import MAX_SAMPLE_SIZE
 from qaudit.domain.sampling import SEED_LIMIT
 
 app = typer.Typer()
@@ -66,7 +66,10 @@ def sample(
     size: Annotated[
         int | None,
         typer.Option(
-            "--size", min=1, max=MAX_SAMPLE, help="Cases to draw (policy: 50); larger tops up."
+            "--size",
+            min=1,
+            max=MAX_SAMPLE_SIZE,
+            help="Cases to draw (policy: 50); larger tops up.",
         ),
     ] = None,
     seed: Annotated[
