@@ -71,9 +71,10 @@ def test_a_reader_that_stops_is_no_error(big_store: Path, args: str, reader: str
 
 
 def _redirected(db: Path, args: str, redirect: str) -> tuple[int, str]:
-    """qaudit's exit code and stderr with its standard output redirected so (bash syntax)."""
+    """qaudit's exit code and stderr with its standard output redirected so (bash syntax), its
+    output buffered as it is by default (PYTHONUNBUFFERED would hide a second failure at exit)."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
         "PYTHONPATH": str(Path(qaudit.__file__).parents[1]),
         "QAUDIT_TODAY": "2026-12-01",
     }

@@ -326,6 +326,7 @@ class QauditGroup(TyperGroup):
             if exc.errno not in OUTPUT_ERRNOS:
                 raise
             _output_failed(exc, ctx.find_root().obj)
+            _reader_gone()  # what is still buffered goes nowhere: the exit's flush cannot fail
             raise typer.Exit(1) from None
         except ClickException as exc:
             _shown_safely(exc)
