@@ -47,11 +47,13 @@ def office(cli: Cli, tmp_path: Path) -> Cli:
         (["advocacy", "provide", HUGE],
          "Invalid value for 'advocacy_id': Input should be less than or equal to"),
         (["moderate", HUGE], "Invalid value for 'audit_id': Input should be less than or equal to"),
+        (["scrutiny", "action", HUGE, "--status", "done"],
+         "Invalid value for 'resolution_id': Input should be less than or equal to"),
         (["actions", "done", "0"],
          "Invalid value for 'action_id': Input should be greater than or equal to 1"),
     ],
     ids=["seed", "size", "size-just-over", "invited", "limit", "log-n", "action", "reassign",
-         "advocacy", "moderate", "action-zero"],
+         "advocacy", "moderate", "scrutiny", "action-zero"],
 )  # fmt: skip
 def test_a_number_too_large_to_be_meant_is_a_usage_error(
     office: Cli, args: list[str], words: str

@@ -9,7 +9,14 @@ import typer
 
 from qaudit.cli.limits import WideOption
 from qaudit.cli.output import emit_object, emit_rows
-from qaudit.cli.params import QuietOption, checked_name, checked_text, date_option, period_option
+from qaudit.cli.params import (
+    QuietOption,
+    checked_name,
+    checked_text,
+    date_option,
+    period_option,
+    record_id,
+)
 from qaudit.cli.state import Format, say, state
 from qaudit.display import day
 
@@ -105,7 +112,7 @@ def add(
 @app.command()
 def action(
     ctx: typer.Context,
-    resolution_id: Annotated[int, typer.Argument(help="The resolution's number.")],
+    resolution_id: Annotated[int, record_id("The resolution's number.")],
     status: Annotated[ResolutionStatus, typer.Option("--status", help="open or done.")],
     note: Annotated[
         str | None,
