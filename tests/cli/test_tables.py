@@ -276,3 +276,85 @@ def test_at_80_columns_no_grade_or_status_is_split_inside_a_word(
     if command == ["audits", "list"]:
         grades = column_cells(shown.stdout, "Grade")
         assert ["requires-", "improvement"] in grades or ["requires-improvement"] in grades
+
+
+# --- wide figures at 80 columns: down the side, never cut inside a word ----------------------
+
+
+def _at_80(demo_db: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[str, str]:
+    from typer.testing import CliRunner
+
+    from qaudit.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = CliRunner().invoke(app, ["--db", str(demo_db), "--today", "2026-12-14", *args])
+    assert shown.exit_code == 0, shown.stderr
+    if "json" not in args:
+        assert max(width(line) for line in shown.stdout.splitlines()) <= 80
+    return shown.stdout, shown.stderr
+
+
+def _figure_line(heading: str, *values: object) -> str:
+    """A line of a table turned on its side: the heading, then each value, whole."""
+    cells = r" *│ *".join(re.escape("" if v is None else str(v)) for v in values)
+    return rf"(?m)^│ {re.escape(heading)} +│ *{cells} *│$"
+
+
+def test_complaint_figures_at_80_columns_go_down_the_side(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sixteen figures across would be cut to pieces at 80 columns ("Rece" / "ived"); a period's
+    figures, or its quarters', are shown a figure a line, each heading and value whole."""
+    from qaudit.cli.complaint_stats import COLUMNS
+
+    args = ["complaints", "stats", "--period", "2026/27", "--by", "quarter"]
+    out, _ = _at_80(demo_db, monkeypatch, *args)
+    data = _at_80(demo_db, monkeypatch, *args, "--format", "json")[0]
+    figures = json.loads(data)["figures"]
+    assert [f["period"] for f in figures] == [
+        "2026/27-Q1", "2026/27-Q2", "2026/27-Q3", "2026/27-Q4", "2026/27",
+    ]  # fmt: skip
+    assert re.search(_figure_line("Figure", *(f["period"] for f in figures)).replace("│", "┃"), out)
+    for key, heading in COLUMNS[1:]:
+        if heading == "Letter outstanding":
+            heading = "Letter"  # folded at its space, in a column as wide as the others allow
+        assert re.search(_figure_line(heading, *(f[key] for f in figures)), out), heading
+
+
+def test_complaint_figures_for_each_month_keep_the_columns_that_matter(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, err = _at_80(demo_db, monkeypatch, "complaints", "stats", "--period", "2026/27",
+                      "--by", "month")  # fmt: skip
+    assert err.startswith("Left out to fit 80 columns: Stage 1, Stage 2, Stage 3, In time, ")
+    assert "--wide shows every column." in err
+    assert re.search(r"(?m)^│ 2026-10 +│ 4 +│ 4 +│ 75\.0 +│ 0 +│ 8 +│$", out), out
+
+
+def test_a_report_table_too_wide_for_the_terminal_goes_down_the_side(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The complaints report's figures at 80 columns: a figure a line, each whole (with its
+    small-number mark, and its interval on the line below), not twelve columns cut inside
+    words; a table of long questions still folds its questions at their spaces."""
+    args = ["report", "complaints", "--period", "2026/27-Q3"]
+    out, _ = _at_80(demo_db, monkeypatch, *args)
+    report = json.loads(_at_80(demo_db, monkeypatch, *args, "--format", "json")[0])
+    table = report["sections"][0]["tables"][0]
+    assert len(table["rows"]) == 1
+    row = table["rows"][0]
+    assert re.search(_figure_line("Period", row["period"]).replace("│", "┃"), out)
+    for column in table["columns"][1:]:
+        value = row[column["key"]]
+        if column["kind"] == "pct":
+            small = " †" if row.get(f"{column['key']}_small") else ""
+            low, high = row[f"{column['key']}_ci95"]
+            assert re.search(_figure_line(column["title"], f"{value:.1f}%{small}"), out)
+            assert re.search(_figure_line("", f"{low:.1f}–{high:.1f}"), out)
+        elif column["kind"] == "number":
+            assert re.search(_figure_line(column["title"], f"{value:.1f}"), out), column
+        else:
+            assert re.search(_figure_line(column["title"], value), out), column
+    board, _ = _at_80(demo_db, monkeypatch, "report", "board", "--period", "2026/27-Q3")
+    strongest = board.split("Strongest questions")[1].split("└")[0]
+    assert "┃ Question " in strongest and "Answered" in strongest  # as it was: a row a question

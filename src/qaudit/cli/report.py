@@ -83,6 +83,8 @@ def _print_table(report: Report) -> None:
                 )
             for row in table.rows:
                 rich.add_row(*(Text(visible(_cell(row, c))) for c in table.columns))
+            if _too_wide(console, rich) and 0 < len(table.rows) < len(table.columns) - 1:
+                rich = _down_the_side(table)  # a figure a line, rather than figures cut up
             console.print(rich)
             for line in table.definitions:
                 console.print(Text(visible(line), style="dim"))
@@ -92,6 +94,36 @@ def _print_table(report: Report) -> None:
             console.print(Text(visible(heading), style="bold"))
             for item in items or ["(none recorded)"]:
                 console.print(Text(f"  • {visible(item)}"))
+
+
+def _too_wide(console: Any, rich: Any) -> bool:
+    """Whether a table is wider than the terminal even with every column folded at its spaces
+    (its least width: each column's longest word), so that its headings and figures would be
+    cut inside words ("Rece" / "ived", "71." / "4%"). A long question or comment folds at its
+    spaces and does not count."""
+    from rich.measure import Measurement
+
+    unbounded = console.options.update_width(10_000)  # (a measurement is clamped to its width)
+    return bool(Measurement.get(console, unbounded, rich).minimum > console.width)
+
+
+def _down_the_side(table: Any) -> Any:
+    """``table`` turned on its side: a line per column (its heading, then its cell in each
+    row), a column per row headed by the row's first cell. For a wide table of few rows, such
+    as a period's complaint figures at an 80-column terminal."""
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    first, rest = table.columns[0], table.columns[1:]
+    side = RichTable(title=Text(visible(table.title)), title_justify="left")
+    side.add_column(Text(visible(first.title)), overflow="fold")
+    for row in table.rows:
+        side.add_column(Text(visible(_cell(row, first))), justify="right", overflow="fold")
+    for column in rest:
+        side.add_row(
+            Text(visible(column.title)), *(Text(visible(_cell(row, column))) for row in table.rows)
+        )
+    return side
 
 
 def stdout_is_terminal() -> bool:
