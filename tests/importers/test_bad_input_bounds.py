@@ -525,6 +525,48 @@ def test_a_9kb_case_ref_is_refused_on_both_databases(loaded: Cli, tmp_path: Path
     )
 
 
+PLAIN = "a reference is letters, digits, spaces and punctuation"
+
+
+@pytest.mark.parametrize(
+    ("ref", "shown", "at"),
+    [("C9\x1b[31m", "\\x1b", 3), ("C9\u00a0X", "\\xa0", 3), ("C\t9", "\\t", 2),
+     ("C9\u200b", "\\u200b", 3)],
+    ids=["escape", "no-break-space", "tab", "zero-width-space"],
+)  # fmt: skip
+def test_a_case_ref_that_is_not_plain_text_is_refused(
+    loaded: Cli, tmp_path: Path, ref: str, shown: str, at: int
+) -> None:
+    """A ref nobody could type to `grade` (and that a CSV export would carry raw): an escape,
+    a tab or a line break inside it, a non-breaking or zero-width space."""
+    path = _write(tmp_path / "cases.csv", [CASE_HEADER, _case("C8"), _case(ref)])
+    message = _refused(loaded, "cases", "import", str(path))
+    assert message == (
+        f"Error: {path}, line 3, column 1 (case_ref): the case ref has a character that is not "
+        f"plain text ({shown}, at character {at}): {PLAIN}"
+    )
+
+
+def test_a_response_id_that_is_not_plain_text_is_refused(loaded: Cli, tmp_path: Path) -> None:
+    path = _write(tmp_path / "survey.csv", [SURVEY_HEADER, _survey("BS\x07-9")])
+    message = _refused(loaded, "survey", "import", str(path))
+    assert message == (
+        f"Error: {path}, line 2, column 1 (response_id): the response id has a character that "
+        f"is not plain text (\\x07, at character 3): {PLAIN}"
+    )
+
+
+def test_refs_with_spaces_accents_and_punctuation_are_plain_text(
+    loaded: Cli, tmp_path: Path
+) -> None:
+    refs = ["C 100", "CÉ-2/7", "Ref.9 (old)"]
+    path = _write(tmp_path / "cases.csv", [CASE_HEADER, *(_case(ref) for ref in refs)])
+    done = loaded("cases", "import", str(path))
+    assert done.exit_code == 0, done.stderr
+    listed = loaded("cases", "list", "--format", "json").json()
+    assert set(refs) <= {case["case_ref"] for case in listed}  # type: ignore[union-attr]
+
+
 def test_refs_and_names_at_their_limits_are_stored_on_both_databases(
     loaded: Cli, tmp_path: Path
 ) -> None:
@@ -665,6 +707,11 @@ def _annex(path: Path, *rows: Sequence[object]) -> Path:
             ["R" * 65, None, datetime(2026, 1, 5), None, "T", "W"],
             "column A (Child Unique ID)",
             "the case ref is 65 characters long; the limit is 64",
+        ),
+        (
+            ["A\u00a02", None, datetime(2026, 1, 5), None, "T", "W"],
+            "column A (Child Unique ID)",
+            "the case ref has a character that is not plain text (\\xa0, at character 2): " + PLAIN,
         ),
         (
             ["A2", None, datetime(2026, 1, 5), None, "T" * 9000, "W"],

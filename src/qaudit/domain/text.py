@@ -30,6 +30,19 @@ def length_problem(text: str, what: str, limit: int) -> str | None:
     return f"the {what} is {len(text):,} characters long; the limit is {limit}"
 
 
+def ref_problem(text: str, what: str) -> str | None:
+    """Why ``text`` cannot be a reference (``what``: "case ref", "response id"), or None: a
+    reference is one line of visible characters, so that it can be typed, matched and shown; a
+    control character (an escape, a tab), a non-breaking or zero-width space cannot."""
+    if text.isprintable():
+        return None
+    at, char = next((i, c) for i, c in enumerate(text) if not c.isprintable())
+    return (
+        f"the {what} has a character that is not plain text ({ascii(char)[1:-1]}, at character "
+        f"{at + 1}): a reference is letters, digits, spaces and punctuation"
+    )
+
+
 def check_text(text: str, *, what: str = "value", limit: int | None = None) -> str:
     """``text`` if it can be stored: a ValueError naming the problem otherwise."""
     problem = nul_problem(text)

@@ -16,7 +16,7 @@ from typing import Any
 
 from qaudit.domain.cases import Involvement, merge_involvements
 from qaudit.domain.dates import check_date_bounds
-from qaudit.domain.text import NAME_LIMIT, REF_LIMIT, length_problem, nul_problem
+from qaudit.domain.text import NAME_LIMIT, REF_LIMIT, length_problem, nul_problem, ref_problem
 from qaudit.errors import InputError
 from qaudit.importers.rows import CaseFile, CaseRow, born_after, cap_warnings
 
@@ -320,6 +320,8 @@ def _read_sheet(
         if ref is None:
             raise where.error(f"this row has no {KEY_HEADER}", key)
         _check_text(ref, "case ref", REF_LIMIT, key, where)
+        if (odd := ref_problem(ref, "case ref")) is not None:
+            raise where.error(odd, key)
         start = end = None
         if dates is not None:
             start_col, end_col = columns[dates[0]], columns[dates[1]]

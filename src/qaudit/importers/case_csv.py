@@ -14,7 +14,7 @@ from typing import Any
 
 from qaudit.domain.dates import EARLIEST, check_date_bounds
 from qaudit.domain.dates import parse_file_date as _other_date
-from qaudit.domain.text import NAME_LIMIT, REF_LIMIT, length_problem
+from qaudit.domain.text import NAME_LIMIT, REF_LIMIT, length_problem, ref_problem
 from qaudit.errors import InputError
 from qaudit.importers.files import (
     contains_nul,
@@ -197,6 +197,14 @@ def _batches(
                 )
             if len(ref) > REF_LIMIT:
                 raise _too_long(ref, "case ref", REF_LIMIT, name, line, i_ref, "case_ref")
+            if not ref.isprintable():
+                raise InputError(
+                    str(ref_problem(ref, "case ref")),
+                    file=name,
+                    line=line,
+                    column=i_ref + 1,
+                    column_name="case_ref",
+                )
             category = row[i_cat]
             if category not in cats:
                 category = category.strip().upper()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qaudit.domain.dates import EARLIEST, LONDON, check_date_bounds
-from qaudit.domain.text import REF_LIMIT, length_problem
+from qaudit.domain.text import REF_LIMIT, length_problem, ref_problem
 from qaudit.errors import InputError
 from qaudit.importers.files import header_positions, read_small_csv
 
@@ -246,6 +246,8 @@ class _Reader:
             raise self._error("the response id is blank", line, "response_id")
         if (too_long := length_problem(response_id, "response id", REF_LIMIT)) is not None:
             raise self._error(too_long, line, "response_id")
+        if (odd := ref_problem(response_id, "response id")) is not None:
+            raise self._error(odd, line, "response_id")
         survey: str = self._parse(row, line, "survey", parse_survey)
         band: str = self._parse(row, line, "age_band", parse_age_band)
         try:
