@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -206,7 +205,7 @@ def remove_stale_temporaries(folder: Path, name: str, now: float) -> None:
 def _create_temporary(target: Path, mode: int, verb: str | None = None) -> tuple[Path, int]:
     folder = target.parent
     while True:
-        temp = folder / f".{target.name}.qaudit-{os.getpid()}-{secrets.token_hex(6)}.tmp"
+        temp = folder / f".{target.name}.qaudit-{os.getpid()}-{os.urandom(6).hex()}.tmp"
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         except FileExistsError:
