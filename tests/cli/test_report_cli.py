@@ -249,3 +249,24 @@ def test_team_report_and_refusals(demo: Path) -> None:
     assert bad.exit_code == 2
     voice = runner.invoke(app, ["--db", str(demo), "report", "voice", "--team", "X"])
     assert voice.exit_code == 1
+
+
+def test_a_report_for_a_team_that_does_not_exist_is_refused(demo: Path) -> None:
+    """A mistyped team would give a report of zeros for a team meeting: refused, with the
+    nearest names; a team in another letter case is the team."""
+    from conftest import snapshot
+
+    before = snapshot(f"sqlite:///{demo}")
+    args = ["--db", str(demo), "--today", TODAY, "report", "audits", "--period", "2026/27-Q3"]
+    typo = CliRunner().invoke(app, [*args, "--team", "Assesment Team 1"])
+    assert (typo.exit_code, typo.stderr) == (
+        1,
+        "Error: no team 'Assesment Team 1' in the store (see qaudit cases list); did you mean "
+        "'Assessment Team 1' or 'Assessment Team 2'?\n",
+    )
+    unknown = CliRunner().invoke(app, [*args, "--team", "Nope", "--format", "md"])
+    assert unknown.exit_code == 1 and unknown.stdout == ""
+    assert unknown.stderr == "Error: no team 'Nope' in the store (see qaudit cases list)\n"
+    assert snapshot(f"sqlite:///{demo}") == before
+    cased = _run(demo, *args[4:], "--team", "assessment team 1", "--format", "json")
+    assert json.loads(cased.stdout)["team"] == "Assessment Team 1"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli, snapshot, write_csv
+from conftest import Cli, plain, snapshot, write_csv
 
 STAFF = [
     ["name", "role", "team"],
@@ -138,3 +138,15 @@ def test_the_log_shows_who_did_what(cli: Cli, tmp_path: Path) -> None:
     assert len(limited.stdout.splitlines()) == 2
     row = next(csv.DictReader(io.StringIO(limited.stdout)))
     assert json.loads(row["detail"])["added"] == ["C1"]  # nested values are JSON in CSV
+
+
+def test_staff_list_takes_only_a_role_there_is(cli: Cli) -> None:
+    from qaudit.cli.staff import Role
+    from qaudit.importers.staff_csv import ROLES
+
+    assert tuple(Role) == ROLES
+    result = cli("staff", "list", "--role", "auditors")
+    assert result.exit_code == 2
+    assert "'auditors' is not one of 'auditor', 'team_manager'" in " ".join(
+        plain(result.stderr).replace("│", " ").split()
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,16 @@ from qaudit.cli.stdin import as_given, input_file, shown_name
 from qaudit.display import counted
 
 app = typer.Typer(help="Staff: auditors, team managers, heads of service, the QA lead.")
+
+
+class Role(StrEnum):
+    """The roles a staff list gives (importers.staff_csv.ROLES)."""
+
+    auditor = "auditor"
+    team_manager = "team_manager"
+    head_of_service = "head_of_service"
+    qa_lead = "qa_lead"
+    social_worker = "social_worker"
 
 
 @app.command("import")
@@ -55,7 +66,7 @@ def import_(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    role: Annotated[str | None, typer.Option("--role", help="Only this role.")] = None,
+    role: Annotated[Role | None, typer.Option("--role", help="Only this role.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
     limit: LimitOption = None,
     every: AllOption = False,
@@ -68,7 +79,7 @@ def list_(
     """
     from qaudit.services.staff import list_staff
 
-    people = list_staff(store=state(ctx).store, role=role)
+    people = list_staff(store=state(ctx).store, role=role.value if role else None)
     emit_limited(
         (s.as_dict() for s in people),
         fmt=fmt,

@@ -392,7 +392,29 @@ def build_report(
     if team is not None and kind not in ("audits", "board"):
         raise RuleError("only the audits and board reports are made for one team", remedy="team")
     with store.snapshot():
+        if team is not None:
+            team = _known_team(store, team)
         return _build(store=store, ctx=ctx, kind=kind, period=period, team=team, publish=publish)
+
+
+def _known_team(store: Store, team: str) -> str:
+    """The team's name as the store holds it (in any letter case); refused, with the nearest
+    names, when there is no such team: a report for a mistyped team would be all zeros."""
+    import difflib
+
+    from sqlalchemy import text
+
+    with store.reading() as session:
+        names = [str(n) for (n,) in session.connection().execute(text("SELECT name FROM teams"))]
+    if team in names:
+        return team
+    same = [name for name in names if name.casefold() == team.strip().casefold()]
+    if len(same) == 1:
+        return same[0]
+    folded = {name.casefold(): name for name in names}
+    near = difflib.get_close_matches(team.strip().casefold(), list(folded), n=2, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(folded[n]) for n in near)}?" if near else ""
+    raise RuleError(f"no team '{team}' in the store (see qaudit cases list){hint}")
 
 
 def _build(
