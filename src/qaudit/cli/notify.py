@@ -140,10 +140,9 @@ def notify(
         settings = relay_settings(run.policy.notify, environ=_environ())
         # A run that sends records what it sent: a store at an older schema is brought up to
         # date first (with its backup), as any command that writes does.
-        from qaudit.services.transaction import write_transaction
+        from qaudit.services.changes import upgrade_store
 
-        with write_transaction(st.store, run):
-            pass
+        upgrade_store(store=st.store, ctx=run)
     kinds = [k.value for k in only] if only else list(OVERDUE_KINDS)
     plan = plan_notices(store=st.store, ctx=run, kinds=kinds, to=to, urgent=urgent)
     _warn_no_address(plan.no_address)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from qaudit.domain.dates import parse_file_date
 from qaudit.domain.rules import RuleBroken
-from qaudit.domain.text import NAME_LIMIT, check_text
+from qaudit.domain.text import NAME_LIMIT, check_text, matching_name, nearest_names
 
 ACTION_TEXT_LIMIT = 500
 """Characters in an action's text: a sentence or two, not a report."""
@@ -139,20 +139,13 @@ def done_of(states: list[str]) -> str | None:
 def staff_match(name: str, names: list[str]) -> str | None:
     """The staff member ``name`` means: the name itself, else the one name equal to it in any
     case and spacing; None when there is none (or more than one)."""
-    if name in names:
-        return name
-    folded = " ".join(name.split()).casefold()
-    found = [n for n in names if " ".join(n.split()).casefold() == folded]
-    return found[0] if len(found) == 1 else None
+    return matching_name(name, names)
 
 
 def nearest_staff(name: str, names: list[str]) -> str | None:
     """The staff name a mistyped one most likely meant, if any is close."""
-    import difflib
-
-    folded = {n.casefold(): n for n in names}
-    close = difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.6)
-    return folded[close[0]] if close else None
+    near = nearest_names(name, names)
+    return near[0] if near else None
 
 
 def unknown_owner(name: str, names: list[str]) -> str:

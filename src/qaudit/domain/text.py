@@ -43,6 +43,26 @@ def ref_problem(text: str, what: str) -> str | None:
     )
 
 
+def matching_name(name: str, names: list[str]) -> str | None:
+    """The one of ``names`` that ``name`` means (a person, a team): the name itself, else the
+    one name equal to it in any letter case and spacing; None when there is none (or more)."""
+    if name in names:
+        return name
+    folded = " ".join(name.split()).casefold()
+    found = [n for n in names if " ".join(n.split()).casefold() == folded]
+    return found[0] if len(found) == 1 else None
+
+
+def nearest_names(name: str, names: list[str], n: int = 1) -> list[str]:
+    """The ``n`` names a mistyped one most likely meant, the likeliest first (none if no name is
+    close)."""
+    import difflib
+
+    folded = {known.casefold(): known for known in names}
+    close = difflib.get_close_matches(name.strip().casefold(), list(folded), n=n, cutoff=0.6)
+    return [folded[c] for c in close]
+
+
 def check_text(text: str, *, what: str = "value", limit: int | None = None) -> str:
     """``text`` if it can be stored: a ValueError naming the problem otherwise."""
     problem = nul_problem(text)

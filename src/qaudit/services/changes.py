@@ -42,6 +42,13 @@ def init_store(*, store: Store, ctx: Context) -> InitResult:
     )
 
 
+def upgrade_store(*, store: Store, ctx: Context) -> None:
+    """Bring a store at an older schema up to date (with its backup), as any command that
+    writes does first; never creates one. For a command that must write later, not at once."""
+    with write_transaction(store, ctx):
+        pass
+
+
 @dataclass(frozen=True)
 class ChangeView:
     id: int

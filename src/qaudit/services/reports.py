@@ -398,22 +398,20 @@ def build_report(
 
 
 def _known_team(store: Store, team: str) -> str:
-    """The team's name as the store holds it (in any letter case); refused, with the nearest
-    names, when there is no such team: a report for a mistyped team would be all zeros."""
-    import difflib
-
+    """The team's name as the store holds it (in any letter case and spacing); refused, with
+    the nearest names, when there is no such team: a report for a mistyped team would be all
+    zeros."""
     from sqlalchemy import text
+
+    from qaudit.domain.text import matching_name, nearest_names
 
     with store.reading() as session:
         names = [str(n) for (n,) in session.connection().execute(text("SELECT name FROM teams"))]
-    if team in names:
-        return team
-    same = [name for name in names if name.casefold() == team.strip().casefold()]
-    if len(same) == 1:
-        return same[0]
-    folded = {name.casefold(): name for name in names}
-    near = difflib.get_close_matches(team.strip().casefold(), list(folded), n=2, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(repr(folded[n]) for n in near)}?" if near else ""
+    found = matching_name(team, names)
+    if found is not None:
+        return found
+    near = nearest_names(team, names, n=2)
+    hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
     raise RuleError(f"no team '{team}' in the store (see qaudit cases list){hint}")
 
 
